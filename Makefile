@@ -1,0 +1,47 @@
+# Stagematching: `make run` serves the app with demo data, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test e2e-deps translations lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d app/translations
+
+run: $(VENV)/.installed translations
+	$(FLASK) db upgrade
+	$(FLASK) demo-data
+	@echo "Stagematching runs on http://127.0.0.1:5000 (Ctrl+C stops it)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Debian's Chromium for the browser tests; installed when missing and we may (root).
+e2e-deps:
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+test: $(VENV)/.installed-dev translations e2e-deps
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check app tests config.py wsgi.py
+
+bench: $(VENV)/.installed-dev translations
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,70 @@
+"""Application factory."""
+
+from flask import Flask, session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config, config_from_env
+
+
+def select_locale() -> str:
+    """The UI language: the user's choice in the session, Dutch otherwise."""
+    from flask import current_app, has_request_context
+
+    chosen = session.get("lang") if has_request_context() else None
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config: type[Config] | Config | None = None, **overrides) -> Flask:
+    """Build the app; `config` defaults to the class named by STAGEMATCHING_ENV."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config or config_from_env())
+    app.config.update(overrides)
+    _check_production_secrets(app)
+
+    from app import database, errors, security
+    from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    database.configure_engines(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    from app.admin.routes import bp as admin_bp
+    from app.auth.routes import bp as auth_bp
+    from app.main.routes import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+    from app import cli, context
+
+    cli.init_app(app)
+    context.init_app(app)
+
+    @app.before_request
+    def _session_lifetime() -> None:
+        # The session cookie expires after PERMANENT_SESSION_LIFETIME of inactivity.
+        session.permanent = True
+
+    return app
+
+
+def _check_production_secrets(app: Flask) -> None:
+    """Refuse to start in production with a development secret."""
+    import os
+
+    required = app.config.get("REQUIRED_SECRETS", ())
+    missing = [name for name in required if not os.environ.get(name)]
+    if missing and not app.config.get("TESTING"):
+        raise RuntimeError("Production needs these environment variables: " + ", ".join(missing))

@@ -1,0 +1,43 @@
+"""Forms for login, activation and password reset."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from app.security import password_problem
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Paswoord"), validators=[DataRequired(), Length(max=256)])
+
+
+class EmailForm(FlaskForm):
+    email = EmailField(
+        _l("E-mailadres"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Nieuw paswoord"),
+        description=_l("Minstens 12 tekens. Een zin van enkele woorden is sterk en makkelijk te onthouden."),
+        validators=[DataRequired()],
+    )
+    confirm = PasswordField(
+        _l("Herhaal het paswoord"),
+        validators=[DataRequired(), EqualTo("password", message=_l("De paswoorden zijn niet gelijk."))],
+    )
+
+    def validate_password(self, field) -> None:
+        problem = password_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class ResendForm(FlaskForm):
+    """Hidden e-mail carried from the failed login to "resend activation mail"."""
+
+    email = StringField(validators=[DataRequired(), Length(max=254)])

@@ -1,0 +1,166 @@
+"""Account rules: invitations, activation, password reset; callable without HTTP."""
+
+from datetime import timedelta
+
+from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select, update
+
+from app import audit
+from app.extensions import db
+from app.models import AuthToken, User, utcnow
+from app.outbox import queue_mail
+from app.security import hash_password, new_token, token_digest, verify_password
+
+ACTIVATE, RESET = "activate", "reset"
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    """The user with this e-mail address (case-insensitive), or None."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail, built from BASE_URL, never from the Host header."""
+    if not has_request_context():  # CLI and timers
+        with current_app.test_request_context():
+            return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
+def issue_token(user: User, purpose: str) -> str:
+    """A new single-use token for `user`; older unused tokens of that purpose stop working."""
+    db.session.execute(
+        delete(AuthToken).where(
+            AuthToken.user_id == user.id, AuthToken.purpose == purpose, AuthToken.used_at.is_(None)
+        )
+    )
+    ttl = current_app.config["ACTIVATION_TTL" if purpose == ACTIVATE else "RESET_TTL"]
+    token, digest = new_token()
+    db.session.add(
+        AuthToken(user_id=user.id, purpose=purpose, token_hash=digest, expires_at=utcnow() + ttl)
+    )
+    return token
+
+
+def invite_user(
+    email: str, role: str, school_id=None, care_service_id=None, send: bool = True
+) -> User:
+    """Create a login without password and queue the activation mail (AUTH-1)."""
+    user = User(
+        email=normalise_email(email),
+        role=role,
+        school_id=school_id if role == "school" else None,
+        care_service_id=care_service_id if role == "service" else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    if send:
+        send_activation(user)
+    audit.record("user.invited", user, detail=role)
+    return user
+
+
+def send_activation(user: User) -> None:
+    """Queue a (new) activation mail for a user that has not activated yet."""
+    token = issue_token(user, ACTIVATE)
+    queue_mail(
+        user.email,
+        _("Activeer je account op Stagematching"),
+        "activation",
+        user=user,
+        link=external_url("auth.activate", token=token),
+        days=current_app.config["ACTIVATION_TTL"].days,
+    )
+
+
+def send_reset(user: User) -> None:
+    """Queue a password-reset mail (AUTH-4)."""
+    token = issue_token(user, RESET)
+    hours = int(current_app.config["RESET_TTL"] / timedelta(hours=1))
+    queue_mail(
+        user.email,
+        _("Nieuw paswoord voor Stagematching"),
+        "reset",
+        user=user,
+        link=external_url("auth.reset_password", token=token),
+        hours=hours,
+    )
+
+
+def valid_token(token: str, purpose: str) -> AuthToken | None:
+    """The unused, unexpired token row for this link, or None."""
+    row = db.session.scalar(
+        select(AuthToken).where(
+            AuthToken.token_hash == token_digest(token), AuthToken.purpose == purpose
+        )
+    )
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    if not row.user.enabled:
+        return None
+    return row
+
+
+def consume_token(row: AuthToken) -> bool:
+    """Mark the token used; of two concurrent uses only one gets True."""
+    result = db.session.execute(
+        update(AuthToken)
+        .where(AuthToken.id == row.id, AuthToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password, end other sessions, and tell the user by mail (SECURITY.md 17)."""
+    first_time = user.activated_at is None
+    user.password_hash = hash_password(password)
+    user.rotate_session()
+    if first_time:
+        user.activated_at = utcnow()
+        audit.record("user.activated", user, user_id=user.id)
+    else:
+        audit.record("user.password_changed", user, user_id=user.id)
+        queue_mail(
+            user.email,
+            _("Je paswoord voor Stagematching is gewijzigd"),
+            "password_changed",
+            user=user,
+            link=external_url("auth.forgot_password"),
+        )
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (same work either way)."""
+    user = find_user(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        return None
+    return user
+
+
+def request_activation_resend(email: str) -> None:
+    """Queue a new activation mail if the address has an unactivated login; silent otherwise."""
+    user = find_user(email)
+    if user is not None and user.activated_at is None and user.enabled:
+        send_activation(user)
+
+
+def request_reset(email: str) -> None:
+    """Queue a reset mail for an active login; silent for unknown addresses (no enumeration)."""
+    user = find_user(email)
+    if user is not None and user.is_active:
+        send_reset(user)
+
+
+def set_enabled(user: User, enabled: bool) -> None:
+    """Deactivate (ending its sessions) or reactivate a login (AUTH-5)."""
+    user.enabled = enabled
+    if not enabled:
+        user.rotate_session()
+    audit.record("user.enabled" if enabled else "user.disabled", user)

@@ -1,0 +1,54 @@
+"""Command-line tasks: bootstrap an admin, send queued mail, load demo data."""
+
+import click
+from flask import Flask
+
+from app.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app."""
+    app.cli.add_command(create_admin)
+    app.cli.add_command(send_mail)
+    app.cli.add_command(demo_data)
+
+
+@click.command("create-admin")
+@click.argument("email")
+def create_admin(email: str) -> None:
+    """Invite EMAIL as VIVO admin and print the activation link."""
+    from app.auth import logic
+
+    if logic.find_user(email):
+        raise click.ClickException("A login with this e-mail address exists already.")
+    user = logic.invite_user(email, "admin", send=False)
+    token = logic.issue_token(user, logic.ACTIVATE)
+    db.session.commit()
+    click.echo("Activation link (valid once): " + logic.external_url("auth.activate", token=token))
+
+
+@click.command("send-mail")
+@click.option("--limit", default=200, show_default=True, help="Most mails sent in one run.")
+def send_mail(limit: int) -> None:
+    """Send queued mails from the outbox; failures stay queued for the next run (cron/timer)."""
+    from app.outbox import deliver_pending
+
+    sent, failed = deliver_pending(limit)
+    click.echo(f"sent {sent}, failed {failed}")
+    if failed:
+        raise SystemExit(1)
+
+
+@click.command("demo-data")
+@click.option("--force", is_flag=True, help="Load even when the database is not empty.")
+def demo_data(force: bool) -> None:
+    """Load the demo data (timetable, schools, services, students) into an empty database."""
+    from app.demo import database_is_empty, load_demo_data
+
+    if not force and not database_is_empty():
+        click.echo("Database is not empty: demo data not loaded.")
+        return
+    logins = load_demo_data()
+    click.echo("Demo data loaded. Demo logins (password for all: see below):")
+    for line in logins:
+        click.echo("  " + line)

@@ -1,0 +1,63 @@
+"""Template globals: the timetable banner (TERM-4), languages, date formatting."""
+
+from flask import Flask, current_app
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.models.reference import INTERNSHIP_FORMS, PROVINCES, TRANSPORT_MODES
+
+
+def init_app(app: Flask) -> None:
+    """Register the context processor and filters."""
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.context_processor(_globals)
+    app.add_template_filter(_moment, "moment")
+    app.add_template_filter(_day, "day")
+
+
+def _globals() -> dict:
+    return {
+        "timetable": _timetable,
+        "PROVINCES": PROVINCES,
+        "INTERNSHIP_FORMS": INTERNSHIP_FORMS,
+        "TRANSPORT_MODES": TRANSPORT_MODES,
+        "LANGUAGES": current_app.config["LANGUAGES"],
+        "nav_items": _nav_items,
+        "get_locale": get_locale,
+    }
+
+
+# Menu entries per role: (endpoint, label). Later blueprints add their pages here.
+NAV: dict[str, list[tuple[str, str]]] = {
+    "admin": [("admin.users", _l("Logins")), ("main.edit_help", _l("Hulppagina"))],
+    "school": [],
+    "service": [],
+}
+
+
+def _nav_items() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, label) for endpoint, label in NAV.get(current_user.role, [])
+            if endpoint in current_app.view_functions]
+
+
+def _timetable() -> dict:
+    """What is open now and the next deadline; called lazily by the banner."""
+    from app.schedule import open_intakes, upcoming_deadlines
+
+    if not current_user.is_authenticated:
+        return {"open": [], "next": None}
+    deadlines = upcoming_deadlines(limit=1)
+    return {"open": open_intakes(), "next": deadlines[0] if deadlines else None}
+
+
+def _moment(value) -> str:
+    """A moment in Europe/Brussels, e.g. 15/05/2023 12:00."""
+    return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+
+
+def _day(value) -> str:
+    """A date as dd/mm/jjjj."""
+    return value.strftime("%d/%m/%Y") if value else ""

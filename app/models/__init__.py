@@ -1,0 +1,31 @@
+"""All models, importable from one place (Alembic and the tests need them registered)."""
+
+from app.models.base import Base, utcnow
+from app.models.organisations import CareService, School
+from app.models.people import Mentor, Supervisor
+from app.models.placements import Decline, Placement, ServiceCapacity
+from app.models.records import AuditEvent, OutboxMail, PageText
+from app.models.students import Period, Student
+from app.models.terms import IntakeOverride, Term
+from app.models.users import AuthToken, User
+
+__all__ = [
+    "AuditEvent",
+    "AuthToken",
+    "Base",
+    "CareService",
+    "Decline",
+    "IntakeOverride",
+    "Mentor",
+    "OutboxMail",
+    "PageText",
+    "Period",
+    "Placement",
+    "School",
+    "ServiceCapacity",
+    "Student",
+    "Supervisor",
+    "Term",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,100 @@
+"""Mail through an outbox: written with the change that causes it, sent after the commit."""
+
+import logging
+from datetime import timedelta
+
+from flask import current_app, render_template
+from flask_mail import Message
+from sqlalchemy import or_, select, update
+
+from app.extensions import db, mail
+from app.models import OutboxMail, utcnow
+
+log = logging.getLogger(__name__)
+CLAIM_TIMEOUT = timedelta(minutes=10)
+MAX_ATTEMPTS = 20
+
+
+def queue_mail(recipient: str, subject: str, template: str, **context) -> OutboxMail:
+    """Add a mail to the current transaction; it is sent once that transaction commits."""
+    body = render_template(f"mail/{template}.txt", **context)
+    message = OutboxMail(recipient=recipient, subject=subject, body_text=body)
+    db.session.add(message)
+    return message
+
+
+def deliver_pending(limit: int = 100) -> tuple[int, int]:
+    """Send unsent mails (oldest first); returns (sent, failed). Safe to run in parallel."""
+    sent = failed = 0
+    now = utcnow()
+    ids = db.session.scalars(
+        select(OutboxMail.id)
+        .where(OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)
+        .where(or_(OutboxMail.claimed_at.is_(None), OutboxMail.claimed_at < now - CLAIM_TIMEOUT))
+        .order_by(OutboxMail.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    for mail_id in ids:
+        if not _claim(mail_id):
+            continue
+        outcome = _send_one(mail_id)
+        sent += outcome
+        failed += not outcome
+    return sent, failed
+
+
+def _claim(mail_id: int) -> bool:
+    # A conditional update: of two senders, only one gets the row.
+    now = utcnow()
+    result = db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == mail_id, OutboxMail.sent_at.is_(None))
+        .where(or_(OutboxMail.claimed_at.is_(None), OutboxMail.claimed_at < now - CLAIM_TIMEOUT))
+        .values(claimed_at=now)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _send_one(mail_id: int) -> bool:
+    message = db.session.get(OutboxMail, mail_id)
+    try:
+        _transmit(message)
+    except Exception as exc:  # noqa: BLE001 - any transport failure is retried later
+        message.attempts += 1
+        message.claimed_at = None
+        message.last_error = type(exc).__name__ + ": " + str(exc)[:500]
+        db.session.commit()
+        log.warning("mail %s not sent: %s", mail_id, type(exc).__name__)
+        return False
+    message.attempts += 1
+    message.sent_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def _transmit(message: OutboxMail) -> None:
+    config = current_app.config
+    if not config.get("MAIL_SERVER") and not config.get("TESTING"):
+        # Development without a mail server: show the mail so links can be clicked.
+        print(f"\n--- mail to {message.recipient}: {message.subject}\n{message.body_text}\n---")
+        return
+    mail.send(
+        Message(
+            subject=message.subject,
+            recipients=[message.recipient],
+            body=message.body_text,
+            sender=config["MAIL_DEFAULT_SENDER"],
+        )
+    )
+
+
+def commit_and_send() -> None:
+    """Commit the transaction, then try to send what it queued; failures stay queued."""
+    db.session.commit()
+    try:
+        deliver_pending()
+    except Exception:  # noqa: BLE001 - the outbox keeps the mail for `flask send-mail`
+        db.session.rollback()
+        log.exception("outbox delivery failed")
