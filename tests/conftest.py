@@ -1,0 +1,92 @@
+"""Fixtures: a fresh database per test, on SQLite and (with TEST_DATABASE_URL) PostgreSQL."""
+
+import os
+import re
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+from config import TestConfig
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+
+
+def database_uri(backend: str, tmp_path) -> str:
+    """A fresh file SQLite database, or the PostgreSQL test database (emptied per test)."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return TEST_DATABASE_URL
+
+
+def reset_postgres(app) -> None:
+    """Drop everything in the public schema so each test starts from nothing."""
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    """Override in a test module to change configuration values."""
+    return {}
+
+
+@pytest.fixture
+def app(backend, tmp_path, app_overrides):
+    app = create_app(
+        TestConfig, SQLALCHEMY_DATABASE_URI=database_uri(backend, tmp_path), **app_overrides
+    )
+    if backend == "postgresql":
+        reset_postgres(app)
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for tests that call plain functions."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app):
+    """Mails queued in the outbox, as (recipient, subject, body) tuples, oldest first."""
+    from sqlalchemy import select
+
+    from app.models import OutboxMail
+
+    def read():
+        with app.app_context():
+            rows = db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
+            return [(m.recipient, m.subject, m.body_text) for m in rows]
+
+    return read
+
+
+LINK_RE = re.compile(r"http://localhost(/\S+)")
+
+
+def link_in(body: str) -> str:
+    """The path of the first link in a mail body."""
+    match = LINK_RE.search(body)
+    assert match, body
+    return match.group(1)
