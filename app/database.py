@@ -22,11 +22,31 @@ def _on_connect(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _on_begin(connection) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front and waits for it (busy_timeout), so a
-    # transaction never fails half-way with "database is locked" when it starts writing.
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A transaction that may write starts with BEGIN IMMEDIATE: it takes the write lock up
+    # front and waits for it (busy_timeout), so it never fails half-way with "database is
+    # locked". Reads of GET requests stay deferred so that they run side by side (WAL).
+    if connection.dialect.name != "sqlite":
+        return
+    connection.exec_driver_sql("BEGIN" if _read_only_request() else "BEGIN IMMEDIATE")
+
+
+def _read_only_request() -> bool:
+    from flask import g, has_request_context, request
+
+    if not has_request_context():
+        return False  # CLI commands and timers may write
+    return request.method in READ_ONLY_METHODS and not g.get("writes_on_get")
+
+
+def writes_on_get() -> None:
+    """Call before the first query of a GET view that writes (e.g. an audit event)."""
+    from flask import g
+
+    g.writes_on_get = True
 
 
 def configure_engines(app: Flask) -> None:

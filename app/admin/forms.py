@@ -8,13 +8,12 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from app.auth.logic import find_user
 from app.extensions import db
+from app.formtools import choice_list
 from app.models import CareService, School
 
-ROLE_CHOICES = [
-    ("school", _l("School (CVO)")),
-    ("service", _l("Dienst")),
-    ("admin", _l("VIVO-beheerder")),
-]
+ROLE_CHOICES = choice_list(
+    [("school", _l("School (CVO)")), ("service", _l("Dienst")), ("admin", _l("VIVO-beheerder"))]
+)
 
 
 class InviteForm(FlaskForm):
@@ -34,8 +33,8 @@ class InviteForm(FlaskForm):
         services = db.session.execute(
             select(CareService.id, CareService.name).where(CareService.active).order_by(CareService.name)
         ).all()
-        self.school_id.choices = [(0, "—")] + [tuple(row) for row in schools]
-        self.care_service_id.choices = [(0, "—")] + [tuple(row) for row in services]
+        self.school_id.choices = choice_list([(0, "—"), *schools])
+        self.care_service_id.choices = choice_list([(0, "—"), *services])
 
     def validate_email(self, field) -> None:
         if find_user(field.data) is not None:

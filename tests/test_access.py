@@ -1,0 +1,112 @@
+"""Role matrix: every endpoint has an expected audience, checked for every role (SECURITY 1-2)."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Base
+from tests.factories import login, make_user
+
+PUBLIC = "public"
+ANY = frozenset({"admin", "school", "service"})
+ADMIN = frozenset({"admin"})
+SCHOOL = frozenset({"school"})
+SERVICE = frozenset({"service"})
+
+# Every endpoint of the app and who may use it. A new route without an entry fails the test.
+EXPECTED: dict[str, object] = {
+    "static": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": PUBLIC,
+    "auth.activate": PUBLIC,
+    "auth.resend_activation": PUBLIC,
+    "auth.forgot_password": PUBLIC,
+    "auth.reset_password": PUBLIC,
+    "main.index": PUBLIC,
+    "main.help_page": PUBLIC,
+    "main.set_language": PUBLIC,
+    "main.dashboard": ANY,
+    "main.edit_help": ADMIN,
+    "admin.users": ADMIN,
+    "admin.resend_invitation": ADMIN,
+    "admin.disable_user": ADMIN,
+    "admin.enable_user": ADMIN,
+}
+
+
+def rules(app):
+    """(endpoint, url, method) for every rule, ids filled with 999999 (nobody's id)."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "999999" if "id" in m.group(1) else "x", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, url, method
+
+
+def test_every_endpoint_has_an_expected_audience(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(EXPECTED), "add new endpoints to EXPECTED with their roles"
+    for endpoint, view in app.view_functions.items():
+        if endpoint == "static":
+            continue
+        declared = getattr(view, "allowed_roles", None)
+        assert declared == EXPECTED[endpoint], f"{endpoint} declares {declared}"
+
+
+def test_anonymous_users_are_sent_to_login(app, client):
+    for endpoint, url, method in rules(app):
+        if EXPECTED[endpoint] == PUBLIC:
+            continue
+        response = client.open(url, method=method)
+        assert response.status_code == 302, (endpoint, response.status_code)
+        assert response.headers["Location"].startswith("/login"), endpoint
+
+
+def test_anonymous_htmx_requests_get_hx_redirect(app, client):
+    response = client.get("/start", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/login")
+
+
+@pytest.mark.parametrize("role", ["admin", "school", "service"])
+def test_each_role_reaches_only_its_endpoints(app, client, role):
+    with app.app_context():
+        user = make_user(role)
+        db.session.commit()
+        email = user.email
+    login(client, email)
+    for endpoint, url, method in rules(app):
+        expected = EXPECTED[endpoint]
+        if endpoint == "auth.logout":
+            continue  # would end the session of the walk
+        response = client.open(url, method=method)
+        if expected == PUBLIC or role in expected:
+            assert response.status_code != 403, (endpoint, method)
+        else:
+            assert response.status_code == 403, (endpoint, method, response.status_code)
+            assert "geen toegang" in response.text
+
+
+def row_counts(app) -> dict[str, int]:
+    with app.app_context():
+        return {
+            table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in Base.metadata.sorted_tables
+        }
+
+
+@pytest.mark.parametrize("role", ["admin", "school", "service"])
+def test_no_get_route_changes_stored_data(app, client, role):
+    with app.app_context():
+        user = make_user(role)
+        db.session.commit()
+        email = user.email
+    login(client, email)
+    before = row_counts(app)
+    for endpoint, url, method in rules(app):
+        if method == "GET":
+            client.get(url)
+    assert row_counts(app) == before

@@ -1,0 +1,105 @@
+"""Headers, templates without inline code, cookies, and a login limit shared by workers."""
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+from app import create_app
+from app.extensions import db
+from config import TestConfig
+from tests.conftest import database_uri
+from tests.factories import login, make_user
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "app" / "templates"
+CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+
+def assert_secure_headers(response):
+    assert response.headers["Content-Security-Policy"] == CSP
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_headers_on_pages_errors_and_fragments(app, client):
+    assert_secure_headers(client.get("/login"))
+    missing = client.get("/bestaat-niet")
+    assert missing.status_code == 404
+    assert_secure_headers(missing)
+    assert "Traceback" not in missing.text
+    with app.app_context():
+        admin = make_user("admin")
+        db.session.commit()
+        email = admin.email
+    login(client, email)
+    fragment = client.get("/admin/logins", headers={"HX-Request": "true"})
+    assert_secure_headers(fragment)
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_hsts_in_production_settings(backend, tmp_path):
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_uri(backend, tmp_path), HSTS=True)
+    response = app.test_client().get("/login")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_templates_have_no_inline_script_style_or_hx_on():
+    offenders = []
+    for path in TEMPLATES.rglob("*.html"):
+        text = path.read_text()
+        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>|style=|<style|hx-on|js:|javascript:", text):
+            offenders.append(path.name)
+    assert offenders == []
+
+
+def test_session_cookie_is_httponly_and_samesite(client):
+    cookie = client.get("/login").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_production_refuses_to_start_without_secrets(monkeypatch):
+    from config import ProductionConfig
+
+    for name in ("SECRET_KEY", "ENCRYPTION_KEY", "BLIND_INDEX_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+
+
+def redis_available() -> bool:
+    try:
+        return redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+@pytest.mark.skipif(not redis_available(), reason="Redis is not running on 127.0.0.1:6379")
+def test_login_limit_is_shared_by_worker_processes(backend, tmp_path):
+    """Two app instances (two gunicorn workers) count failed logins together in Redis."""
+    settings = dict(
+        SQLALCHEMY_DATABASE_URI=database_uri(backend, tmp_path),
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+    )
+    first = create_app(TestConfig, **settings)
+    second = create_app(TestConfig, **settings)
+    if backend == "postgresql":
+        from tests.conftest import reset_postgres
+
+        reset_postgres(first)
+    with first.app_context():
+        db.create_all()
+        make_user("school", email="coord@cvo.example")
+        db.session.commit()
+    workers = [first.test_client(), second.test_client()]
+    for attempt in range(5):
+        assert login(workers[attempt % 2], "coord@cvo.example", "fout").status_code == 200
+    assert login(workers[1], "coord@cvo.example", "fout").status_code == 429
+    assert login(workers[0], "coord@cvo.example", "fout").status_code == 429
+    for instance in (first, second):
+        with instance.app_context():
+            db.engine.dispose()
