@@ -42,10 +42,14 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
     from app.main.routes import bp as main_bp
+    from app.students.routes import bp as students_bp
+    from app.supervisors.routes import bp as supervisors_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(supervisors_bp, url_prefix="/begeleiders")
+    app.register_blueprint(students_bp, url_prefix="/studenten")
 
     from app import cli, context
 

@@ -5,6 +5,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.validation import display_phone
 from app.models.reference import INTERNSHIP_FORMS, PROVINCES, TRANSPORT_MODES
 
 
@@ -12,8 +13,10 @@ def init_app(app: Flask) -> None:
     """Register the context processor and filters."""
     app.jinja_env.add_extension("jinja2.ext.do")
     app.context_processor(_globals)
-    app.add_template_filter(_moment, "moment")
+    app.add_template_filter(moment, "moment")
     app.add_template_filter(_day, "day")
+    app.add_template_filter(display_phone, "phone")
+    app.add_template_filter(lambda code: TRANSPORT_MODES.get(code, code), "transport")
 
 
 def _globals() -> dict:
@@ -31,7 +34,11 @@ def _globals() -> dict:
 # Menu entries per role: (endpoint, label). Later blueprints add their pages here.
 NAV: dict[str, list[tuple[str, str]]] = {
     "admin": [("admin.users", _l("Logins")), ("main.edit_help", _l("Hulppagina"))],
-    "school": [],
+    "school": [
+        ("students.overview", _l("Overzicht stageaanvragen")),
+        ("students.new", _l("Stageaanvraag ingeven")),
+        ("supervisors.index", _l("Stagebegeleiders")),
+    ],
     "service": [],
 }
 
@@ -53,7 +60,7 @@ def _timetable() -> dict:
     return {"open": open_intakes(), "next": deadlines[0] if deadlines else None}
 
 
-def _moment(value) -> str:
+def moment(value) -> str:
     """A moment in Europe/Brussels, e.g. 15/05/2023 12:00."""
     return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
 

@@ -16,9 +16,9 @@ def wants_fragment() -> bool:
     )
 
 
-def render_page_or_fragment(page: str, fragment: str, **context) -> str:
-    """Render `fragment` for htmx, the full `page` (which includes it) otherwise."""
-    return render_template(fragment if wants_fragment() else page, **context)
+def render_page_or_fragment(page_template: str, fragment_template: str, /, **context) -> str:
+    """Render the fragment for htmx, the full page (which includes it) otherwise."""
+    return render_template(fragment_template if wants_fragment() else page_template, **context)
 
 
 def hx_redirect(url: str) -> Response:
@@ -30,3 +30,8 @@ def hx_redirect(url: str) -> Response:
     response = make_response("", 303)
     response.headers["Location"] = url
     return response
+
+
+def fragment_with_flashes(template: str, **context) -> str:
+    """A fragment plus the pending flash messages, swapped out-of-band into #flashes."""
+    return render_template(template, **context) + render_template("_oob_flashes.html")

@@ -33,6 +33,18 @@ EXPECTED: dict[str, object] = {
     "admin.resend_invitation": ADMIN,
     "admin.disable_user": ADMIN,
     "admin.enable_user": ADMIN,
+    "supervisors.index": SCHOOL,
+    "supervisors.create": SCHOOL,
+    "supervisors.show": SCHOOL,
+    "supervisors.edit": SCHOOL,
+    "supervisors.delete": SCHOOL,
+    "students.overview": SCHOOL,
+    "students.new": SCHOOL,
+    "students.show": SCHOOL,
+    "students.edit": SCHOOL,
+    "students.delete": SCHOOL,
+    "students.stop": SCHOOL,
+    "students.province_hint": SCHOOL,
 }
 
 

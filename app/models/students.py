@@ -71,6 +71,12 @@ class Student(Base):
     periods: Mapped[list["Period"]] = relationship(
         back_populates="student", order_by="Period.number", cascade="all, delete-orphan"
     )
+    placements: Mapped[list["Placement"]] = relationship(  # noqa: F821
+        viewonly=True, order_by="Placement.period_id"
+    )
+    declines: Mapped[list["Decline"]] = relationship(  # noqa: F821
+        viewonly=True, order_by="Decline.created_at"
+    )
 
     @property
     def full_name(self) -> str:
@@ -83,6 +89,11 @@ class Student(Base):
     @property
     def stopped(self) -> bool:
         return self.stopped_on is not None
+
+    @property
+    def accepted(self) -> bool:
+        """True once any period was accepted by a service (then the school cannot edit)."""
+        return bool(self.placements)
 
 
 class Period(Base):

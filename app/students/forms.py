@@ -1,0 +1,223 @@
+"""The internship request form of manual section 4 (STU-1..16)."""
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.extensions import db
+from app.formtools import choice_list, cleaned_by
+from app.models import CareService, Term
+from app.models.reference import INTERNSHIP_FORMS, PROVINCES, TRANSPORT_MODES
+from app.supervisors.queries import school_supervisors
+from app.validation import clean_email, clean_national_number, clean_phone, clean_postcode
+from wtforms.fields.choices import SelectChoice
+
+REQUIRED = _l("Dit veld is verplicht.")
+PERIOD_NUMBERS = (1, 2, 3, 4)
+FORMS_WITH_HOURS = ("blok", "blok_alternerend")
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class StudentForm(FlaskForm):
+    first_name = StringField(_l("Voornaam"), validators=[InputRequired(REQUIRED), Length(max=100)])
+    last_name = StringField(_l("Achternaam"), validators=[InputRequired(REQUIRED), Length(max=100)])
+    national_number = StringField(
+        _l("Rijksregisternummer"),
+        description=_l("Enkel zichtbaar voor een dienst die de student aanvaardde (voor het contract)."),
+        validators=[Length(max=20), cleaned_by(clean_national_number)],
+    )
+    street = StringField(_l("Straat"), validators=[InputRequired(REQUIRED), Length(max=200)])
+    postcode = StringField(
+        _l("Postcode"), validators=[InputRequired(REQUIRED), cleaned_by(clean_postcode)]
+    )
+    city = StringField(_l("Plaats"), validators=[InputRequired(REQUIRED), Length(max=100)])
+    province = SelectField(
+        _l("Provincie"),
+        description=_l("De provincie waar de student stage wil lopen, niet noodzakelijk waar hij of zij woont. Enkel de diensten van die provincie zien de aanvraag."),
+        choices=choice_list([("", "—"), *PROVINCES.items()]),
+        validators=[InputRequired(_l("Kies de provincie waar de student stage wil lopen."))],
+    )
+    phone = TelField(
+        _l("Telefoon"), validators=[InputRequired(REQUIRED), Length(max=32), cleaned_by(clean_phone)]
+    )
+    email = EmailField(
+        _l("E-mail"), validators=[InputRequired(REQUIRED), Length(max=254), cleaned_by(clean_email)]
+    )
+    transport = CheckboxesField(
+        _l("Vervoersmiddel"),
+        description=_l("Duid alle vervoersmiddelen aan waarmee de student zich verplaatst."),
+        choices=choice_list(TRANSPORT_MODES.items()),
+    )
+    remarks = TextAreaField(
+        _l("Opmerkingen over de student"),
+        description=_l("Bijvoorbeeld: de student is kleurenblind of heeft gehoorproblemen."),
+        validators=[Length(max=2000)],
+    )
+    supervisor_id = SelectField(
+        _l("Stage-/werkplekbegeleider"), coerce=int, validate_choice=False,
+        validators=[InputRequired(_l("Kies een begeleider."))],
+    )
+    internship_form = SelectField(
+        _l("Stagevorm"),
+        choices=choice_list([("", "—"), *INTERNSHIP_FORMS.items()]),
+        validators=[InputRequired(_l("Kies de stagevorm."))],
+    )
+    period_count = SelectField(
+        _l("Aantal periodes"), coerce=int, default=1,
+        choices=choice_list((n, f"{n} periode" if n == 1 else f"{n} periodes") for n in PERIOD_NUMBERS),
+    )
+    hours_per_week = IntegerField(
+        _l("Aantal uren/week"),
+        description=_l("Verplicht bij de stagevorm blok en bij blok en alternerend."),
+        validators=[Optional(), NumberRange(min=1, max=60, message=_l("Geef een aantal uren tussen 1 en 60."))],
+    )
+    total_hours = IntegerField(
+        _l("Totaal aantal uren te realiseren"),
+        validators=[
+            InputRequired(REQUIRED),
+            NumberRange(min=1, max=5000, message=_l("Geef een positief aantal uren (hoogstens 5000).")),
+        ],
+    )
+    internship_remarks = TextAreaField(
+        _l("Opmerkingen over de stage"),
+        description=_l("Bijvoorbeeld om blok en alternerend te verduidelijken."),
+        validators=[Length(max=2000)],
+    )
+    preferred_service_id = SelectField(
+        _l("Voorkeursdienst"),
+        description=_l("Bij welke dienst wil de student graag werken? Enkel diensten van de gekozen provincie."),
+        coerce=int, validate_choice=False,
+    )
+
+    def __init__(self, *args, term: Term, school_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.term = term
+        self.load_supervisors(school_id)
+        self.preferred_service_id.choices = service_choices()
+        mode = current_app.config["NATIONAL_NUMBER_MODE"]
+        if mode == "absent":
+            del self.national_number
+        elif mode == "required":
+            self.national_number.flags.required = True
+
+    def load_supervisors(self, school_id: int) -> None:
+        """Offer the school's supervisors (again, after one was added inline)."""
+        supervisors = school_supervisors(school_id)
+        self.supervisor_id.choices = choice_list([(0, "—")] + [(s.id, s.name) for s in supervisors])
+        self.supervisor_ids = {s.id for s in supervisors}
+
+    def period_fields(self, number: int):
+        """The start and end field of period `number`."""
+        return self[f"period_{number}_start"], self[f"period_{number}_end"]
+
+    def validate_national_number(self, field) -> None:
+        if not field.data and current_app.config["NATIONAL_NUMBER_MODE"] == "required":
+            raise ValidationError(REQUIRED)
+
+    def validate_supervisor_id(self, field) -> None:
+        if field.data not in self.supervisor_ids:
+            raise ValidationError(_l("Kies een begeleider."))
+
+    def validate_hours_per_week(self, field) -> None:
+        if self.internship_form.data in FORMS_WITH_HOURS and not field.data:
+            raise ValidationError(
+                _l("Vul het aantal uren per week in: verplicht bij blok en bij blok en alternerend.")
+            )
+
+    def validate_preferred_service_id(self, field) -> None:
+        if not field.data:
+            field.data = None
+            return
+        service = db.session.get(CareService, field.data)
+        if service is None or not service.active:
+            raise ValidationError(_l("Kies een dienst uit de lijst."))
+        if self.province.data and service.province != self.province.data:
+            raise ValidationError(_l("Deze dienst ligt niet in de gekozen provincie en zou de aanvraag niet zien."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return self._validate_periods() and valid
+
+    def _validate_periods(self) -> bool:
+        """Both dates per period, in order, without overlap, inside the term (STU-13)."""
+        ok, previous_end = True, None
+        span = (self.term.internship_start, self.term.internship_end)
+        for number in PERIOD_NUMBERS[: self.period_count.data or 1]:
+            start, end = self.period_fields(number)
+            problem = _period_problem(start.data, end.data, span, previous_end, number)
+            if problem:
+                target = end if problem[0] == "end" else start
+                target.errors = [*target.errors, problem[1]]
+                ok = False
+            previous_end = end.data or start.data or previous_end
+        return ok
+
+
+def _period_problem(start, end, span, previous_end, number):
+    if start is None:
+        return "start", _l("Vul de startdatum van periode %(n)d in.", n=number)
+    if end is None:
+        return "end", _l("Vul de einddatum van periode %(n)d in.", n=number)
+    if end < start:
+        return "end", _l("De einddatum ligt vóór de startdatum.")
+    if start < span[0] or end > span[1]:
+        return "start", _l(
+            "De periode moet binnen de stageperiode vallen (%(a)s – %(b)s).",
+            a=span[0].strftime("%d/%m/%Y"), b=span[1].strftime("%d/%m/%Y"),
+        )
+    if previous_end is not None and start <= previous_end:
+        return "start", _l("Periode %(n)d moet na de vorige periode beginnen (geen overlap).", n=number)
+    return None
+
+
+for _number in PERIOD_NUMBERS:
+    setattr(StudentForm, f"period_{_number}_start", DateField(
+        _l("Startdatum periode %(n)d", n=_number), validators=[Optional()],
+        render_kw={"data-period": _number},
+    ))
+    setattr(StudentForm, f"period_{_number}_end", DateField(
+        _l("Einddatum periode %(n)d", n=_number), validators=[Optional()],
+        render_kw={"data-period": _number},
+    ))
+
+
+def service_choices() -> list[SelectChoice]:
+    """Active care services grouped by province, for the preference list (STU-15)."""
+    rows = db.session.execute(
+        select(CareService.id, CareService.name, CareService.city, CareService.province)
+        .where(CareService.active)
+        .order_by(CareService.province, CareService.name)
+    ).all()
+    choices = [SelectChoice(0, "— geen voorkeur —")]
+    for row in rows:
+        label = f"{row.name} ({row.city})" if row.city else row.name
+        choices.append(SelectChoice(row.id, label, optgroup=PROVINCES.get(row.province)))
+    return choices
+
+
+class ProvinceForm(FlaskForm):
+    """The province field alone, re-rendered when the postcode suggests a province."""
+
+    province = StudentForm.province
+
+
+class StopForm(FlaskForm):
+    stopped_on = DateField(_l("Gestopt op"), validators=[InputRequired(REQUIRED)])
+    stopped_reason = TextAreaField(_l("Reden (optioneel)"), validators=[Length(max=1000)])

@@ -1,0 +1,84 @@
+"""Student lookups and the overview query, always scoped to one school."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import abort
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Decline, Placement, Student, Term
+
+PER_PAGE = 50
+SORTS = {
+    "naam": (Student.last_name, Student.first_name, Student.id),
+    "-naam": (Student.last_name.desc(), Student.first_name.desc(), Student.id.desc()),
+    "recent": (Student.created_at.desc(), Student.id.desc()),
+}
+
+
+def school_student_or_404(school_id: int, student_id: int) -> Student:
+    """The student if it belongs to this school; 404 for another school's id."""
+    student = db.session.get(Student, student_id)
+    if student is None or student.school_id != school_id:
+        abort(404)
+    return student
+
+
+def all_terms() -> list[Term]:
+    """Every term, the most recent internship span first."""
+    return list(db.session.scalars(select(Term).order_by(Term.internship_start.desc())))
+
+
+def default_term(terms: list[Term], now: datetime) -> Term | None:
+    """The term whose intake is open, else the next one to open, else the latest."""
+    open_now = [t for t in terms if t.intake_opens_at <= now < t.intake_closes_at]
+    if open_now:
+        return min(open_now, key=lambda t: t.intake_closes_at)
+    upcoming = [t for t in terms if t.intake_opens_at > now]
+    if upcoming:
+        return min(upcoming, key=lambda t: t.intake_opens_at)
+    return terms[0] if terms else None
+
+
+@dataclass(frozen=True)
+class OverviewPage:
+    students: list[Student]
+    total: int
+    page: int
+    pages: int
+
+
+def overview(school_id: int, term_id: int, search: str = "", sort: str = "naam",
+             page: int = 1) -> OverviewPage:
+    """One page of the school's requests for a term, with everything the columns need."""
+    query = select(Student).where(Student.school_id == school_id, Student.term_id == term_id)
+    if search.strip():
+        for word in search.split()[:5]:
+            pattern = f"%{word.lower()}%"
+            query = query.where(
+                or_(func.lower(Student.first_name).like(pattern),
+                    func.lower(Student.last_name).like(pattern))
+            )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(page, 1), pages)
+    order = _status_order() if sort == "status" else SORTS.get(sort, SORTS["naam"])
+    students = db.session.scalars(
+        query.order_by(*order)
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+        .options(
+            selectinload(Student.periods),
+            selectinload(Student.placements).selectinload(Placement.care_service),
+            selectinload(Student.placements).selectinload(Placement.mentor),
+            selectinload(Student.declines).selectinload(Decline.care_service),
+        )
+    ).all()
+    return OverviewPage(list(students), total, page, pages)
+
+
+def _status_order():
+    accepted = exists().where(Placement.student_id == Student.id)
+    return (accepted.desc(), Student.stopped_on.is_(None).desc(), Student.last_name, Student.id)

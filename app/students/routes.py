@@ -1,0 +1,192 @@
+"""A school enters and follows its internship requests (manual sections 4 and 5)."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.extensions import db
+from app.htmx import render_page_or_fragment
+from app.models import Student, Supervisor, utcnow
+from app.models.reference import province_for_postcode
+from app.security import roles_required
+from app.students import logic
+from app.students.forms import ProvinceForm, StopForm, StudentForm
+from app.students.queries import all_terms, default_term, overview as overview_page
+from app.students.queries import school_student_or_404
+from app.supervisors.forms import SupervisorForm
+
+bp = Blueprint("students", __name__)
+
+
+def _chosen_term():
+    terms = all_terms()
+    wanted = request.args.get("term", type=int)
+    term = next((t for t in terms if t.id == wanted), None) or default_term(terms, utcnow())
+    return terms, term
+
+
+@bp.get("")
+@roles_required("school")
+def overview():
+    """All requests of the school for one term: search, sort, pages (OVR-1)."""
+    terms, term = _chosen_term()
+    args = dict(search=request.args.get("q", ""), sort=request.args.get("sort", "naam"),
+                page=request.args.get("page", 1, type=int))
+    page = overview_page(current_user.school_id, term.id, **args) if term else None
+    return render_page_or_fragment(
+        "students/overview.html", "students/_table.html", terms=terms, term=term,
+        result=page, now=utcnow(), **args,
+    )
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+@roles_required("school")
+def new():
+    """Enter a new internship request (STU-1..17)."""
+    terms, term = _chosen_term()
+    if term is None:
+        abort(404)
+    return _request_form(Student(school_id=current_user.school_id, term_id=term.id, term=term))
+
+
+@bp.route("/<int:student_id>/bewerken", methods=["GET", "POST"])
+@roles_required("school")
+def edit(student_id: int):
+    """Change a request that no service accepted yet, while the intake window is open."""
+    student = school_student_or_404(current_user.school_id, student_id)
+    refusal = logic.edit_refusal(student, utcnow())
+    if refusal:
+        if request.method == "POST":
+            flash(refusal, "error")
+        return redirect(url_for("students.show", student_id=student.id))
+    return _request_form(student)
+
+
+def _request_form(student: Student):
+    term = student.term
+    window = logic.intake_window(term, current_user.school_id, utcnow())
+    form = StudentForm(term=term, school_id=current_user.school_id)
+    supervisor_form = SupervisorForm(prefix="sup", formdata=None)
+    duplicate = None
+    if request.method == "GET" and student.id:
+        logic.fill_form(form, student)
+    elif request.method == "POST" and not window.open:
+        flash(window.message, "error")
+    elif request.method == "POST" and request.form.get("action") == "add_supervisor":
+        supervisor_form = _add_supervisor(form)
+    elif request.method == "POST" and form.validate_on_submit():
+        duplicate = _duplicate(student, form)
+        if duplicate is None:
+            return _save(student, form)
+    return render_template(
+        "students/form.html", form=form, student=student, term=term, window=window,
+        supervisor_form=supervisor_form, duplicate=duplicate,
+        suggestion=province_for_postcode(form.postcode.data),
+    )
+
+
+def _duplicate(student: Student, form: StudentForm) -> Student | None:
+    if "national_number" not in form or not form.national_number.data:
+        return None
+    from app.crypto import national_number_index
+
+    duplicate = logic.find_duplicate(
+        current_user.school_id, student.term_id,
+        national_number_index(form.national_number.data), student.id,
+    )
+    if duplicate is not None:
+        form.national_number.errors = [*form.national_number.errors, _(
+            "Deze student is al ingegeven voor deze stageperiode."
+        )]
+    return duplicate
+
+
+def _add_supervisor(form: StudentForm) -> SupervisorForm:
+    """Add a missing supervisor from the student form, keeping everything typed (SUP-3)."""
+    supervisor_form = SupervisorForm(prefix="sup")
+    if not supervisor_form.validate():
+        return supervisor_form
+    supervisor = Supervisor(school_id=current_user.school_id)
+    supervisor_form.populate_obj(supervisor)
+    db.session.add(supervisor)
+    db.session.commit()
+    flash(_("Begeleider %(name)s toegevoegd en gekozen.", name=supervisor.name), "success")
+    form.load_supervisors(current_user.school_id)
+    form.supervisor_id.data = supervisor.id
+    return SupervisorForm(prefix="sup", formdata=None)
+
+
+def _save(student: Student, form: StudentForm):
+    is_new = student.id is None
+    logic.apply_form(student, form)
+    if is_new:
+        db.session.add(student)
+    db.session.commit()
+    flash(_("Stageaanvraag van %(name)s opgeslagen.", name=student.full_name), "success")
+    if request.form.get("action") == "next":
+        return redirect(url_for("students.new", term=student.term_id))
+    return redirect(url_for("students.overview", term=student.term_id))
+
+
+@bp.get("/<int:student_id>")
+@roles_required("school")
+def show(student_id: int):
+    """A request with its status, read-only (also after acceptance)."""
+    student = school_student_or_404(current_user.school_id, student_id)
+    from app.validation import format_national_number
+
+    return render_template(
+        "students/show.html", student=student, now=utcnow(),
+        national_number=format_national_number(logic.national_number_of(student)),
+        refusal=logic.edit_refusal(student, utcnow()),
+    )
+
+
+@bp.route("/<int:student_id>/verwijderen", methods=["GET", "POST"])
+@roles_required("school")
+def delete(student_id: int):
+    """Delete a wrongly added request after confirmation (never an accepted one)."""
+    student = school_student_or_404(current_user.school_id, student_id)
+    refusal = logic.edit_refusal(student, utcnow())
+    if refusal:
+        flash(refusal, "error")
+        return redirect(url_for("students.show", student_id=student.id))
+    if request.method == "POST":
+        term_id, name = student.term_id, student.full_name
+        logic.delete_request(student)
+        db.session.commit()
+        flash(_("Stageaanvraag van %(name)s verwijderd.", name=name), "success")
+        return redirect(url_for("students.overview", term=term_id))
+    return render_template("students/delete.html", student=student)
+
+
+@bp.route("/<int:student_id>/gestopt", methods=["GET", "POST"])
+@roles_required("school")
+def stop(student_id: int):
+    """Mark that the trainee quit the course (OVR-4)."""
+    student = school_student_or_404(current_user.school_id, student_id)
+    form = StopForm()
+    if request.method == "GET":
+        form.stopped_on.data = utcnow().date()
+    if form.validate_on_submit():
+        logic.mark_stopped(student, form.stopped_on.data, form.stopped_reason.data)
+        db.session.commit()
+        flash(_("%(name)s is gemarkeerd als gestopt.", name=student.full_name), "success")
+        return redirect(url_for("students.overview", term=student.term_id))
+    return render_template("students/stop.html", form=form, student=student)
+
+
+@bp.get("/provincie")
+@roles_required("school")
+def province_hint():
+    """The province that belongs to a postcode, as a hint next to the field (STU-4)."""
+    postcode = request.args.get("postcode", "")
+    suggestion = province_for_postcode(postcode)
+    chosen = request.args.get("province", "")
+    province_form = None
+    if suggestion and not chosen:
+        province_form = ProvinceForm(formdata=None, province=suggestion)
+    return render_template(
+        "students/_province_hint.html", suggestion=suggestion, postcode=postcode,
+        province_form=province_form,
+    )

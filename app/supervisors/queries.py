@@ -1,0 +1,32 @@
+"""Supervisor lookups, always scoped to the logged-in school."""
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Student, Supervisor
+
+
+def school_supervisors(school_id: int) -> list[Supervisor]:
+    """The school's supervisors by name."""
+    return list(
+        db.session.scalars(
+            select(Supervisor).where(Supervisor.school_id == school_id).order_by(Supervisor.name)
+        )
+    )
+
+
+def school_supervisor_or_404(school_id: int, supervisor_id: int) -> Supervisor:
+    """The supervisor if it belongs to this school; 404 for another school's id."""
+    supervisor = db.session.get(Supervisor, supervisor_id)
+    if supervisor is None or supervisor.school_id != school_id:
+        from flask import abort
+
+        abort(404)
+    return supervisor
+
+
+def students_of_supervisor(supervisor_id: int) -> int:
+    """How many students (of any term) are linked to the supervisor."""
+    return db.session.scalar(
+        select(func.count()).select_from(Student).where(Student.supervisor_id == supervisor_id)
+    )
