@@ -104,3 +104,56 @@ def login(client, email: str, password: str = PASSWORD):
 
 UTC = timezone.utc
 __all__ = ["PASSWORD", "UTC", "date", "login"]
+
+
+def valid_national_number(birth: date, serial: int) -> str:
+    """A valid rijksregisternummer for this birth date and serial (births from 2000: '2' prefix)."""
+    base = f"{birth:%y%m%d}{serial:03d}"
+    prefix = "2" if birth.year >= 2000 else ""
+    return base + f"{97 - int(prefix + base) % 97:02d}"
+
+
+def make_student(school=None, term=None, supervisor=None, periods: int = 1,
+                 national_number: str | None = None, **kw):
+    """A complete internship request with `periods` consecutive periods inside the term."""
+    from app.crypto import encrypt_national_number, national_number_index
+    from app.models import Period, Student
+
+    school = school or make_school()
+    term = term or make_term()
+    supervisor = supervisor or make_supervisor(school)
+    number = national_number or valid_national_number(date(1990, 1, 1), _n() % 998 + 1)
+    values = dict(
+        school_id=school.id, term_id=term.id, supervisor_id=supervisor.id,
+        first_name="Sara", last_name=f"Student{_n()}", street="Kerkstraat 1", postcode="2000",
+        city="Antwerpen", province="ANT", phone="+32470123456", email=f"sara{_n()}@mail.example",
+        transport="fiets,ov", internship_form="alternerend", period_count=periods,
+        total_hours=120, national_number_encrypted=encrypt_national_number(number),
+        national_number_index=national_number_index(number),
+    )
+    values.update(kw)
+    student = Student(**values)
+    length = (term.internship_end - term.internship_start).days // periods
+    for n in range(periods):
+        start = term.internship_start + timedelta(days=n * length)
+        student.periods.append(
+            Period(number=n + 1, start_date=start, end_date=start + timedelta(days=length - 1))
+        )
+    db.session.add(student)
+    db.session.flush()
+    return student
+
+
+def make_placement(student, service=None, period_number: int = 1, mentor=None, notes: str = ""):
+    """A service's acceptance of one period of the student."""
+    from app.models import Placement
+
+    service = service or make_service(province=student.province)
+    mentor = mentor or make_mentor(service)
+    period = next(p for p in student.periods if p.number == period_number)
+    placement = Placement(student_id=student.id, period_id=period.id, care_service_id=service.id,
+                          mentor_id=mentor.id, notes=notes)
+    db.session.add(placement)
+    db.session.flush()
+    db.session.expire(student, ["placements"])
+    return placement

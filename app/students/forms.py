@@ -135,12 +135,6 @@ class StudentForm(FlaskForm):
         if field.data not in self.supervisor_ids:
             raise ValidationError(_l("Kies een begeleider."))
 
-    def validate_hours_per_week(self, field) -> None:
-        if self.internship_form.data in FORMS_WITH_HOURS and not field.data:
-            raise ValidationError(
-                _l("Vul het aantal uren per week in: verplicht bij blok en bij blok en alternerend.")
-            )
-
     def validate_preferred_service_id(self, field) -> None:
         if not field.data:
             field.data = None
@@ -153,7 +147,17 @@ class StudentForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        return self._validate_periods() and valid
+        return self._validate_periods() & self._validate_hours() and valid
+
+    def _validate_hours(self) -> bool:
+        """Hours per week are required for blok and blok en alternerend (STU-11)."""
+        field = self.hours_per_week
+        if self.internship_form.data in FORMS_WITH_HOURS and not field.data and not field.errors:
+            field.errors = [*field.errors, _l(
+                "Vul het aantal uren per week in: verplicht bij blok en bij blok en alternerend."
+            )]
+            return False
+        return True
 
     def _validate_periods(self) -> bool:
         """Both dates per period, in order, without overlap, inside the term (STU-13)."""
