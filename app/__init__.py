@@ -42,6 +42,8 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
     from app.main.routes import bp as main_bp
+    from app.mentors.routes import bp as mentors_bp
+    from app.placements.routes import bp as placements_bp
     from app.students.routes import bp as students_bp
     from app.supervisors.routes import bp as supervisors_bp
 
@@ -50,6 +52,8 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(supervisors_bp, url_prefix="/begeleiders")
     app.register_blueprint(students_bp, url_prefix="/studenten")
+    app.register_blueprint(placements_bp, url_prefix="/dienst")
+    app.register_blueprint(mentors_bp, url_prefix="/dienst/mentoren")
 
     from app import cli, context
 

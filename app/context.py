@@ -39,7 +39,12 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("students.new", _l("Stageaanvraag ingeven")),
         ("supervisors.index", _l("Stagebegeleiders")),
     ],
-    "service": [],
+    "service": [
+        ("placements.browse", _l("Stageaanvragen")),
+        ("placements.trainees", _l("Mijn stagiairs")),
+        ("mentors.index", _l("Stagementoren")),
+        ("mentors.capacity", _l("Capaciteit")),
+    ],
 }
 
 

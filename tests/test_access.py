@@ -45,6 +45,15 @@ EXPECTED: dict[str, object] = {
     "students.delete": SCHOOL,
     "students.stop": SCHOOL,
     "students.province_hint": SCHOOL,
+    "placements.browse": SERVICE,
+    "placements.show": SERVICE,
+    "placements.accept": SERVICE,
+    "placements.decline": SERVICE,
+    "placements.withdraw": SERVICE,
+    "placements.trainees": SERVICE,
+    "mentors.index": SERVICE,
+    "mentors.delete": SERVICE,
+    "mentors.capacity": SERVICE,
 }
 
 

@@ -1,0 +1,62 @@
+"""Forms of the care services: accept, decline, mentors, capacity."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.formtools import choice_list
+from app.supervisors.forms import SupervisorForm
+
+
+class MentorForm(SupervisorForm):
+    """A stagementor: name, phone and e-mail, the same rules as a supervisor."""
+
+
+class AcceptForm(FlaskForm):
+    periods = SelectMultipleField(
+        _l("Periodes die je aanvaardt"), coerce=int,
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+    )
+    mentor_id = SelectField(_l("Stagementor"), coerce=int, validate_choice=False)
+    notes = TextAreaField(
+        _l("Notities voor de school"),
+        description=_l("Bijvoorbeeld: eerste dag, uurrooster, contactpersoon."),
+        validators=[Length(max=2000)],
+    )
+    over_capacity = BooleanField(_l("Ik aanvaard toch, boven de aangeboden capaciteit."))
+
+    def __init__(self, *args, periods, mentors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.periods.choices = choice_list(
+            (p.id, _l("Periode %(n)d: %(a)s – %(b)s", n=p.number, a=p.start_date.strftime("%d/%m/%Y"),
+                      b=p.end_date.strftime("%d/%m/%Y")))
+            for p in periods
+        )
+        self.mentor_id.choices = choice_list([(0, "—")] + [(m.id, m.name) for m in mentors])
+        self.mentor_ids = {m.id for m in mentors}
+
+    def validate_periods(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Kies minstens één periode."))
+
+    def validate_mentor_id(self, field) -> None:
+        if field.data not in self.mentor_ids:
+            raise ValidationError(_l("Kies de stagementor (of voeg er een toe)."))
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reden"), description=_l("De school ziet deze reden."),
+        validators=[InputRequired(_l("Geef een reden op.")), Length(max=1000)],
+    )
+
+
+class CapacityForm(FlaskForm):
+    term_id = SelectField(_l("Stageperiode"), coerce=int, validate_choice=False)
+    places = IntegerField(
+        _l("Aantal stageplaatsen"),
+        validators=[InputRequired(_l("Dit veld is verplicht.")),
+                    NumberRange(min=0, max=500, message=_l("Geef een aantal van 0 tot 500."))],
+    )

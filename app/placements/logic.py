@@ -1,0 +1,134 @@
+"""Accepting, declining and withdrawing, with the database deciding who wins (SVC-2..7)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+
+from app import audit
+from app.extensions import db
+from app.models import (
+    CareService, Decline, Mentor, Period, Placement, ServiceCapacity, Student, User, utcnow,
+)
+from app.outbox import queue_mail
+
+
+@dataclass
+class AcceptOutcome:
+    """What happened to each chosen period."""
+
+    accepted: list[Period] = field(default_factory=list)
+    taken: list[Period] = field(default_factory=list)
+    overlapping: list[Period] = field(default_factory=list)
+
+
+def capacity(service_id: int, term_id: int) -> tuple[int | None, int]:
+    """(places offered or None, places taken) of a service in a term (SVC-6)."""
+    offered = db.session.scalar(
+        select(ServiceCapacity.places).where(
+            ServiceCapacity.care_service_id == service_id, ServiceCapacity.term_id == term_id
+        )
+    )
+    taken = db.session.scalar(
+        select(func.count(func.distinct(Placement.student_id)))
+        .join(Student, Placement.student_id == Student.id)
+        .where(Placement.care_service_id == service_id, Student.term_id == term_id)
+    )
+    return offered, taken
+
+
+def overlapping_placements(student: Student, period: Period) -> list[Placement]:
+    """Placements the same person already has (any school, any term) that clash with `period`."""
+    same_person = [Student.id == student.id]
+    if student.national_number_index:
+        same_person.append(Student.national_number_index == student.national_number_index)
+    return list(db.session.scalars(
+        select(Placement)
+        .join(Period, Placement.period_id == Period.id)
+        .join(Student, Placement.student_id == Student.id)
+        .where(Period.id != period.id, db.or_(*same_person))
+        .where(Period.start_date <= period.end_date, Period.end_date >= period.start_date)
+    ))
+
+
+def accept(student: Student, periods: list[Period], service: CareService, mentor: Mentor,
+           notes: str, user: User) -> AcceptOutcome:
+    """Accept the chosen periods; a period taken meanwhile is reported, never double-booked."""
+    outcome = AcceptOutcome()
+    for period in periods:
+        if overlapping_placements(student, period):
+            outcome.overlapping.append(period)
+        elif _claim_period(student, period, service, mentor, notes, user):
+            outcome.accepted.append(period)
+        else:
+            outcome.taken.append(period)
+    if outcome.accepted:
+        audit.record("placement.accepted", student,
+                     detail="periods " + ",".join(str(p.number) for p in outcome.accepted))
+        _tell_school(student, "accepted", service)
+    return outcome
+
+
+def _claim_period(student, period, service, mentor, notes, user) -> bool:
+    """Insert the placement only if the period is free; the unique key settles races."""
+    taken = exists().where(Placement.period_id == period.id)
+    values = select(
+        literal(student.id), literal(period.id), literal(service.id), literal(mentor.id),
+        literal(notes), literal(user.id), literal(utcnow(), type_=Placement.created_at.type),
+    ).where(~taken)
+    columns = ["student_id", "period_id", "care_service_id", "mentor_id", "notes",
+               "accepted_by_id", "created_at"]
+    try:
+        with db.session.begin_nested():
+            result = db.session.execute(insert(Placement).from_select(columns, values))
+    except IntegrityError:
+        return False
+    return result.rowcount == 1
+
+
+def decline(student: Student, service: CareService, reason: str, user: User) -> Decline:
+    """Say no with a reason the school sees; the request stays open for others (SVC-5)."""
+    row = Decline(student_id=student.id, care_service_id=service.id, reason=reason,
+                  created_by_id=user.id)
+    db.session.add(row)
+    audit.record("request.declined", student)
+    _tell_school(student, "declined", service, reason=reason)
+    return row
+
+
+def withdrawal_refusal(placement: Placement, user: User, now: datetime) -> str | None:
+    """Why this user cannot withdraw the placement now, or None (SVC-4)."""
+    if user.role == "admin":
+        return None
+    if now >= placement.student.term.results_at:
+        return _("De resultaten zijn definitief; enkel VIVO kan deze aanvaarding nog intrekken.")
+    return None
+
+
+def withdraw(placement: Placement) -> None:
+    """Undo an acceptance: the period returns to the open list."""
+    student, service = placement.student, placement.care_service
+    audit.record("placement.withdrawn", student, detail=f"period {placement.period.number}")
+    db.session.delete(placement)
+    _tell_school(student, "withdrawn", service)
+
+
+SUBJECTS = {
+    "accepted": "Stagematching: %(name)s werd aanvaard door %(service)s",
+    "declined": "Stagematching: %(service)s kan %(name)s niet aanvaarden",
+    "withdrawn": "Stagematching: %(service)s trok de aanvaarding van %(name)s in",
+}
+
+
+def _tell_school(student: Student, event: str, service: CareService, reason: str = "") -> None:
+    """Queue a mail to every active login of the student's school (TERM-5)."""
+    recipients = db.session.scalars(
+        select(User.email).where(User.school_id == student.school_id, User.enabled,
+                                 User.activated_at.is_not(None))
+    ).all()
+    subject = _(SUBJECTS[event], name=student.full_name, service=service.name)
+    for email in recipients:
+        queue_mail(email, subject, f"placement_{event}", student=student, service=service,
+                   reason=reason)

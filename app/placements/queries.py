@@ -1,0 +1,162 @@
+"""What a care service may see: open requests of its province (TERM-6, TERM-7, SVC-1)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import abort
+from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import CareService, Decline, Mentor, Period, Placement, Student, Term
+
+PER_PAGE = 50
+
+
+@dataclass
+class RequestFilters:
+    """The browse filters; every value comes from the query string and is only a narrowing."""
+
+    term_id: int | None = None
+    form: str = ""
+    transport: str = ""
+    period_from: date | None = None
+    period_until: date | None = None
+    preferred_only: bool = False
+    sort: str = "voorkeur"
+    page: int = 1
+
+
+def browsable_terms(now: datetime) -> list[Term]:
+    """Terms whose requests services may browse now: released and not yet final, or round two."""
+    return list(db.session.scalars(
+        select(Term).where(_term_open_for_services(now)).order_by(Term.internship_start)
+    ))
+
+
+def _term_open_for_services(now: datetime):
+    released = func.coalesce(Term.requests_visible_at, Term.intake_opens_at) <= now
+    first_round = and_(released, Term.results_at > now)
+    second_round = and_(Term.second_round_until.is_not(None), Term.second_round_until > now,
+                        Term.results_at <= now)
+    return or_(first_round, second_round)
+
+
+def _open_period_exists():
+    placed = exists().where(Placement.period_id == Period.id)
+    return exists().where(Period.student_id == Student.id, ~placed)
+
+
+def visible_requests(service: CareService, now: datetime):
+    """A select of the students this service may browse: the only place the rule lives."""
+    first_round = and_(Student.province == service.province, Term.results_at > now)
+    second_round = and_(Term.results_at <= now, Term.second_round_until > now)
+    declined_by_me = exists().where(
+        Decline.student_id == Student.id, Decline.care_service_id == service.id
+    )
+    return (
+        select(Student)
+        .join(Term, Student.term_id == Term.id)
+        .where(_term_open_for_services(now), or_(first_round, second_round))
+        .where(Student.stopped_on.is_(None), _open_period_exists(), ~declined_by_me)
+    )
+
+
+def browse(service: CareService, now: datetime, filters: RequestFilters):
+    """One page of browsable requests, the preferred-me ones first by default."""
+    query = visible_requests(service, now)
+    if filters.term_id:
+        query = query.where(Student.term_id == filters.term_id)
+    if filters.form:
+        query = query.where(Student.internship_form == filters.form)
+    if filters.transport:
+        padded = literal(",") + Student.transport + literal(",")
+        query = query.where(padded.like(f"%,{filters.transport},%"))
+    if filters.period_from or filters.period_until:
+        query = query.where(_period_between(filters.period_from, filters.period_until))
+    if filters.preferred_only:
+        query = query.where(Student.preferred_service_id == service.id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(filters.page, 1), pages)
+    students = db.session.scalars(
+        query.order_by(*_order(filters.sort, service.id))
+        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+        .options(selectinload(Student.periods), selectinload(Student.placements),
+                 selectinload(Student.school), selectinload(Student.supervisor),
+                 selectinload(Student.term))
+    ).all()
+    return list(students), total, page, pages
+
+
+def _period_between(start: date | None, end: date | None):
+    """An open period of the student overlapping [start, end]."""
+    conditions = [Period.student_id == Student.id,
+                  ~exists().where(Placement.period_id == Period.id)]
+    if start:
+        conditions.append(Period.end_date >= start)
+    if end:
+        conditions.append(Period.start_date <= end)
+    return exists().where(*conditions)
+
+
+def _order(sort: str, service_id: int):
+    first_start = (
+        select(func.min(Period.start_date)).where(Period.student_id == Student.id).scalar_subquery()
+    )
+    preferred = (Student.preferred_service_id == service_id).desc()
+    if sort == "naam":
+        return (Student.last_name, Student.first_name, Student.id)
+    if sort == "start":
+        return (first_start, Student.id)
+    return (preferred, first_start, Student.id)
+
+
+def visible_student_or_404(service: CareService, student_id: int, now: datetime) -> Student:
+    """A student this service may see: browsable now, or placed with this service."""
+    student = db.session.scalar(
+        visible_requests(service, now).where(Student.id == student_id)
+    ) or accepted_student(service, student_id)
+    if student is None:
+        abort(404)
+    return student
+
+
+def accepted_student(service: CareService, student_id: int) -> Student | None:
+    """The student if this service accepted at least one of its periods."""
+    return db.session.scalar(
+        select(Student).where(
+            Student.id == student_id,
+            exists().where(Placement.student_id == Student.id,
+                           Placement.care_service_id == service.id),
+        )
+    )
+
+
+def my_trainees(service: CareService) -> list[Placement]:
+    """The placements of this service, with student, period and mentor loaded."""
+    return list(db.session.scalars(
+        select(Placement)
+        .where(Placement.care_service_id == service.id)
+        .join(Student, Placement.student_id == Student.id)
+        .join(Period, Placement.period_id == Period.id)
+        .order_by(Period.start_date, Student.last_name)
+        .options(selectinload(Placement.student).selectinload(Student.school),
+                 selectinload(Placement.student).selectinload(Student.supervisor),
+                 selectinload(Placement.period), selectinload(Placement.mentor))
+    ))
+
+
+def service_mentors(service_id: int) -> list[Mentor]:
+    """The service's mentors by name."""
+    return list(db.session.scalars(
+        select(Mentor).where(Mentor.care_service_id == service_id).order_by(Mentor.name)
+    ))
+
+
+def service_mentor_or_404(service_id: int, mentor_id: int) -> Mentor:
+    """The mentor if it belongs to this service; 404 for another service's id."""
+    mentor = db.session.get(Mentor, mentor_id)
+    if mentor is None or mentor.care_service_id != service_id:
+        abort(404)
+    return mentor

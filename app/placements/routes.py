@@ -1,0 +1,189 @@
+"""The care service's side: browse requests, accept per period, decline, withdraw (R-SVC)."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import audit
+from app.database import writes_on_get
+from app.extensions import db
+from app.htmx import render_page_or_fragment
+from app.models import Mentor, Placement, utcnow
+from app.outbox import commit_and_send
+from app.placements import logic, queries
+from app.placements.forms import AcceptForm, DeclineForm, MentorForm
+from app.security import roles_required
+from app.students.logic import national_number_of
+from app.validation import format_national_number
+
+bp = Blueprint("placements", __name__)
+
+
+def _service():
+    return current_user.care_service
+
+
+def _filters() -> queries.RequestFilters:
+    args = request.args
+    return queries.RequestFilters(
+        term_id=args.get("term", type=int), form=args.get("vorm", ""),
+        transport=args.get("vervoer", ""),
+        period_from=_date_arg("van"), period_until=_date_arg("tot"),
+        preferred_only=args.get("voorkeur") == "1", sort=args.get("sort", "voorkeur"),
+        page=args.get("page", 1, type=int),
+    )
+
+
+def _date_arg(name: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/aanvragen")
+@roles_required("service")
+def browse():
+    """Open requests of the service's province, preferred-me first (SVC-1)."""
+    now, filters = utcnow(), _filters()
+    students, total, page, pages = queries.browse(_service(), now, filters)
+    terms = queries.browsable_terms(now)
+    capacities = {t.id: logic.capacity(_service().id, t.id) for t in terms}
+    return render_page_or_fragment(
+        "placements/browse.html", "placements/_requests.html", students=students, total=total,
+        page=page, pages=pages, filters=filters, terms=terms, capacities=capacities,
+        service=_service(),
+    )
+
+
+@bp.get("/aanvragen/<int:student_id>")
+@roles_required("service")
+def show(student_id: int):
+    """One request: its data, and the accept and decline forms; contact data once accepted."""
+    writes_on_get()  # a view of personal data is an audit event (SECURITY.md 23)
+    student = queries.visible_student_or_404(_service(), student_id, utcnow())
+    return _request_page(student, _accept_form(student, formdata=None), DeclineForm(formdata=None),
+                         MentorForm(prefix="mentor", formdata=None))
+
+
+def _accept_form(student, **kwargs) -> AcceptForm:
+    open_periods = [p for p in student.periods if not any(pl.period_id == p.id for pl in student.placements)]
+    return AcceptForm(periods=open_periods, mentors=queries.service_mentors(_service().id), **kwargs)
+
+
+def _request_page(student, accept_form, decline_form, mentor_form, status: int = 200):
+    mine = [p for p in student.placements if p.care_service_id == _service().id]
+    context = dict(student=student, accept_form=accept_form, decline_form=decline_form,
+                   mentor_form=mentor_form, mine=mine, now=utcnow(),
+                   capacity=logic.capacity(_service().id, student.term_id))
+    if mine:
+        context["national_number"] = format_national_number(national_number_of(student))
+        audit.record("student.personal_data_viewed", student)
+        db.session.commit()
+    return render_template("placements/show.html", **context), status
+
+
+@bp.post("/aanvragen/<int:student_id>/aanvaarden")
+@roles_required("service")
+def accept(student_id: int):
+    """Accept one or more periods with a mentor and notes (SVC-2, SVC-3, SVC-7)."""
+    student = queries.visible_student_or_404(_service(), student_id, utcnow())
+    form = _accept_form(student)
+    mentor_form = MentorForm(prefix="mentor", formdata=None)
+    if request.form.get("action") == "add_mentor":
+        mentor_form = _add_mentor(form)
+        return _request_page(student, form, DeclineForm(formdata=None), mentor_form)
+    if not form.validate_on_submit():
+        return _request_page(student, form, DeclineForm(formdata=None), mentor_form, 200)
+    offered, taken = logic.capacity(_service().id, student.term_id)
+    if offered is not None and taken >= offered and not form.over_capacity.data:
+        form.over_capacity.errors = [_("Je aangeboden capaciteit (%(n)d) is bereikt. Bevestig dat je toch aanvaardt.", n=offered)]
+        return _request_page(student, form, DeclineForm(formdata=None), mentor_form, 200)
+    periods = [p for p in student.periods if p.id in form.periods.data]
+    mentor = queries.service_mentor_or_404(_service().id, form.mentor_id.data)
+    outcome = logic.accept(student, periods, _service(), mentor, form.notes.data, current_user)
+    commit_and_send()
+    _flash_outcome(outcome)
+    if outcome.accepted:
+        return redirect(url_for("placements.show", student_id=student.id))
+    return redirect(url_for("placements.browse"))
+
+
+def _flash_outcome(outcome: logic.AcceptOutcome) -> None:
+    if outcome.accepted:
+        flash(_("Aanvaard: %(p)s.", p=", ".join(f"periode {p.number}" for p in outcome.accepted)), "success")
+    for period in outcome.taken:
+        flash(_("Periode %(n)d werd intussen door een andere dienst aanvaard.", n=period.number), "error")
+    for period in outcome.overlapping:
+        flash(_("Periode %(n)d overlapt met een stage die de student al heeft en kan niet aanvaard worden.", n=period.number), "error")
+
+
+def _add_mentor(form: AcceptForm) -> MentorForm:
+    """Add a mentor from the accept form, keeping the choices made (SVC-2)."""
+    mentor_form = MentorForm(prefix="mentor")
+    if not mentor_form.validate():
+        return mentor_form
+    mentor = Mentor(care_service_id=_service().id)
+    mentor_form.populate_obj(mentor)
+    db.session.add(mentor)
+    db.session.commit()
+    form.mentor_id.choices = _accept_form_mentor_choices()
+    form.mentor_ids.add(mentor.id)
+    form.mentor_id.data = mentor.id
+    flash(_("Stagementor %(name)s toegevoegd en gekozen.", name=mentor.name), "success")
+    return MentorForm(prefix="mentor", formdata=None)
+
+
+def _accept_form_mentor_choices():
+    from app.formtools import choice_list
+
+    return choice_list([(0, "—")] + [(m.id, m.name) for m in queries.service_mentors(_service().id)])
+
+
+@bp.post("/aanvragen/<int:student_id>/weigeren")
+@roles_required("service")
+def decline(student_id: int):
+    """Decline a request with a reason the school sees (SVC-5)."""
+    student = queries.visible_student_or_404(_service(), student_id, utcnow())
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return _request_page(student, _accept_form(student, formdata=None), form,
+                             MentorForm(prefix="mentor", formdata=None))
+    logic.decline(student, _service(), form.reason.data, current_user)
+    commit_and_send()
+    flash(_("Je weigerde de aanvraag van %(name)s. De school ziet je reden.", name=student.full_name), "success")
+    return redirect(url_for("placements.browse"))
+
+
+@bp.post("/plaatsingen/<int:placement_id>/intrekken")
+@roles_required("service")
+def withdraw(placement_id: int):
+    """Withdraw an acceptance until the results moment (SVC-4)."""
+    placement = db.session.get(Placement, placement_id)
+    if placement is None or placement.care_service_id != _service().id:
+        abort(404)
+    refusal = logic.withdrawal_refusal(placement, current_user, utcnow())
+    if refusal:
+        flash(refusal, "error")
+        return redirect(url_for("placements.trainees"))
+    name = placement.student.full_name
+    logic.withdraw(placement)
+    commit_and_send()
+    flash(_("Aanvaarding van %(name)s ingetrokken; de periode staat weer open.", name=name), "success")
+    return redirect(url_for("placements.trainees"))
+
+
+@bp.get("/stagiairs")
+@roles_required("service")
+def trainees():
+    """Mijn stagiairs: accepted students with their contact data (each view is audited)."""
+    writes_on_get()
+    placements = queries.my_trainees(_service())
+    for student in {p.student for p in placements}:
+        audit.record("student.personal_data_viewed", student)
+    db.session.commit()
+    numbers = {p.student_id: format_national_number(national_number_of(p.student)) for p in placements}
+    return render_template("placements/trainees.html", placements=placements, numbers=numbers,
+                           now=utcnow())
