@@ -35,18 +35,18 @@ def _on_begin(connection) -> None:
 
 
 def _read_only_request() -> bool:
-    from flask import g, has_request_context, request
+    from flask import current_app, has_request_context, request
 
     if not has_request_context():
         return False  # CLI commands and timers may write
-    return request.method in READ_ONLY_METHODS and not g.get("writes_on_get")
+    view = current_app.view_functions.get(request.endpoint)
+    return request.method in READ_ONLY_METHODS and not getattr(view, "writes_on_get", False)
 
 
-def writes_on_get() -> None:
-    """Call before the first query of a GET view that writes (e.g. an audit event)."""
-    from flask import g
-
-    g.writes_on_get = True
+def writes_on_get(view):
+    """Mark a GET view that writes (e.g. an audit event): its transaction starts immediate."""
+    view.writes_on_get = True
+    return view
 
 
 def configure_engines(app: Flask) -> None:

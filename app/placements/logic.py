@@ -76,16 +76,21 @@ def _claim_period(student, period, service, mentor, notes, user) -> bool:
     taken = exists().where(Placement.period_id == period.id)
     values = select(
         literal(student.id), literal(period.id), literal(service.id), literal(mentor.id),
-        literal(notes), literal(user.id), literal(utcnow(), type_=Placement.created_at.type),
+        literal(notes or ""), literal(user.id), literal(utcnow(), type_=Placement.created_at.type),
     ).where(~taken)
     columns = ["student_id", "period_id", "care_service_id", "mentor_id", "notes",
                "accepted_by_id", "created_at"]
     try:
         with db.session.begin_nested():
-            result = db.session.execute(insert(Placement).from_select(columns, values))
+            inserted = db.session.execute(
+                insert(Placement).from_select(columns, values).returning(Placement.id)
+            ).first()
     except IntegrityError:
-        return False
-    return result.rowcount == 1
+        # Lost the race on the unique key; anything else is a real error.
+        if db.session.scalar(select(exists().where(Placement.period_id == period.id))):
+            return False
+        raise
+    return inserted is not None
 
 
 def decline(student: Student, service: CareService, reason: str, user: User) -> Decline:

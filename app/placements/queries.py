@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import abort
-from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -47,8 +47,12 @@ def _open_period_exists():
     return exists().where(Period.student_id == Student.id, ~placed)
 
 
-def visible_requests(service: CareService, now: datetime):
-    """A select of the students this service may browse: the only place the rule lives."""
+def visible_requests(service: CareService, now: datetime, include_placed: bool = False):
+    """A select of the students this service may browse: the only place the rule lives.
+
+    include_placed keeps requests whose periods are all placed, so that a service that lost
+    a race is told "already placed" instead of "not found".
+    """
     first_round = and_(Student.province == service.province, Term.results_at > now)
     second_round = and_(Term.results_at <= now, Term.second_round_until > now)
     declined_by_me = exists().where(
@@ -58,7 +62,8 @@ def visible_requests(service: CareService, now: datetime):
         select(Student)
         .join(Term, Student.term_id == Term.id)
         .where(_term_open_for_services(now), or_(first_round, second_round))
-        .where(Student.stopped_on.is_(None), _open_period_exists(), ~declined_by_me)
+        .where(Student.stopped_on.is_(None), ~declined_by_me)
+        .where(true() if include_placed else _open_period_exists())
     )
 
 
@@ -104,7 +109,8 @@ def _order(sort: str, service_id: int):
     first_start = (
         select(func.min(Period.start_date)).where(Period.student_id == Student.id).scalar_subquery()
     )
-    preferred = (Student.preferred_service_id == service_id).desc()
+    # CASE, not a boolean: NULL preferences must sort last on every database.
+    preferred = case((Student.preferred_service_id == service_id, 0), else_=1)
     if sort == "naam":
         return (Student.last_name, Student.first_name, Student.id)
     if sort == "start":
@@ -112,10 +118,11 @@ def _order(sort: str, service_id: int):
     return (preferred, first_start, Student.id)
 
 
-def visible_student_or_404(service: CareService, student_id: int, now: datetime) -> Student:
+def visible_student_or_404(service: CareService, student_id: int, now: datetime,
+                           include_placed: bool = False) -> Student:
     """A student this service may see: browsable now, or placed with this service."""
     student = db.session.scalar(
-        visible_requests(service, now).where(Student.id == student_id)
+        visible_requests(service, now, include_placed).where(Student.id == student_id)
     ) or accepted_student(service, student_id)
     if student is None:
         abort(404)

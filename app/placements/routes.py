@@ -60,17 +60,19 @@ def browse():
 
 @bp.get("/aanvragen/<int:student_id>")
 @roles_required("service")
+@writes_on_get  # a view of personal data is an audit event (SECURITY.md 23)
 def show(student_id: int):
     """One request: its data, and the accept and decline forms; contact data once accepted."""
-    writes_on_get()  # a view of personal data is an audit event (SECURITY.md 23)
     student = queries.visible_student_or_404(_service(), student_id, utcnow())
     return _request_page(student, _accept_form(student, formdata=None), DeclineForm(formdata=None),
                          MentorForm(prefix="mentor", formdata=None))
 
 
-def _accept_form(student, **kwargs) -> AcceptForm:
-    open_periods = [p for p in student.periods if not any(pl.period_id == p.id for pl in student.placements)]
-    return AcceptForm(periods=open_periods, mentors=queries.service_mentors(_service().id), **kwargs)
+def _accept_form(student, every_period: bool = False, **kwargs) -> AcceptForm:
+    """The accept form offering the open periods (every period when checking a post)."""
+    placed = {placement.period_id for placement in student.placements}
+    periods = [p for p in student.periods if every_period or p.id not in placed]
+    return AcceptForm(periods=periods, mentors=queries.service_mentors(_service().id), **kwargs)
 
 
 def _request_page(student, accept_form, decline_form, mentor_form, status: int = 200):
@@ -89,8 +91,8 @@ def _request_page(student, accept_form, decline_form, mentor_form, status: int =
 @roles_required("service")
 def accept(student_id: int):
     """Accept one or more periods with a mentor and notes (SVC-2, SVC-3, SVC-7)."""
-    student = queries.visible_student_or_404(_service(), student_id, utcnow())
-    form = _accept_form(student)
+    student = queries.visible_student_or_404(_service(), student_id, utcnow(), include_placed=True)
+    form = _accept_form(student, every_period=True)
     mentor_form = MentorForm(prefix="mentor", formdata=None)
     if request.form.get("action") == "add_mentor":
         mentor_form = _add_mentor(form)
@@ -177,9 +179,9 @@ def withdraw(placement_id: int):
 
 @bp.get("/stagiairs")
 @roles_required("service")
+@writes_on_get
 def trainees():
     """Mijn stagiairs: accepted students with their contact data (each view is audited)."""
-    writes_on_get()
     placements = queries.my_trainees(_service())
     for student in {p.student for p in placements}:
         audit.record("student.personal_data_viewed", student)

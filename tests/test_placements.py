@@ -1,0 +1,335 @@
+"""The care services' side: what they see, accepting, races, overlap, decline, withdraw (R-SVC)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditEvent, Decline, Placement, Student, Term, utcnow
+from app.validation import display_phone, format_national_number
+from tests.factories import (
+    login,
+    make_mentor,
+    make_placement,
+    make_school,
+    make_service,
+    make_student,
+    make_supervisor,
+    make_term,
+    make_user,
+    valid_national_number,
+)
+from tests.factories import date as _date
+
+NN = valid_national_number(_date(1988, 3, 9), 42)
+PRIVATE = ("+32470123456", "0470 12 34 56", "Geheime Straat 7", "sara.private@mail.example", NN,
+           format_national_number(NN))
+
+
+@pytest.fixture
+def world(app):
+    """An Antwerp request with two periods; two Antwerp services and one in Limburg."""
+    with app.app_context():
+        school = make_school()
+        school_user = make_user("school", organisation=school)
+        term = make_term()
+        student = make_student(school=school, term=term, periods=2, national_number=NN,
+                               street="Geheime Straat 7", email="sara.private@mail.example",
+                               first_name="Sara", last_name="Peeters", province="ANT")
+        services = {}
+        for key, province in (("a", "ANT"), ("b", "ANT"), ("lim", "LIM")):
+            service = make_service(province=province, name=f"Dienst {key.upper()}")
+            user = make_user("service", organisation=service)
+            mentor = make_mentor(service)
+            services[key] = dict(id=service.id, email=user.email, mentor=mentor.id, name=service.name)
+        db.session.commit()
+        periods = [p.id for p in student.periods]
+        return dict(student=student.id, term=term.id, periods=periods, services=services,
+                    school_email=school_user.email, school=school.id)
+
+
+def as_service(app, world, key):
+    client = app.test_client()
+    login(client, world["services"][key]["email"])
+    return client
+
+
+def accept(client, world, key, period_index=0, **extra):
+    data = {"periods": [str(world["periods"][period_index])],
+            "mentor_id": str(world["services"][key]["mentor"]), "notes": "Start om 8u", "action": "accept"}
+    data.update(extra)
+    return client.post(f"/dienst/aanvragen/{world['student']}/aanvaarden", data=data)
+
+
+def test_before_acceptance_no_personal_data_reaches_a_service(app, world):
+    client = as_service(app, world, "a")
+    pages = [
+        client.get("/dienst/aanvragen"),
+        client.get("/dienst/aanvragen?sort=naam", headers={"HX-Request": "true"}),
+        client.get(f"/dienst/aanvragen/{world['student']}"),
+        client.get("/dienst/stagiairs"),
+    ]
+    assert "Sara" in pages[0].text and "Sara" in pages[2].text
+    for page in pages:
+        for secret in PRIVATE:
+            assert secret not in page.text, secret
+
+
+def test_after_acceptance_only_the_accepting_service_sees_contact_data(app, world):
+    client = as_service(app, world, "a")
+    accept(client, world, "a")
+    detail = client.get(f"/dienst/aanvragen/{world['student']}")
+    trainees = client.get("/dienst/stagiairs")
+    for page in (detail, trainees):
+        for secret in ("0470 12 34 56", "Geheime Straat 7", "sara.private@mail.example",
+                       format_national_number(NN)):
+            assert secret in page.text, secret
+    other = as_service(app, world, "b")
+    for page in (other.get("/dienst/aanvragen"), other.get(f"/dienst/aanvragen/{world['student']}")):
+        for secret in PRIVATE:
+            assert secret not in page.text
+
+
+def test_every_view_of_personal_data_is_audited(app, world):
+    client = as_service(app, world, "a")
+    accept(client, world, "a")
+    client.get(f"/dienst/aanvragen/{world['student']}")
+    client.get("/dienst/stagiairs")
+    with app.app_context():
+        views = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "student.personal_data_viewed")).all()
+        assert len(views) >= 2
+        assert {v.object_id for v in views} == {world["student"]}
+
+
+def test_a_service_never_sees_another_provinces_requests(app, world):
+    client = as_service(app, world, "lim")
+    for query in ("", "?province=ANT", "?term=%d" % world["term"], "?vorm=alternerend&sort=naam"):
+        assert "Peeters" not in client.get("/dienst/aanvragen" + query).text
+    assert client.get(f"/dienst/aanvragen/{world['student']}").status_code == 404
+    assert accept(client, world, "lim").status_code == 404
+
+
+def test_requests_become_visible_at_the_release_moment(app, world):
+    with app.app_context():
+        db.session.get(Term, world["term"]).requests_visible_at = utcnow() + timedelta(hours=1)
+        db.session.commit()
+    client = as_service(app, world, "a")
+    assert "Peeters" not in client.get("/dienst/aanvragen").text
+    assert client.get(f"/dienst/aanvragen/{world['student']}").status_code == 404
+
+
+def test_stopped_students_are_not_offered(app, world):
+    with app.app_context():
+        db.session.get(Student, world["student"]).stopped_on = utcnow().date()
+        db.session.commit()
+    assert "Peeters" not in as_service(app, world, "a").get("/dienst/aanvragen").text
+
+
+def test_preferred_me_comes_first_and_can_be_filtered(app, world):
+    with app.app_context():
+        from app.models import School
+
+        school = db.session.get(School, world["school"])
+        term = db.session.get(Term, world["term"])
+        favourite = make_student(school=school, term=term, last_name="Aardvark", province="ANT",
+                                 preferred_service_id=world["services"]["a"]["id"])
+        db.session.commit()
+        assert favourite.id
+    client = as_service(app, world, "a")
+    page = client.get("/dienst/aanvragen").text
+    assert page.index("Aardvark") < page.index("Peeters") and "kiest voor u" in page
+    only = client.get("/dienst/aanvragen?voorkeur=1").text
+    assert "Aardvark" in only and "Peeters" not in only
+    by_name = client.get("/dienst/aanvragen?sort=naam&vervoer=fiets").text
+    assert "Aardvark" in by_name and "Peeters" in by_name
+    assert "Peeters" not in client.get("/dienst/aanvragen?vervoer=auto").text
+
+
+def test_accepting_a_period_places_it_and_tells_the_school(app, world, outbox):
+    client = as_service(app, world, "a")
+    response = accept(client, world, "a")
+    assert response.headers["Location"] == f"/dienst/aanvragen/{world['student']}"
+    with app.app_context():
+        placement = db.session.scalar(select(Placement))
+        assert (placement.period_id, placement.care_service_id, placement.notes) == (
+            world["periods"][0], world["services"]["a"]["id"], "Start om 8u")
+    mails = [m for m in outbox() if m[0] == world["school_email"]]
+    assert len(mails) == 1 and "aanvaard" in mails[0][1]
+    # The placed period is no longer offered; the other one still is.
+    other = as_service(app, world, "b").get(f"/dienst/aanvragen/{world['student']}").text
+    assert "Periode 2:" in other and "Periode 1:" not in other
+
+
+def test_a_period_taken_by_another_service_gets_a_clear_answer(app, world):
+    accept(as_service(app, world, "a"), world, "a")
+    late = as_service(app, world, "b")
+    response = accept(late, world, "b")
+    assert response.status_code == 302
+    page = late.get(response.headers["Location"]).text
+    assert "werd intussen door een andere dienst aanvaard" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Placement)) == 1
+
+
+def test_twenty_services_accepting_the_same_period_at_once_one_wins(app, world):
+    """SVC-3 under real concurrency: a file SQLite database or PostgreSQL, 20 threads."""
+    with app.app_context():
+        contenders = []
+        for n in range(20):
+            service = make_service(province="ANT", name=f"Haastige dienst {n}")
+            user = make_user("service", organisation=service)
+            contenders.append((user.email, make_mentor(service).id))
+        db.session.commit()
+    clients = []
+    for email, mentor in contenders:
+        client = app.test_client()
+        login(client, email)
+        clients.append((client, mentor))
+    barrier = threading.Barrier(len(clients))
+    results = [None] * len(clients)
+
+    def attempt(index, client, mentor):
+        barrier.wait()
+        response = client.post(
+            f"/dienst/aanvragen/{world['student']}/aanvaarden",
+            data={"periods": [str(world["periods"][0])], "mentor_id": str(mentor), "action": "accept"},
+            follow_redirects=True,
+        )
+        results[index] = (response.status_code, response.text)
+
+    threads = [threading.Thread(target=attempt, args=(i, c, m)) for i, (c, m) in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(status == 200 for status, _ in results), [s for s, _ in results]
+    winners = [text for _, text in results if "Aanvaard: periode 1" in text]
+    losers = [text for _, text in results if "werd intussen door een andere dienst aanvaard" in text]
+    assert (len(winners), len(losers)) == (1, 19)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Placement)) == 1
+
+
+def test_an_overlapping_period_cannot_be_accepted(app, world):
+    """The same person (same national number) already has a clashing placement elsewhere."""
+    with app.app_context():
+        student = db.session.get(Student, world["student"])
+        other_school = make_school()
+        twin = make_student(school=other_school, term=student.term, national_number=NN,
+                            periods=1, province="ANT")
+        make_placement(twin, service=make_service(province="ANT"))
+        db.session.commit()
+    client = as_service(app, world, "a")
+    page = client.get(accept(client, world, "a").headers["Location"]).text
+    assert "overlapt met een stage die de student al heeft" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Placement)) == 1
+
+
+def test_mentor_of_another_service_is_refused(app, world):
+    client = as_service(app, world, "a")
+    response = accept(client, world, "a", mentor_id=str(world["services"]["b"]["mentor"]))
+    assert response.status_code == 200
+    assert "Kies de stagementor" in response.text
+    with app.app_context():
+        assert db.session.scalar(select(Placement)) is None
+
+
+def test_choosing_no_period_shows_a_message(app, world):
+    response = accept(as_service(app, world, "a"), world, "a", periods=[])
+    assert "Kies minstens één periode." in response.text
+
+
+def test_new_mentor_added_inline_is_selected(app, world):
+    client = as_service(app, world, "a")
+    response = client.post(f"/dienst/aanvragen/{world['student']}/aanvaarden", data={
+        "action": "add_mentor", "periods": [str(world["periods"][0])], "mentor_id": "0",
+        "mentor-name": "Mona Mentor", "mentor-phone": "03 212 34 56", "mentor-email": "mona@wzc.be",
+    })
+    assert response.status_code == 200
+    assert "Mona Mentor" in response.text and "<option selected" in response.text
+    with app.app_context():
+        assert db.session.scalar(select(Placement)) is None
+
+
+def test_capacity_reached_asks_for_confirmation(app, world):
+    from app.models import ServiceCapacity
+
+    with app.app_context():
+        db.session.add(ServiceCapacity(care_service_id=world["services"]["a"]["id"],
+                                       term_id=world["term"], places=0))
+        db.session.commit()
+    client = as_service(app, world, "a")
+    first = accept(client, world, "a")
+    assert first.status_code == 200 and "capaciteit (0) is bereikt" in first.text
+    assert accept(client, world, "a", over_capacity="y").status_code == 302
+
+
+def test_decline_with_reason_the_school_sees(app, world, outbox):
+    client = as_service(app, world, "a")
+    empty = client.post(f"/dienst/aanvragen/{world['student']}/weigeren", data={"reason": ""})
+    assert "Geef een reden op." in empty.text
+    client.post(f"/dienst/aanvragen/{world['student']}/weigeren", data={"reason": "Geen plaats in mei"})
+    listing = client.get("/dienst/aanvragen", headers={"HX-Request": "true"}).text
+    assert "Peeters" not in listing.split('<div id="flashes"')[0]
+    assert "Peeters" in as_service(app, world, "b").get("/dienst/aanvragen").text  # still open
+    school = app.test_client()
+    login(school, world["school_email"])
+    overview = school.get(f"/studenten?term={world['term']}").text
+    assert "Afgewezen door Dienst A: Geen plaats in mei" in overview
+    assert any("niet aanvaarden" in m[1] for m in outbox())
+    with app.app_context():
+        assert db.session.scalar(select(Decline)).reason == "Geen plaats in mei"
+
+
+def test_withdraw_returns_the_period_until_the_results_moment(app, world, outbox):
+    client = as_service(app, world, "a")
+    accept(client, world, "a")
+    with app.app_context():
+        placement_id = db.session.scalar(select(Placement.id))
+    client.post(f"/dienst/plaatsingen/{placement_id}/intrekken")
+    with app.app_context():
+        assert db.session.scalar(select(Placement)) is None
+    assert "Periode 1:" in as_service(app, world, "b").get(f"/dienst/aanvragen/{world['student']}").text
+    assert any("trok de aanvaarding" in m[1] for m in outbox())
+
+
+def test_after_the_results_moment_a_service_cannot_withdraw(app, world):
+    client = as_service(app, world, "a")
+    accept(client, world, "a")
+    with app.app_context():
+        term = db.session.get(Term, world["term"])
+        term.intake_closes_at = utcnow() - timedelta(days=2)
+        term.results_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        placement_id = db.session.scalar(select(Placement.id))
+    response = client.post(f"/dienst/plaatsingen/{placement_id}/intrekken", follow_redirects=True)
+    assert "enkel VIVO" in response.text
+    with app.app_context():
+        assert db.session.get(Placement, placement_id) is not None
+
+
+def test_a_service_cannot_withdraw_another_services_placement(app, world):
+    accept(as_service(app, world, "a"), world, "a")
+    with app.app_context():
+        placement_id = db.session.scalar(select(Placement.id))
+    other = as_service(app, world, "b")
+    assert other.post(f"/dienst/plaatsingen/{placement_id}/intrekken").status_code == 404
+
+
+def test_mentors_and_capacity_pages(app, world):
+    client = as_service(app, world, "a")
+    bad = client.post("/dienst/mentoren", data={"name": "Nina", "phone": "12", "email": "nina@wzc.be"})
+    assert "geldig telefoonnummer" in bad.text
+    good = client.post("/dienst/mentoren", data={"name": "Nina", "phone": "03 212 34 56",
+                                                 "email": "nina@wzc.be"}, follow_redirects=True)
+    assert "Stagementor Nina toegevoegd." in good.text
+    client.post("/dienst/mentoren/capaciteit", data={"term_id": str(world["term"]), "places": "3"})
+    assert "van 3 aangeboden plaatsen" in client.get("/dienst/aanvragen").text
+    other = as_service(app, world, "b")
+    assert "Nina" not in other.get("/dienst/mentoren").text
+    assert other.post(f"/dienst/mentoren/{world['services']['a']['mentor']}/verwijderen").status_code == 404
+    assert make_supervisor and display_phone  # shared helpers stay importable
