@@ -49,6 +49,6 @@ def demo_data(force: bool) -> None:
         click.echo("Database is not empty: demo data not loaded.")
         return
     logins = load_demo_data()
-    click.echo("Demo data loaded. Demo logins (password for all: see below):")
+    click.echo("Demo data loaded. Demo logins (e-mail / password):")
     for line in logins:
         click.echo("  " + line)

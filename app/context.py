@@ -61,8 +61,17 @@ def _timetable() -> dict:
 
     if not current_user.is_authenticated:
         return {"open": [], "next": None}
+    from app.models import utcnow
+    from app.placements.queries import browsable_terms
+
     deadlines = upcoming_deadlines(limit=1)
-    return {"open": open_intakes(), "next": deadlines[0] if deadlines else None}
+    role = current_user.role
+    return {
+        "open": open_intakes() if role in ("school", "admin") else [],
+        "browsing": browsable_terms(utcnow()) if role in ("service", "admin") else [],
+        "role": role,
+        "next": deadlines[0] if deadlines else None,
+    }
 
 
 def moment(value) -> str:

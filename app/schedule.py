@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -22,7 +23,7 @@ def results_are_final(term: Term, now: datetime) -> bool:
 @dataclass(frozen=True)
 class Deadline:
     term: Term
-    label: str
+    label: object  # a lazy translated string
     at: datetime
 
 
@@ -33,9 +34,9 @@ def upcoming_deadlines(now: datetime | None = None, limit: int = 3) -> list[Dead
     moments = []
     for term in terms:
         moments += [
-            Deadline(term, "intake opent", term.intake_opens_at),
-            Deadline(term, "intake sluit", term.intake_closes_at),
-            Deadline(term, "resultaten definitief", term.results_at),
+            Deadline(term, _l("ingave stageaanvragen opent"), term.intake_opens_at),
+            Deadline(term, _l("ingave stageaanvragen sluit"), term.intake_closes_at),
+            Deadline(term, _l("resultaten definitief"), term.results_at),
         ]
     return sorted((m for m in moments if m.at > now), key=lambda m: m.at)[:limit]
 

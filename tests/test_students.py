@@ -339,3 +339,15 @@ def test_school_cannot_reach_another_schools_students(app, client, school):
         assert client.open(url, method=method).status_code == 404, url
     assert "Vreemde" not in client.get(f"/studenten?term={other_term}").text
     assert make_school  # factories used by other modules
+
+
+def test_the_national_number_never_appears_in_a_log_line(app, client, school, caplog):
+    """SECURITY.md 21: saving, failing validation and a duplicate leave no number in the logs."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    post_new(client, school)
+    post_new(client, school)  # duplicate
+    post_new(client, school, national_number=NN[:-1] + "0", total_hours="")  # invalid
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert NN not in text and NN[:6] not in text.replace("-", "")
