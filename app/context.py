@@ -5,8 +5,8 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.validation import display_phone
 from app.models.reference import INTERNSHIP_FORMS, PROVINCES, TRANSPORT_MODES
+from app.validation import display_phone
 
 
 def init_app(app: Flask) -> None:

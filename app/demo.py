@@ -14,8 +14,20 @@ from stdnum.be import nn
 from app import demo_data as data
 from app.crypto import encrypt_national_number, national_number_index
 from app.extensions import db
-from app.models import CareService, Decline, Mentor, Period, Placement, School, ServiceCapacity
-from app.models import Student, Supervisor, Term, User, utcnow
+from app.models import (
+    CareService,
+    Decline,
+    Mentor,
+    Period,
+    Placement,
+    School,
+    ServiceCapacity,
+    Student,
+    Supervisor,
+    Term,
+    User,
+    utcnow,
+)
 from app.models.reference import PROVINCES, TRANSPORT_MODES, province_for_postcode
 from app.security import hash_password
 

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from wtforms import StringField, TelField
 from wtforms.fields.choices import SelectChoice
 
 
@@ -25,3 +26,26 @@ def cleaned_by(cleaner):
             raise ValidationError(str(problem)) from None
 
     return validator
+
+
+class PhoneField(TelField):
+    """A phone input that shows a stored or cleaned number as people write it."""
+
+    def _value(self) -> str:
+        from app.validation import display_phone
+
+        if self.data and not self.errors:
+            return display_phone(self.data)
+        return super()._value()
+
+
+class NationalNumberField(StringField):
+    """A national-number input that shows clean digits formatted (YY.MM.DD-XXX.XX)."""
+
+    def _value(self) -> str:
+        from app.validation import format_national_number
+
+        data = self.data or ""
+        if len(data) == 11 and data.isdigit() and not self.errors:
+            return format_national_number(data)
+        return super()._value()

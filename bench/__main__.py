@@ -16,8 +16,17 @@ from sqlalchemy import insert, select
 from app import create_app
 from app.crypto import encrypt_national_number, national_number_index
 from app.extensions import db
-from app.models import CareService, Period, Placement, School, Student, Supervisor, Term, User
-from app.models import utcnow
+from app.models import (
+    CareService,
+    Period,
+    Placement,
+    School,
+    Student,
+    Supervisor,
+    Term,
+    User,
+    utcnow,
+)
 from app.security import hash_password
 from config import TestConfig
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEvent, Decline, Placement, Student, Term, utcnow
 from app.validation import display_phone, format_national_number
+from tests.factories import date as _date
 from tests.factories import (
     login,
     make_mentor,
@@ -21,7 +22,6 @@ from tests.factories import (
     make_user,
     valid_national_number,
 )
-from tests.factories import date as _date
 
 NN = valid_national_number(_date(1988, 3, 9), 42)
 PRIVATE = ("+32470123456", "0470 12 34 56", "Geheime Straat 7", "sara.private@mail.example", NN,

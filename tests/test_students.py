@@ -7,6 +7,7 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import Period, Student, Supervisor, utcnow
+from tests.factories import date as _date
 from tests.factories import (
     login,
     make_placement,
@@ -18,7 +19,6 @@ from tests.factories import (
     make_user,
     valid_national_number,
 )
-from tests.factories import date as _date
 
 __all__ = ["make_student"]
 NN = valid_national_number(_date(1990, 5, 17), 123)

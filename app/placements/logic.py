@@ -10,7 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from app import audit
 from app.extensions import db
 from app.models import (
-    CareService, Decline, Mentor, Period, Placement, ServiceCapacity, Student, User, utcnow,
+    CareService,
+    Decline,
+    Mentor,
+    Period,
+    Placement,
+    ServiceCapacity,
+    Student,
+    User,
+    utcnow,
 )
 from app.outbox import queue_mail
 

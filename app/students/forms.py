@@ -11,19 +11,29 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
-    TelField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.extensions import db
-from app.formtools import choice_list, cleaned_by
+from app.formtools import NationalNumberField, PhoneField, choice_list, cleaned_by
 from app.models import CareService, Term
 from app.models.reference import INTERNSHIP_FORMS, PROVINCES, TRANSPORT_MODES
 from app.supervisors.queries import school_supervisors
-from app.validation import clean_email, clean_national_number, clean_phone, clean_postcode
-from wtforms.fields.choices import SelectChoice
+from app.validation import (
+    clean_email,
+    clean_national_number,
+    clean_phone,
+    clean_postcode,
+)
 
 REQUIRED = _l("Dit veld is verplicht.")
 PERIOD_NUMBERS = (1, 2, 3, 4)
@@ -38,7 +48,7 @@ class CheckboxesField(SelectMultipleField):
 class StudentForm(FlaskForm):
     first_name = StringField(_l("Voornaam"), validators=[InputRequired(REQUIRED), Length(max=100)])
     last_name = StringField(_l("Achternaam"), validators=[InputRequired(REQUIRED), Length(max=100)])
-    national_number = StringField(
+    national_number = NationalNumberField(
         _l("Rijksregisternummer"),
         description=_l("Enkel zichtbaar voor een dienst die de student aanvaardde (voor het contract)."),
         validators=[Length(max=20), cleaned_by(clean_national_number)],
@@ -54,7 +64,7 @@ class StudentForm(FlaskForm):
         choices=choice_list([("", "—"), *PROVINCES.items()]),
         validators=[InputRequired(_l("Kies de provincie waar de student stage wil lopen."))],
     )
-    phone = TelField(
+    phone = PhoneField(
         _l("Telefoon"), validators=[InputRequired(REQUIRED), Length(max=32), cleaned_by(clean_phone)]
     )
     email = EmailField(

@@ -7,7 +7,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from app import audit
-from app.crypto import decrypt_national_number, encrypt_national_number, national_number_index
+from app.crypto import (
+    decrypt_national_number,
+    encrypt_national_number,
+    national_number_index,
+)
 from app.extensions import db
 from app.models import Decline, IntakeOverride, Period, Student, Term
 from app.students.forms import PERIOD_NUMBERS, StudentForm

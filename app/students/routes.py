@@ -11,8 +11,8 @@ from app.models.reference import province_for_postcode
 from app.security import roles_required
 from app.students import logic
 from app.students.forms import ProvinceForm, StopForm, StudentForm
-from app.students.queries import all_terms, default_term, overview as overview_page
-from app.students.queries import school_student_or_404
+from app.students.queries import all_terms, default_term, school_student_or_404
+from app.students.queries import overview as overview_page
 from app.supervisors.forms import SupervisorForm
 
 bp = Blueprint("students", __name__)

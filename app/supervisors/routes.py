@@ -69,8 +69,8 @@ def edit(supervisor_id: int):
     if form.validate_on_submit():
         form.populate_obj(supervisor)
         db.session.commit()
+        flash(_("Begeleider %(name)s bijgewerkt.", name=supervisor.name), "success")
         if not wants_fragment():
-            flash(_("Begeleider %(name)s bijgewerkt.", name=supervisor.name), "success")
             return redirect(url_for("supervisors.index"))
         return fragment_with_flashes("supervisors/_row.html", supervisor=supervisor)
     return render_page_or_fragment(
