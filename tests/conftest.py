@@ -2,6 +2,7 @@
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -11,6 +12,19 @@ from app.extensions import db
 from config import TestConfig
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "app" / "translations"
+
+
+def pytest_sessionstart(session) -> None:
+    """Compile the catalogues so English works even when pytest runs without make."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with po_path.with_suffix(".mo").open("wb") as mo_file:
+            write_mo(mo_file, catalog)
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 
