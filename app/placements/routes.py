@@ -100,7 +100,8 @@ def accept(student_id: int):
     if not form.validate_on_submit():
         return _request_page(student, form, DeclineForm(formdata=None), mentor_form, 200)
     offered, taken = logic.capacity(_service().id, student.term_id)
-    if offered is not None and taken >= offered and not form.over_capacity.data:
+    already_ours = any(p.care_service_id == _service().id for p in student.placements)
+    if offered is not None and taken >= offered and not already_ours and not form.over_capacity.data:
         form.over_capacity.errors = [_("Je aangeboden capaciteit (%(n)d) is bereikt. Bevestig dat je toch aanvaardt.", n=offered)]
         return _request_page(student, form, DeclineForm(formdata=None), mentor_form, 200)
     periods = [p for p in student.periods if p.id in form.periods.data]
