@@ -8,6 +8,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.tenancy import owned_or_404
 from app.models import CareService, Decline, Mentor, Period, Placement, Student, Term
 
 PER_PAGE = 50
@@ -163,7 +164,4 @@ def service_mentors(service_id: int) -> list[Mentor]:
 
 def service_mentor_or_404(service_id: int, mentor_id: int) -> Mentor:
     """The mentor if it belongs to this service; 404 for another service's id."""
-    mentor = db.session.get(Mentor, mentor_id)
-    if mentor is None or mentor.care_service_id != service_id:
-        abort(404)
-    return mentor
+    return owned_or_404(Mentor, mentor_id, care_service_id=service_id)

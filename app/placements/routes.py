@@ -1,6 +1,6 @@
 """The care service's side: browse requests, accept per period, decline, withdraw (R-SVC)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,6 +14,7 @@ from app.placements import logic, queries
 from app.placements.forms import AcceptForm, DeclineForm, MentorForm
 from app.security import roles_required
 from app.students.logic import national_number_of
+from app.tenancy import owned_or_404
 from app.validation import format_national_number
 
 bp = Blueprint("placements", __name__)
@@ -164,9 +165,7 @@ def decline(student_id: int):
 @roles_required("service")
 def withdraw(placement_id: int):
     """Withdraw an acceptance until the results moment (SVC-4)."""
-    placement = db.session.get(Placement, placement_id)
-    if placement is None or placement.care_service_id != _service().id:
-        abort(404)
+    placement = owned_or_404(Placement, placement_id, care_service_id=_service().id)
     refusal = logic.withdrawal_refusal(placement, current_user, utcnow())
     if refusal:
         flash(refusal, "error")

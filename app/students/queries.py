@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import abort
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.tenancy import owned_or_404
 from app.models import Decline, Placement, Student, Term
 
 PER_PAGE = 50
@@ -20,10 +20,7 @@ SORTS = {
 
 def school_student_or_404(school_id: int, student_id: int) -> Student:
     """The student if it belongs to this school; 404 for another school's id."""
-    student = db.session.get(Student, student_id)
-    if student is None or student.school_id != school_id:
-        abort(404)
-    return student
+    return owned_or_404(Student, student_id, school_id=school_id)
 
 
 def all_terms() -> list[Term]:

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.tenancy import owned_or_404
 from app.models import Student, Supervisor
 
 
@@ -17,12 +18,7 @@ def school_supervisors(school_id: int) -> list[Supervisor]:
 
 def school_supervisor_or_404(school_id: int, supervisor_id: int) -> Supervisor:
     """The supervisor if it belongs to this school; 404 for another school's id."""
-    supervisor = db.session.get(Supervisor, supervisor_id)
-    if supervisor is None or supervisor.school_id != school_id:
-        from flask import abort
-
-        abort(404)
-    return supervisor
+    return owned_or_404(Supervisor, supervisor_id, school_id=school_id)
 
 
 def students_of_supervisor(supervisor_id: int) -> int:
