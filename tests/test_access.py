@@ -52,6 +52,7 @@ EXPECTED: dict[str, object] = {
     "placements.withdraw": SERVICE,
     "placements.trainees": SERVICE,
     "mentors.index": SERVICE,
+    "mentors.edit": SERVICE,
     "mentors.delete": SERVICE,
     "mentors.capacity": SERVICE,
 }

@@ -333,3 +333,17 @@ def test_mentors_and_capacity_pages(app, world):
     assert "Nina" not in other.get("/dienst/mentoren").text
     assert other.post(f"/dienst/mentoren/{world['services']['a']['mentor']}/verwijderen").status_code == 404
     assert make_supervisor and display_phone  # shared helpers stay importable
+
+
+def test_a_service_edits_its_own_mentor_only(app, world):
+    client = as_service(app, world, "a")
+    mentor_id = world["services"]["a"]["mentor"]
+    bad = client.post(f"/dienst/mentoren/{mentor_id}/bewerken",
+                      data={"name": "Mona", "phone": "1", "email": "mona@wzc.be"})
+    assert "geldig telefoonnummer" in bad.text
+    client.post(f"/dienst/mentoren/{mentor_id}/bewerken",
+                data={"name": "Mona Maes", "phone": "0470 11 22 33", "email": "mona@wzc.be"})
+    listing = client.get("/dienst/mentoren").text
+    assert "Mona Maes" in listing and "0470 11 22 33" in listing
+    other = as_service(app, world, "b")
+    assert other.get(f"/dienst/mentoren/{mentor_id}/bewerken").status_code == 404

@@ -36,6 +36,20 @@ def index():
                            mentors=service_mentors(current_user.care_service_id))
 
 
+@bp.route("/<int:mentor_id>/bewerken", methods=["GET", "POST"])
+@roles_required("service")
+def edit(mentor_id: int):
+    """Change a mentor's name or contact data."""
+    mentor = service_mentor_or_404(current_user.care_service_id, mentor_id)
+    form = MentorForm(obj=mentor)
+    if form.validate_on_submit():
+        form.populate_obj(mentor)
+        db.session.commit()
+        flash(_("Stagementor %(name)s bijgewerkt.", name=mentor.name), "success")
+        return redirect(url_for("mentors.index"))
+    return render_template("mentors/edit.html", form=form, mentor=mentor)
+
+
 @bp.post("/<int:mentor_id>/verwijderen")
 @roles_required("service")
 def delete(mentor_id: int):
