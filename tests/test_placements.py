@@ -290,7 +290,11 @@ def test_withdraw_returns_the_period_until_the_results_moment(app, world, outbox
     accept(client, world, "a")
     with app.app_context():
         placement_id = db.session.scalar(select(Placement.id))
-    client.post(f"/dienst/plaatsingen/{placement_id}/intrekken")
+    confirm = client.post(f"/dienst/plaatsingen/{placement_id}/intrekken")
+    assert "Ja, trek de aanvaarding in" in confirm.text
+    with app.app_context():
+        assert db.session.scalar(select(Placement)) is not None  # nothing happens before confirming
+    client.post(f"/dienst/plaatsingen/{placement_id}/intrekken", data={"confirmed": "1"})
     with app.app_context():
         assert db.session.scalar(select(Placement)) is None
     assert "Periode 1:" in as_service(app, world, "b").get(f"/dienst/aanvragen/{world['student']}").text
@@ -306,7 +310,8 @@ def test_after_the_results_moment_a_service_cannot_withdraw(app, world):
         term.results_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
         placement_id = db.session.scalar(select(Placement.id))
-    response = client.post(f"/dienst/plaatsingen/{placement_id}/intrekken", follow_redirects=True)
+    response = client.post(f"/dienst/plaatsingen/{placement_id}/intrekken", data={"confirmed": "1"},
+                           follow_redirects=True)
     assert "enkel VIVO" in response.text
     with app.app_context():
         assert db.session.get(Placement, placement_id) is not None
@@ -317,7 +322,8 @@ def test_a_service_cannot_withdraw_another_services_placement(app, world):
     with app.app_context():
         placement_id = db.session.scalar(select(Placement.id))
     other = as_service(app, world, "b")
-    assert other.post(f"/dienst/plaatsingen/{placement_id}/intrekken").status_code == 404
+    assert other.post(f"/dienst/plaatsingen/{placement_id}/intrekken",
+                      data={"confirmed": "1"}).status_code == 404
 
 
 def test_mentors_and_capacity_pages(app, world):

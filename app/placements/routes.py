@@ -170,6 +170,8 @@ def withdraw(placement_id: int):
     if refusal:
         flash(refusal, "error")
         return redirect(url_for("placements.trainees"))
+    if request.form.get("confirmed") != "1":
+        return render_template("placements/withdraw.html", placement=placement)
     name = placement.student.full_name
     logic.withdraw(placement)
     commit_and_send()

@@ -362,6 +362,8 @@ def test_withdrawn_acceptance_opens_the_period_again_for_the_other_service(
     trainee = row_of(page, "Sara Peeters")
     expect(trainee).to_contain_text(f"periode 1: {period_1}")
     trainee.get_by_role("button", name="Aanvaarding intrekken").click()
+    expect(page.get_by_role("heading", name="Aanvaarding van Sara Peeters intrekken?")).to_be_visible()
+    page.get_by_role("button", name="Ja, trek de aanvaarding in").click()
     expect_message(page, "Aanvaarding van Sara Peeters ingetrokken; de periode staat weer open.")
     expect(page.get_by_text("Je aanvaardde nog geen stagiairs.")).to_be_visible()
 
