@@ -45,6 +45,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "info@stagematching.org")
 
+    # Reset and resend-activation mails go out in the request in development and tests; in
+    # production the send-mail timer sends them, so timing does not reveal known addresses.
+    OUTBOX_SEND_ANONYMOUS_INLINE = _env_bool("OUTBOX_SEND_ANONYMOUS_INLINE", True)
     ACTIVATION_TTL = timedelta(days=_env_int("ACTIVATION_TTL_DAYS", 7))
     RESET_TTL = timedelta(hours=_env_int("RESET_TTL_HOURS", 1))
 
@@ -83,6 +86,7 @@ class ProductionConfig(Config):
     HSTS = True
     PROXY_FIX = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    OUTBOX_SEND_ANONYMOUS_INLINE = _env_bool("OUTBOX_SEND_ANONYMOUS_INLINE", False)
     REQUIRED_SECRETS = ("SECRET_KEY", "ENCRYPTION_KEY", "BLIND_INDEX_KEY")
 
 

@@ -49,3 +49,12 @@ class NationalNumberField(StringField):
         if len(data) == 11 and data.isdigit() and not self.errors:
             return format_national_number(data)
         return super()._value()
+
+
+def plain_text(form, field) -> None:
+    """Refuse control characters (line breaks, tabs) in one-line fields such as names."""
+    from flask_babel import lazy_gettext as _l
+    from wtforms.validators import ValidationError
+
+    if field.data and any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in field.data):
+        raise ValidationError(_l("Gebruik geen regeleinden of tabs in dit veld."))

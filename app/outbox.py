@@ -77,6 +77,8 @@ def _send_one(mail_id: int) -> bool:
 def _transmit(message: OutboxMail) -> None:
     config = current_app.config
     if not config.get("MAIL_SERVER") and not config.get("TESTING"):
+        if config.get("ENV_NAME") != "development":
+            raise RuntimeError("MAIL_SERVER is not configured")
         # Development without a mail server: show the mail so links can be clicked.
         print(f"\n--- mail to {message.recipient}: {message.subject}\n{message.body_text}\n---")
         return
@@ -90,9 +92,16 @@ def _transmit(message: OutboxMail) -> None:
     )
 
 
-def commit_and_send() -> None:
-    """Commit the transaction, then try to send what it queued; failures stay queued."""
+def commit_and_send(anonymous: bool = False) -> None:
+    """Commit the transaction, then try to send what it queued; failures stay queued.
+
+    anonymous=True (answers to strangers: reset, resend activation) leaves sending to the
+    `flask send-mail` timer unless OUTBOX_SEND_ANONYMOUS_INLINE, so that response times do not
+    tell whether an address has a login (SECURITY.md 14).
+    """
     db.session.commit()
+    if anonymous and not current_app.config.get("OUTBOX_SEND_ANONYMOUS_INLINE"):
+        return
     try:
         deliver_pending()
     except Exception:  # noqa: BLE001 - the outbox keeps the mail for `flask send-mail`

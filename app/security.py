@@ -138,8 +138,14 @@ def token_digest(token: str) -> str:
 
 
 def is_safe_next(target: str | None) -> bool:
-    """True for a local path only (no open redirect after login)."""
-    return bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target
+    """True for a local path only (no open redirect after login or language switch)."""
+    from urllib.parse import urlsplit
+
+    if not target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return False
+    target = target.replace("\\", "/")
+    parts = urlsplit(target)
+    return target.startswith("/") and not target.startswith("//") and not (parts.scheme or parts.netloc)
 
 
 def constant_time_equal(a: str, b: str) -> bool:

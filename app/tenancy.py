@@ -1,13 +1,27 @@
 """Tenant-scoped lookups: another organisation's id answers 404, never 403 (SECURITY.md 1)."""
 
+import logging
+
 from flask import abort
 
 from app.extensions import db
 
+log = logging.getLogger("stagematching.access")
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on every database
 
-def owned_or_404(model, object_id: int, **owner):
-    """The row of `model` with this id if its owner columns match, e.g. school_id=3; else 404."""
-    row = db.session.get(model, object_id)
+
+def valid_id(value) -> int | None:
+    """An id that can exist, or None (too large, negative or not a number)."""
+    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
+
+
+def owned_or_404(model, object_id: int, lock: bool = False, **owner):
+    """The row of `model` with this id if its owner columns match, e.g. school_id=3; else 404.
+
+    lock=True takes a row lock (PostgreSQL) so that a check and the write after it stay true.
+    """
+    row = db.session.get(model, object_id, with_for_update=lock) if valid_id(object_id) else None
     if row is None or any(getattr(row, column) != value for column, value in owner.items()):
+        log.warning("not found or other tenant: %s %s", model.__name__, object_id)
         abort(404)
     return row

@@ -239,3 +239,30 @@ def test_mail_links_use_the_configured_base_url_not_the_host_header(app, client,
 def test_passwords_are_stored_as_argon2id(ctx):
     user = make_user("school", password="een ander lang paswoord")
     assert user.password_hash.startswith("$argon2id$")
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\\evil.example",
+                                    "https://evil.example", "//evil.example", "/\r\nX: y"])
+def test_no_open_redirect_after_login_or_language_switch(app, client, target):
+    with app.app_context():
+        make_user("school", email="coord@cvo.example")
+        db.session.commit()
+    response = client.post("/login", query_string={"next": target},
+                           data={"email": "coord@cvo.example", "password": PASSWORD})
+    assert response.headers["Location"] == "/start"
+    switched = client.post("/taal", data={"lang": "en", "next": target})
+    assert switched.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("app_overrides", [{"OUTBOX_SEND_ANONYMOUS_INLINE": False}])
+def test_reset_mail_waits_for_the_timer_in_production(app, client, app_overrides):
+    """Response time must not reveal known addresses: no SMTP work inside the request."""
+    from app.models import OutboxMail
+
+    with app.app_context():
+        make_user("school", email="coord@cvo.example")
+        db.session.commit()
+    client.post("/paswoord-vergeten", data={"email": "coord@cvo.example"})
+    with app.app_context():
+        queued = db.session.scalar(select(OutboxMail))
+        assert queued.recipient == "coord@cvo.example" and queued.sent_at is None

@@ -353,3 +353,49 @@ def test_a_service_edits_its_own_mentor_only(app, world):
     assert "Mona Maes" in listing and "0470 11 22 33" in listing
     other = as_service(app, world, "b")
     assert other.get(f"/dienst/mentoren/{mentor_id}/bewerken").status_code == 404
+
+
+def test_a_service_with_a_placement_cannot_accept_after_the_results_or_a_stop(app, world):
+    client = as_service(app, world, "a")
+    accept(client, world, "a")
+    with app.app_context():
+        db.session.get(Student, world["student"]).stopped_on = utcnow().date()
+        db.session.commit()
+    assert accept(client, world, "a", period_index=1).status_code == 404
+    with app.app_context():
+        student = db.session.get(Student, world["student"])
+        student.stopped_on = None
+        student.term.intake_closes_at = utcnow() - timedelta(days=2)
+        student.term.results_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    assert accept(client, world, "a", period_index=1).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Placement)) == 1
+
+
+def test_a_service_cannot_decline_a_student_it_accepted(app, world):
+    client = as_service(app, world, "a")
+    accept(client, world, "a")
+    response = client.post(f"/dienst/aanvragen/{world['student']}/weigeren",
+                           data={"reason": "toch niet"}, follow_redirects=True)
+    assert "trek eerst je aanvaarding in" in response.text
+    with app.app_context():
+        assert db.session.scalar(select(Decline)) is None
+
+
+@pytest.mark.parametrize("url", ["/dienst/aanvragen/100000000000000000000",
+                                 "/dienst/aanvragen?term=100000000000000000000",
+                                 "/dienst/mentoren/100000000000000000000/bewerken"])
+def test_ids_too_large_for_the_database_answer_not_found(app, world, url):
+    response = as_service(app, world, "a").get(url)
+    assert response.status_code in (200, 404) and "Er ging iets mis" not in response.text
+
+
+def test_a_school_stopping_an_accepted_trainee_tells_the_service(app, world, outbox):
+    client = as_service(app, world, "a")
+    accept(client, world, "a")
+    school = app.test_client()
+    login(school, world["school_email"])
+    school.post(f"/studenten/{world['student']}/gestopt",
+                data={"stopped_on": utcnow().date().isoformat(), "stopped_reason": ""})
+    assert any(m[0] == world["services"]["a"]["email"] and "gestopt" in m[1] for m in outbox())

@@ -351,3 +351,25 @@ def test_the_national_number_never_appears_in_a_log_line(app, client, school, ca
     post_new(client, school, national_number=NN[:-1] + "0", total_hours="")  # invalid
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert NN not in text and NN[:6] not in text.replace("-", "")
+
+
+def test_at_least_one_means_of_transport(app, client, school):
+    response = post_new(client, school, transport=[])
+    assert "Duid minstens één vervoersmiddel aan." in response.text
+    assert stored_students(app) == []
+
+
+def test_line_breaks_in_names_are_refused(app, client, school):
+    response = post_new(client, school, first_name="Sara\r\nBcc: x@y.z")
+    assert "Gebruik geen regeleinden" in response.text
+    assert stored_students(app) == []
+
+
+@pytest.mark.parametrize("url", ["/studenten/100000000000000000000", "/begeleiders/100000000000000000000/bewerken"])
+def test_ids_too_large_answer_404_for_a_school(app, client, school, url):
+    assert client.get(url).status_code == 404
+
+
+def test_preferred_service_id_too_large_is_a_field_error(app, client, school):
+    response = post_new(client, school, preferred_service_id="100000000000000000000")
+    assert response.status_code == 200 and "Kies een dienst uit de lijst." in response.text

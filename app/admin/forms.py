@@ -10,6 +10,7 @@ from app.auth.logic import find_user
 from app.extensions import db
 from app.formtools import choice_list
 from app.models import CareService, School
+from app.tenancy import valid_id
 
 ROLE_CHOICES = choice_list(
     [("school", _l("School (CVO)")), ("service", _l("Dienst")), ("admin", _l("VIVO-beheerder"))]
@@ -41,9 +42,11 @@ class InviteForm(FlaskForm):
             raise ValidationError(_l("Er bestaat al een login met dit e-mailadres."))
 
     def validate_school_id(self, field) -> None:
-        if self.role.data == "school" and not db.session.get(School, field.data or 0):
+        if self.role.data == "school" and not (valid_id(field.data) and db.session.get(School, field.data)):
             raise ValidationError(_l("Kies de school van deze login."))
 
     def validate_care_service_id(self, field) -> None:
-        if self.role.data == "service" and not db.session.get(CareService, field.data or 0):
+        if self.role.data == "service" and not (
+            valid_id(field.data) and db.session.get(CareService, field.data)
+        ):
             raise ValidationError(_l("Kies de dienst van deze login."))

@@ -86,7 +86,7 @@ def resend_activation():
     form = ResendForm()
     if form.validate_on_submit():
         logic.request_activation_resend(form.email.data)
-        commit_and_send()
+        commit_and_send(anonymous=True)
     return render_template("auth/message.html", title=_("Activatiemail"), message=_(
         "Als dit e-mailadres een account heeft dat nog niet geactiveerd is, ontvang je binnen "
         "enkele minuten een nieuwe activatiemail. Kijk ook in je map met ongewenste mail (spam)."
@@ -108,7 +108,7 @@ def forgot_password():
     form = EmailForm()
     if form.validate_on_submit():
         logic.request_reset(form.email.data)
-        commit_and_send()
+        commit_and_send(anonymous=True)
         return render_template("auth/message.html", title=_("Paswoord vergeten"), message=_(
             "Als dit e-mailadres bij ons gekend is, ontvang je binnen enkele minuten een mail "
             "met een link om je paswoord te vernieuwen. Kijk ook in je map met ongewenste mail (spam)."

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.formtools import choice_list
@@ -62,9 +63,14 @@ def delete(mentor_id: int):
         flash(_("%(name)s begeleidt nog %(n)d stagiair(s) en kan niet verwijderd worden.",
                 name=mentor.name, n=linked), "error")
     else:
+        name = mentor.name
         db.session.delete(mentor)
-        db.session.commit()
-        flash(_("Stagementor %(name)s verwijderd.", name=mentor.name), "success")
+        try:
+            db.session.commit()
+            flash(_("Stagementor %(name)s verwijderd.", name=name), "success")
+        except IntegrityError:  # a colleague gave this mentor a trainee a moment ago
+            db.session.rollback()
+            flash(_("%(name)s begeleidt intussen een stagiair en kan niet verwijderd worden.", name=name), "error")
     return redirect(url_for("mentors.index"))
 
 

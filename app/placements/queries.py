@@ -8,8 +8,8 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.tenancy import owned_or_404
 from app.models import CareService, Decline, Mentor, Period, Placement, Student, Term
+from app.tenancy import owned_or_404, valid_id
 
 PER_PAGE = 50
 
@@ -122,9 +122,23 @@ def _order(sort: str, service_id: int):
 def visible_student_or_404(service: CareService, student_id: int, now: datetime,
                            include_placed: bool = False) -> Student:
     """A student this service may see: browsable now, or placed with this service."""
+    student_id = valid_id(student_id)
     student = db.session.scalar(
         visible_requests(service, now, include_placed).where(Student.id == student_id)
     ) or accepted_student(service, student_id)
+    if student is None:
+        abort(404)
+    return student
+
+
+def open_request_or_404(service: CareService, student_id: int, now: datetime,
+                        include_placed: bool = False) -> Student:
+    """A request this service may act on now (accept, decline), locked against a parallel edit."""
+    student = db.session.scalar(
+        visible_requests(service, now, include_placed)
+        .where(Student.id == valid_id(student_id))
+        .with_for_update(of=Student)
+    )
     if student is None:
         abort(404)
     return student

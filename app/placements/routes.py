@@ -14,7 +14,7 @@ from app.placements import logic, queries
 from app.placements.forms import AcceptForm, DeclineForm, MentorForm
 from app.security import roles_required
 from app.students.logic import national_number_of
-from app.tenancy import owned_or_404
+from app.tenancy import owned_or_404, valid_id
 from app.validation import format_national_number
 
 bp = Blueprint("placements", __name__)
@@ -27,7 +27,7 @@ def _service():
 def _filters() -> queries.RequestFilters:
     args = request.args
     return queries.RequestFilters(
-        term_id=args.get("term", type=int), form=args.get("vorm", ""),
+        term_id=valid_id(args.get("term", type=int)), form=args.get("vorm", ""),
         transport=args.get("vervoer", ""),
         period_from=_date_arg("van"), period_until=_date_arg("tot"),
         preferred_only=args.get("voorkeur") == "1", sort=args.get("sort", "voorkeur"),
@@ -92,7 +92,7 @@ def _request_page(student, accept_form, decline_form, mentor_form, status: int =
 @roles_required("service")
 def accept(student_id: int):
     """Accept one or more periods with a mentor and notes (SVC-2, SVC-3, SVC-7)."""
-    student = queries.visible_student_or_404(_service(), student_id, utcnow(), include_placed=True)
+    student = queries.open_request_or_404(_service(), student_id, utcnow(), include_placed=True)
     form = _accept_form(student, every_period=True)
     mentor_form = MentorForm(prefix="mentor", formdata=None)
     if request.form.get("action") == "add_mentor":
@@ -150,7 +150,10 @@ def _accept_form_mentor_choices():
 @roles_required("service")
 def decline(student_id: int):
     """Decline a request with a reason the school sees (SVC-5)."""
-    student = queries.visible_student_or_404(_service(), student_id, utcnow())
+    student = queries.open_request_or_404(_service(), student_id, utcnow())
+    if any(p.care_service_id == _service().id for p in student.placements):
+        flash(_("Je aanvaardde deze student al; trek eerst je aanvaarding in."), "error")
+        return redirect(url_for("placements.show", student_id=student.id))
     form = DeclineForm()
     if not form.validate_on_submit():
         return _request_page(student, _accept_form(student, formdata=None), form,

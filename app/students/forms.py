@@ -24,10 +24,17 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.extensions import db
-from app.formtools import NationalNumberField, PhoneField, choice_list, cleaned_by
+from app.formtools import (
+    NationalNumberField,
+    PhoneField,
+    choice_list,
+    cleaned_by,
+    plain_text,
+)
 from app.models import CareService, Term
 from app.models.reference import INTERNSHIP_FORMS, PROVINCES, TRANSPORT_MODES
 from app.supervisors.queries import school_supervisors
+from app.tenancy import valid_id
 from app.validation import (
     clean_email,
     clean_national_number,
@@ -46,18 +53,24 @@ class CheckboxesField(SelectMultipleField):
 
 
 class StudentForm(FlaskForm):
-    first_name = StringField(_l("Voornaam"), validators=[InputRequired(REQUIRED), Length(max=100)])
-    last_name = StringField(_l("Achternaam"), validators=[InputRequired(REQUIRED), Length(max=100)])
+    first_name = StringField(_l("Voornaam"), validators=[InputRequired(REQUIRED), Length(max=100), plain_text])
+    last_name = StringField(
+        _l("Achternaam"), validators=[InputRequired(REQUIRED), Length(max=100), plain_text]
+    )
     national_number = NationalNumberField(
         _l("Rijksregisternummer"),
         description=_l("Enkel zichtbaar voor een dienst die de student aanvaardde (voor het contract)."),
         validators=[Length(max=20), cleaned_by(clean_national_number)],
     )
-    street = StringField(_l("Straat"), validators=[InputRequired(REQUIRED), Length(max=200)])
+    street = StringField(
+        _l("Straat"), validators=[InputRequired(REQUIRED), Length(max=200), plain_text]
+    )
     postcode = StringField(
         _l("Postcode"), validators=[InputRequired(REQUIRED), cleaned_by(clean_postcode)]
     )
-    city = StringField(_l("Plaats"), validators=[InputRequired(REQUIRED), Length(max=100)])
+    city = StringField(
+        _l("Plaats"), validators=[InputRequired(REQUIRED), Length(max=100), plain_text]
+    )
     province = SelectField(
         _l("Provincie"),
         description=_l("De provincie waar de student stage wil lopen, niet noodzakelijk waar hij of zij woont. Enkel de diensten van die provincie zien de aanvraag."),
@@ -74,6 +87,7 @@ class StudentForm(FlaskForm):
         _l("Vervoersmiddel"),
         description=_l("Duid alle vervoersmiddelen aan waarmee de student zich verplaatst."),
         choices=choice_list(TRANSPORT_MODES.items()),
+        validators=[InputRequired(_l("Duid minstens één vervoersmiddel aan."))],
     )
     remarks = TextAreaField(
         _l("Opmerkingen over de student"),
@@ -149,7 +163,7 @@ class StudentForm(FlaskForm):
         if not field.data:
             field.data = None
             return
-        service = db.session.get(CareService, field.data)
+        service = db.session.get(CareService, field.data) if valid_id(field.data) else None
         if service is None or not service.active:
             raise ValidationError(_l("Kies een dienst uit de lijst."))
         if self.province.data and service.province != self.province.data:

@@ -137,3 +137,22 @@ def mark_stopped(student: Student, stopped_on: date, reason: str) -> None:
     student.stopped_on = stopped_on
     student.stopped_reason = reason or ""
     audit.record("student.stopped", student)
+    _tell_accepting_services(student)
+
+
+def _tell_accepting_services(student: Student) -> None:
+    """A service that accepted the trainee hears that they stopped."""
+    from app.models import User
+    from app.outbox import queue_mail
+
+    service_ids = {placement.care_service_id for placement in student.placements}
+    if not service_ids:
+        return
+    recipients = db.session.scalars(
+        select(User.email).where(User.care_service_id.in_(service_ids), User.enabled,
+                                 User.activated_at.is_not(None))
+    ).all()
+    for email in recipients:
+        queue_mail(email, str(_l("Stagematching: een stagiair is gestopt")), "student_stopped",
+                   student=student)
+

@@ -7,8 +7,8 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.tenancy import owned_or_404
 from app.models import Decline, Placement, Student, Term
+from app.tenancy import owned_or_404
 
 PER_PAGE = 50
 SORTS = {
@@ -18,9 +18,9 @@ SORTS = {
 }
 
 
-def school_student_or_404(school_id: int, student_id: int) -> Student:
+def school_student_or_404(school_id: int, student_id: int, lock: bool = False) -> Student:
     """The student if it belongs to this school; 404 for another school's id."""
-    return owned_or_404(Student, student_id, school_id=school_id)
+    return owned_or_404(Student, student_id, lock=lock, school_id=school_id)
 
 
 def all_terms() -> list[Term]:

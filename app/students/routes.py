@@ -3,11 +3,13 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.htmx import render_page_or_fragment
 from app.models import Student, Supervisor, utcnow
 from app.models.reference import province_for_postcode
+from app.outbox import commit_and_send
 from app.security import roles_required
 from app.students import logic
 from app.students.forms import ProvinceForm, StopForm, StudentForm
@@ -53,7 +55,8 @@ def new():
 @roles_required("school")
 def edit(student_id: int):
     """Change a request that no service accepted yet, while the intake window is open."""
-    student = school_student_or_404(current_user.school_id, student_id)
+    # The row lock keeps a service from accepting while this change is saved (OVR-3).
+    student = school_student_or_404(current_user.school_id, student_id, lock=request.method == "POST")
     refusal = logic.edit_refusal(student, utcnow())
     if refusal:
         if request.method == "POST":
@@ -121,7 +124,21 @@ def _save(student: Student, form: StudentForm):
     logic.apply_form(student, form)
     if is_new:
         db.session.add(student)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same person was saved a moment ago by a colleague (blind-index unique key).
+        db.session.rollback()
+        if "national_number" not in form:
+            raise
+        form.national_number.errors = [_("Deze student is al ingegeven voor deze stageperiode.")]
+        window = logic.intake_window(form.term, current_user.school_id, utcnow())
+        return render_template(
+            "students/form.html", form=form, student=student if not is_new else Student(
+                school_id=current_user.school_id, term_id=form.term.id, term=form.term),
+            term=form.term, window=window, supervisor_form=SupervisorForm(prefix="sup", formdata=None),
+            duplicate=None, suggestion=province_for_postcode(form.postcode.data),
+        )
     flash(_("Stageaanvraag van %(name)s opgeslagen.", name=student.full_name), "success")
     if request.form.get("action") == "next":
         return redirect(url_for("students.new", term=student.term_id))
@@ -146,7 +163,7 @@ def show(student_id: int):
 @roles_required("school")
 def delete(student_id: int):
     """Delete a wrongly added request after confirmation (never an accepted one)."""
-    student = school_student_or_404(current_user.school_id, student_id)
+    student = school_student_or_404(current_user.school_id, student_id, lock=request.method == "POST")
     refusal = logic.edit_refusal(student, utcnow())
     if refusal:
         flash(refusal, "error")
@@ -170,7 +187,7 @@ def stop(student_id: int):
         form.stopped_on.data = utcnow().date()
     if form.validate_on_submit():
         logic.mark_stopped(student, form.stopped_on.data, form.stopped_reason.data)
-        db.session.commit()
+        commit_and_send()
         flash(_("%(name)s is gemarkeerd als gestopt.", name=student.full_name), "success")
         return redirect(url_for("students.overview", term=student.term_id))
     return render_template("students/stop.html", form=form, student=student)

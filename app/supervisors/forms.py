@@ -5,14 +5,14 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import InputRequired, Length
 
-from app.formtools import PhoneField, cleaned_by
+from app.formtools import PhoneField, cleaned_by, plain_text
 from app.validation import clean_email, clean_phone
 
 REQUIRED = _l("Dit veld is verplicht.")
 
 
 class SupervisorForm(FlaskForm):
-    name = StringField(_l("Naam"), validators=[InputRequired(REQUIRED), Length(max=200)])
+    name = StringField(_l("Naam"), validators=[InputRequired(REQUIRED), Length(max=200), plain_text])
     phone = PhoneField(
         _l("Telefoon"), validators=[InputRequired(REQUIRED), Length(max=32), cleaned_by(clean_phone)]
     )

@@ -3,8 +3,8 @@
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.tenancy import owned_or_404
 from app.models import Student, Supervisor
+from app.tenancy import owned_or_404
 
 
 def school_supervisors(school_id: int) -> list[Supervisor]:

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.htmx import fragment_with_flashes, render_page_or_fragment, wants_fragment
@@ -96,9 +97,15 @@ def delete(supervisor_id: int):
             return render_template("supervisors/_row.html", supervisor=supervisor, problem=problem)
         flash(problem, "error")
         return redirect(url_for("supervisors.index"))
+    name = supervisor.name
     db.session.delete(supervisor)
-    db.session.commit()
-    flash(_("Begeleider %(name)s verwijderd.", name=supervisor.name), "success")
+    try:
+        db.session.commit()
+    except IntegrityError:  # a colleague linked a student to it a moment ago
+        db.session.rollback()
+        flash(_("%(name)s kan niet verwijderd worden: er is intussen een student aan gekoppeld.", name=name), "error")
+        return redirect(url_for("supervisors.index"))
+    flash(_("Begeleider %(name)s verwijderd.", name=name), "success")
     if wants_fragment():
         return render_template("_oob_flashes.html")
     return redirect(url_for("supervisors.index"))
