@@ -1,6 +1,6 @@
 """Factories: build the objects of the manual with sensible defaults."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from itertools import count
 
 from app.extensions import db
@@ -102,8 +102,6 @@ def login(client, email: str, password: str = PASSWORD):
     return client.post("/login", data={"email": email, "password": password})
 
 
-UTC = timezone.utc
-__all__ = ["PASSWORD", "UTC", "date", "login"]
 
 
 def valid_national_number(birth: date, serial: int) -> str:

@@ -1,5 +1,6 @@
 """Internship requests: the form's rules, the window, the lock, stop and delete (R-STU, R-OVR)."""
 
+from datetime import date as _date
 from datetime import timedelta
 
 import pytest
@@ -7,11 +8,9 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import Period, Student, Supervisor, utcnow
-from tests.factories import date as _date
 from tests.factories import (
     login,
     make_placement,
-    make_school,
     make_service,
     make_student,
     make_supervisor,
@@ -20,7 +19,6 @@ from tests.factories import (
     valid_national_number,
 )
 
-__all__ = ["make_student"]
 NN = valid_national_number(_date(1990, 5, 17), 123)
 
 
@@ -338,7 +336,6 @@ def test_school_cannot_reach_another_schools_students(app, client, school):
                         ("POST", f"/studenten/{other_id}/gestopt")]:
         assert client.open(url, method=method).status_code == 404, url
     assert "Vreemde" not in client.get(f"/studenten?term={other_term}").text
-    assert make_school  # factories used by other modules
 
 
 def test_the_national_number_never_appears_in_a_log_line(app, client, school, caplog):

@@ -4,8 +4,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Supervisor
-from tests.factories import login, make_school, make_supervisor, make_user
-from tests.test_students import make_student
+from tests.factories import login, make_school, make_student, make_supervisor, make_user
 
 
 def school_login(app, client):

@@ -24,6 +24,16 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
+def active_login_emails(school_id: int | None = None, care_service_ids=()) -> list[str]:
+    """E-mail addresses of the enabled, activated logins of a school or of care services."""
+    owner = (User.school_id == school_id) if school_id is not None else (
+        User.care_service_id.in_(list(care_service_ids))
+    )
+    return list(db.session.scalars(
+        select(User.email).where(owner, User.enabled, User.activated_at.is_not(None))
+    ))
+
+
 def external_url(endpoint: str, **values) -> str:
     """An absolute link for a mail, built from BASE_URL, never from the Host header."""
     if not has_request_context():  # CLI and timers

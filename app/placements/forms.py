@@ -40,6 +40,10 @@ class AcceptForm(FlaskForm):
                       b=p.end_date.strftime("%d/%m/%Y")))
             for p in periods
         )
+        self.load_mentors(mentors)
+
+    def load_mentors(self, mentors) -> None:
+        """Offer the service's mentors (again, after one was added inline)."""
         self.mentor_id.choices = choice_list([(0, "—")] + [(m.id, m.name) for m in mentors])
         self.mentor_ids = {m.id for m in mentors}
 

@@ -8,6 +8,7 @@ from sqlalchemy import exists, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
+from app.auth.logic import active_login_emails
 from app.extensions import db
 from app.models import (
     CareService,
@@ -137,10 +138,7 @@ SUBJECTS = {
 
 def _tell_school(student: Student, event: str, service: CareService, reason: str = "") -> None:
     """Queue a mail to every active login of the student's school (TERM-5)."""
-    recipients = db.session.scalars(
-        select(User.email).where(User.school_id == student.school_id, User.enabled,
-                                 User.activated_at.is_not(None))
-    ).all()
+    recipients = active_login_emails(school_id=student.school_id)
     subject = _(SUBJECTS[event], name=student.full_name, service=service.name)
     for email in recipients:
         queue_mail(email, subject, f"placement_{event}", student=student, service=service,

@@ -133,17 +133,10 @@ def _add_mentor(form: AcceptForm) -> MentorForm:
     mentor_form.populate_obj(mentor)
     db.session.add(mentor)
     db.session.commit()
-    form.mentor_id.choices = _accept_form_mentor_choices()
-    form.mentor_ids.add(mentor.id)
+    form.load_mentors(queries.service_mentors(_service().id))
     form.mentor_id.data = mentor.id
     flash(_("Stagementor %(name)s toegevoegd en gekozen.", name=mentor.name), "success")
     return MentorForm(prefix="mentor", formdata=None)
-
-
-def _accept_form_mentor_choices():
-    from app.formtools import choice_list
-
-    return choice_list([(0, "—")] + [(m.id, m.name) for m in queries.service_mentors(_service().id)])
 
 
 @bp.post("/aanvragen/<int:student_id>/weigeren")

@@ -142,17 +142,11 @@ def mark_stopped(student: Student, stopped_on: date, reason: str) -> None:
 
 def _tell_accepting_services(student: Student) -> None:
     """A service that accepted the trainee hears that they stopped."""
-    from app.models import User
+    from app.auth.logic import active_login_emails
     from app.outbox import queue_mail
 
     service_ids = {placement.care_service_id for placement in student.placements}
-    if not service_ids:
-        return
-    recipients = db.session.scalars(
-        select(User.email).where(User.care_service_id.in_(service_ids), User.enabled,
-                                 User.activated_at.is_not(None))
-    ).all()
-    for email in recipients:
+    for email in active_login_emails(care_service_ids=service_ids) if service_ids else []:
         queue_mail(email, str(_l("Stagematching: een stagiair is gestopt")), "student_stopped",
                    student=student)
 

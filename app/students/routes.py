@@ -81,8 +81,12 @@ def _request_form(student: Student):
         duplicate = _duplicate(student, form)
         if duplicate is None:
             return _save(student, form)
+    return _render_form(student, form, window, supervisor_form, duplicate)
+
+
+def _render_form(student, form, window, supervisor_form, duplicate=None):
     return render_template(
-        "students/form.html", form=form, student=student, term=term, window=window,
+        "students/form.html", form=form, student=student, term=form.term, window=window,
         supervisor_form=supervisor_form, duplicate=duplicate,
         suggestion=province_for_postcode(form.postcode.data),
     )
@@ -132,13 +136,10 @@ def _save(student: Student, form: StudentForm):
         if "national_number" not in form:
             raise
         form.national_number.errors = [_("Deze student is al ingegeven voor deze stageperiode.")]
+        if is_new:
+            student = Student(school_id=current_user.school_id, term_id=form.term.id, term=form.term)
         window = logic.intake_window(form.term, current_user.school_id, utcnow())
-        return render_template(
-            "students/form.html", form=form, student=student if not is_new else Student(
-                school_id=current_user.school_id, term_id=form.term.id, term=form.term),
-            term=form.term, window=window, supervisor_form=SupervisorForm(prefix="sup", formdata=None),
-            duplicate=None, suggestion=province_for_postcode(form.postcode.data),
-        )
+        return _render_form(student, form, window, SupervisorForm(prefix="sup", formdata=None))
     flash(_("Stageaanvraag van %(name)s opgeslagen.", name=student.full_name), "success")
     if request.form.get("action") == "next":
         return redirect(url_for("students.new", term=student.term_id))
