@@ -44,6 +44,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     from app.main.routes import bp as main_bp
     from app.mentors.routes import bp as mentors_bp
     from app.placements.routes import bp as placements_bp
+    from app.schedule.routes import bp as schedule_bp
     from app.students.routes import bp as students_bp
     from app.supervisors.routes import bp as supervisors_bp
 
@@ -54,6 +55,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     app.register_blueprint(students_bp, url_prefix="/studenten")
     app.register_blueprint(placements_bp, url_prefix="/dienst")
     app.register_blueprint(mentors_bp, url_prefix="/dienst/mentoren")
+    app.register_blueprint(schedule_bp)
 
     from app import cli, context
 

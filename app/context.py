@@ -33,17 +33,25 @@ def _globals() -> dict:
 
 # Menu entries per role: (endpoint, label). Later blueprints add their pages here.
 NAV: dict[str, list[tuple[str, str]]] = {
-    "admin": [("admin.users", _l("Logins")), ("main.edit_help", _l("Hulppagina"))],
+    "admin": [
+        ("schedule.terms", _l("Stageperiodes")),
+        ("schedule.overrides", _l("Late ingave")),
+        ("admin.users", _l("Logins")),
+        ("main.edit_help", _l("Hulppagina")),
+        ("schedule.timing", _l("Timing")),
+    ],
     "school": [
         ("students.overview", _l("Overzicht stageaanvragen")),
         ("students.new", _l("Stageaanvraag ingeven")),
         ("supervisors.index", _l("Stagebegeleiders")),
+        ("schedule.timing", _l("Timing")),
     ],
     "service": [
         ("placements.browse", _l("Stageaanvragen")),
         ("placements.trainees", _l("Mijn stagiairs")),
         ("mentors.index", _l("Stagementoren")),
         ("mentors.capacity", _l("Capaciteit")),
+        ("schedule.timing", _l("Timing")),
     ],
 }
 

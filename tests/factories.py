@@ -64,6 +64,7 @@ def make_term(now: datetime | None = None, intake_open: bool = True, **kw) -> Te
     start = (now + timedelta(days=40)).date()
     values = dict(
         name=f"Stageperiode {_n()}",
+        school_year=now.year if now.month >= 9 else now.year - 1,
         internship_start=start,
         internship_end=start + timedelta(days=90),
         intake_opens_at=opens,

@@ -4,7 +4,7 @@ from app.models.base import Base, utcnow
 from app.models.organisations import CareService, School
 from app.models.people import Mentor, Supervisor
 from app.models.placements import Decline, Placement, ServiceCapacity
-from app.models.records import AuditEvent, OutboxMail, PageText
+from app.models.records import AuditEvent, OutboxMail, PageText, ReminderSent
 from app.models.students import Period, Student
 from app.models.terms import IntakeOverride, Term
 from app.models.users import AuthToken, User
@@ -21,6 +21,7 @@ __all__ = [
     "PageText",
     "Period",
     "Placement",
+    "ReminderSent",
     "School",
     "ServiceCapacity",
     "Student",

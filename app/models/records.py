@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -46,3 +46,18 @@ class PageText(Base):
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
     body: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ReminderSent(Base):
+    """One reminder mail of one kind, for one term, to one address: the unique key makes
+    `flask send-reminders` idempotent, also when two runs overlap (TERM-5)."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("kind", "term_id", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # e.g. "school_intake_7d", or "service_digest:2026-11-30" for a daily digest
+    kind: Mapped[str] = mapped_column(String(64))
+    term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,8 +2,8 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
 
@@ -16,10 +16,20 @@ class Term(Base):
         CheckConstraint("internship_start <= internship_end", name="span_ordered"),
         CheckConstraint("intake_opens_at < intake_closes_at", name="intake_ordered"),
         CheckConstraint("intake_closes_at <= results_at", name="results_after_intake"),
+        CheckConstraint(
+            "requests_visible_at IS NULL OR requests_visible_at < results_at",
+            name="release_before_results",
+        ),
+        CheckConstraint(
+            "second_round_until IS NULL OR second_round_until > results_at",
+            name="second_round_after_results",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
+    # The school year whose timetable holds this term, by its first calendar year (2022 = 2022-2023).
+    school_year: Mapped[int] = mapped_column(Integer, index=True)
     internship_start: Mapped[date] = mapped_column(Date)
     internship_end: Mapped[date] = mapped_column(Date)
     intake_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -31,9 +41,8 @@ class Term(Base):
     second_round_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    @property
-    def visible_from(self) -> datetime:
-        return self.requests_visible_at or self.intake_opens_at
+    def __repr__(self) -> str:
+        return f"<Term {self.id}>"
 
 
 class IntakeOverride(Base):
@@ -48,3 +57,8 @@ class IntakeOverride(Base):
     reason: Mapped[str] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A revoked override no longer opens anything; the row stays for the record.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    term: Mapped[Term] = relationship()

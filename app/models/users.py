@@ -42,6 +42,8 @@ class User(UserMixin, Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The UI language last chosen; mails to this login are written in it.
+    language: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     school: Mapped[School | None] = relationship()

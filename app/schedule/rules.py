@@ -1,0 +1,165 @@
+"""Every rule of "what is allowed when", each once in Python and, beside it, once in SQL.
+
+A rule is a plain function of a term (anything with the timetable attributes of `Term`) and
+the moment `now`; its `*_sql` twin is the same rule as an SQL expression over the `Term`
+columns, for queries that filter many rows. tests/test_schedule_rules.py checks for a table of
+(term, now) cases that both give the same answer on SQLite and PostgreSQL.
+"""
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Protocol
+
+from sqlalchemy import and_, exists, func, or_
+
+from app.models import IntakeOverride, Term
+from app.schedule.clock import local_date
+
+
+class Timetable(Protocol):
+    """The timetable attributes of a term (a `Term` row or a plan of one)."""
+
+    internship_end: date
+    intake_opens_at: datetime
+    intake_closes_at: datetime
+    results_at: datetime
+    requests_visible_at: datetime | None
+    second_round_until: datetime | None
+
+
+# --- intake (STU-17, TERM-3) -------------------------------------------------------------
+
+
+def intake_open(term: Timetable, now: datetime) -> bool:
+    """True while every school may enter requests for `term` (the window itself)."""
+    return term.intake_opens_at <= now < term.intake_closes_at
+
+
+def intake_open_sql(now: datetime):
+    return and_(Term.intake_opens_at <= now, Term.intake_closes_at > now)
+
+
+def override_active(override: IntakeOverride, now: datetime) -> bool:
+    """True while an admin's late entry lets its school enter requests (TERM-3)."""
+    return override.revoked_at is None and now < override.until
+
+
+def override_active_sql(now: datetime):
+    return and_(IntakeOverride.revoked_at.is_(None), IntakeOverride.until > now)
+
+
+def intake_open_for_school(term: Timetable, overrides, now: datetime) -> bool:
+    """The window, or one of this school's overrides for this term, is open now."""
+    return intake_open(term, now) or any(override_active(o, now) for o in overrides)
+
+
+def intake_open_for_school_sql(school_id, now: datetime):
+    """`school_id` may be a value or a column (e.g. Student.school_id)."""
+    late_entry = exists().where(
+        IntakeOverride.term_id == Term.id, IntakeOverride.school_id == school_id,
+        override_active_sql(now),
+    )
+    return or_(intake_open_sql(now), late_entry)
+
+
+# --- the care services' side (TERM-6, TERM-7, SVC-4) -------------------------------------
+
+
+def release_moment(term: Timetable) -> datetime:
+    """When the term's requests become visible to services: one moment for all (TERM-6)."""
+    return term.requests_visible_at or term.intake_opens_at
+
+
+def release_moment_sql():
+    return func.coalesce(Term.requests_visible_at, Term.intake_opens_at)
+
+
+def released(term: Timetable, now: datetime) -> bool:
+    return now >= release_moment(term)
+
+
+def released_sql(now: datetime):
+    return release_moment_sql() <= now
+
+
+def first_round_open(term: Timetable, now: datetime) -> bool:
+    """Services of the chosen province browse and accept: from the release to the results."""
+    return released(term, now) and now < term.results_at
+
+
+def first_round_open_sql(now: datetime):
+    return and_(released_sql(now), Term.results_at > now)
+
+
+def second_round_open(term: Timetable, now: datetime) -> bool:
+    """After the results moment, until the deadline an admin set (TERM-7)."""
+    return (term.second_round_until is not None
+            and term.results_at <= now < term.second_round_until)
+
+
+def second_round_open_sql(now: datetime):
+    return and_(Term.second_round_until.is_not(None), Term.results_at <= now,
+                Term.second_round_until > now)
+
+
+def acceptance_open(term: Timetable, now: datetime) -> bool:
+    """Services may browse and accept this term's requests now (either round)."""
+    return first_round_open(term, now) or second_round_open(term, now)
+
+
+def acceptance_open_sql(now: datetime):
+    return or_(first_round_open_sql(now), second_round_open_sql(now))
+
+
+def acceptance_deadline(term: Timetable, now: datetime) -> datetime:
+    """Until when accepting is possible: the second round's deadline while it runs."""
+    return term.second_round_until if second_round_open(term, now) else term.results_at
+
+
+def results_final(term: Timetable, now: datetime) -> bool:
+    """From the results moment on, acceptances are final ("definitief raadplegen", OVR-5)."""
+    return now >= term.results_at
+
+
+def results_final_sql(now: datetime):
+    return Term.results_at <= now
+
+
+def service_may_withdraw(term: Timetable, accepted_at: datetime, now: datetime) -> bool:
+    """A service withdraws its own acceptance until the results moment (SVC-4); one made in
+    the second round, while that round runs. After that only an admin can."""
+    if now < term.results_at:
+        return True
+    return second_round_open(term, now) and accepted_at >= term.results_at
+
+
+def second_round_may_open(term: Timetable, now: datetime) -> bool:
+    """An admin can open (or extend) a second round once the results are final (TERM-7)."""
+    return results_final(term, now)
+
+
+# --- phases ------------------------------------------------------------------------------
+
+
+class Phase(str, Enum):
+    UPCOMING = "upcoming"
+    INTAKE = "intake"
+    MATCHING = "matching"
+    FINAL = "final"
+    SECOND_ROUND = "second_round"
+    CLOSED = "closed"
+
+
+def phase(term: Timetable, now: datetime) -> Phase:
+    """Where a term stands: before intake, intake, matching, final, second round, closed."""
+    if now < term.intake_opens_at:
+        return Phase.UPCOMING
+    if intake_open(term, now):
+        return Phase.INTAKE
+    if now < term.results_at:
+        return Phase.MATCHING
+    if second_round_open(term, now):
+        return Phase.SECOND_ROUND
+    if local_date(now) > term.internship_end:
+        return Phase.CLOSED
+    return Phase.FINAL

@@ -1,0 +1,220 @@
+"""The timetable as users see it: ready answers for views, banners and templates (TERM-4).
+
+Views and templates never compare moments themselves; they ask here and get a `Window`, a
+`TermState` or a list of deadlines.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import IntakeOverride, Term, utcnow
+from app.schedule import rules
+from app.schedule.rules import Phase
+
+PHASE_LABELS = {
+    Phase.UPCOMING: _l("nog niet gestart"),
+    Phase.INTAKE: _l("ingave stageaanvragen"),
+    Phase.MATCHING: _l("diensten aanvaarden"),
+    Phase.FINAL: _l("definitief"),
+    Phase.SECOND_ROUND: _l("tweede ronde"),
+    Phase.CLOSED: _l("afgelopen"),
+}
+
+
+def _moment(value) -> str:
+    from app.context import moment
+
+    return moment(value)
+
+
+# --- the intake guard (STU-17, TERM-3) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """Whether a school may enter requests for a term now, and the manual's words for it."""
+
+    open: bool
+    message: str
+    until: datetime | None = None
+
+
+def school_overrides(term_id: int, school_id: int) -> list[IntakeOverride]:
+    """The late entries an admin granted this school for this term (revoked ones too)."""
+    return list(db.session.scalars(
+        select(IntakeOverride)
+        .where(IntakeOverride.term_id == term_id, IntakeOverride.school_id == school_id)
+        .order_by(IntakeOverride.until.desc())
+    ))
+
+
+def active_override(term: Term, school_id: int, now: datetime) -> IntakeOverride | None:
+    """The late entry that keeps the intake open longest for this school now, if any."""
+    active = [o for o in school_overrides(term.id, school_id) if rules.override_active(o, now)]
+    return max(active, key=lambda o: o.until, default=None)
+
+
+def intake_window(term: Term, school_id: int, now: datetime | None = None) -> Window:
+    """The one guard for entering, changing and deleting requests: open, or when it opens or
+    since when it is closed."""
+    now = now or utcnow()
+    override = active_override(term, school_id, now)
+    if rules.intake_open(term, now) and (override is None or override.until <= term.intake_closes_at):
+        return Window(True, str(_l("Stageaanvragen ingeven kan tot %(at)s.", at=_moment(term.intake_closes_at))),
+                      term.intake_closes_at)
+    if override is not None:
+        return Window(True, str(_l("VIVO opende de ingave voor je school tot %(at)s.", at=_moment(override.until))),
+                      override.until)
+    if now < term.intake_opens_at:
+        return Window(False, str(_l(
+            "Stageaanvragen voor %(term)s ingeven kan vanaf %(at)s.",
+            term=term.name, at=_moment(term.intake_opens_at),
+        )))
+    return Window(False, str(_l(
+        "De ingave van stageaanvragen voor %(term)s is afgesloten sinds %(at)s. Je kan de aanvragen nog bekijken.",
+        term=term.name, at=_moment(term.intake_closes_at),
+    )))
+
+
+# --- ready values for templates ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TermState:
+    """A term at one moment, with everything a page shows about its timetable."""
+
+    term: Term
+    phase: Phase
+    intake_open: bool
+    released: bool
+    acceptance_open: bool
+    second_round: bool
+    final: bool
+    opens_at: datetime
+    closes_at: datetime
+    release_at: datetime
+    results_at: datetime
+    accept_until: datetime
+    second_round_until: datetime | None
+
+    @property
+    def phase_label(self) -> str:
+        return str(PHASE_LABELS[self.phase])
+
+
+def term_state(term: Term, now: datetime | None = None) -> TermState:
+    """The state of `term` now (for a school's own window, ask `intake_window`)."""
+    now = now or utcnow()
+    return TermState(
+        term=term, phase=rules.phase(term, now), intake_open=rules.intake_open(term, now),
+        released=rules.released(term, now), acceptance_open=rules.acceptance_open(term, now),
+        second_round=rules.second_round_open(term, now), final=rules.results_final(term, now),
+        opens_at=term.intake_opens_at, closes_at=term.intake_closes_at,
+        release_at=rules.release_moment(term), results_at=term.results_at,
+        accept_until=rules.acceptance_deadline(term, now),
+        second_round_until=term.second_round_until,
+    )
+
+
+def service_may_withdraw(placement, now: datetime | None = None) -> bool:
+    """May the service that made this acceptance still withdraw it (SVC-4)?"""
+    return rules.service_may_withdraw(placement.student.term, placement.created_at, now or utcnow())
+
+
+# --- lists of terms ----------------------------------------------------------------------
+
+
+def all_terms() -> list[Term]:
+    """Every term, the most recent internship span first."""
+    return list(db.session.scalars(select(Term).order_by(Term.internship_start.desc())))
+
+
+def open_intakes(now: datetime | None = None, school_id: int | None = None) -> list[tuple[Term, Window]]:
+    """Terms in which requests can be entered now; for a school, its late entries count."""
+    now = now or utcnow()
+    query = select(Term)
+    if school_id is None:
+        query = query.where(rules.intake_open_sql(now))
+    else:
+        query = query.where(rules.intake_open_for_school_sql(school_id, now))
+    terms = db.session.scalars(query.order_by(Term.intake_closes_at)).all()
+    if school_id is None:
+        return [(t, Window(True, "", t.intake_closes_at)) for t in terms]
+    return [(t, intake_window(t, school_id, now)) for t in terms]
+
+
+def browsable_terms(now: datetime | None = None) -> list[Term]:
+    """Terms whose requests services may browse and accept now (first or second round)."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(Term).where(rules.acceptance_open_sql(now)).order_by(Term.internship_start)
+    ))
+
+
+def second_rounds(now: datetime | None = None) -> list[Term]:
+    """Terms whose second round runs now (TERM-7)."""
+    now = now or utcnow()
+    return list(db.session.scalars(select(Term).where(rules.second_round_open_sql(now))))
+
+
+def default_term(terms: list[Term], now: datetime | None = None, school_id: int | None = None) -> Term | None:
+    """The term whose intake is open (for this school), else the next to open, else the latest."""
+    now = now or utcnow()
+    if school_id is not None:
+        open_now = [t for t, _ in open_intakes(now, school_id)]
+    else:
+        open_now = [t for t in terms if rules.intake_open(t, now)]
+    open_now = [t for t in terms if t in open_now]
+    if open_now:
+        return min(open_now, key=lambda t: t.intake_closes_at)
+    upcoming = [t for t in terms if rules.phase(t, now) is Phase.UPCOMING]
+    if upcoming:
+        return min(upcoming, key=lambda t: t.intake_opens_at)
+    return terms[0] if terms else None
+
+
+@dataclass(frozen=True)
+class Deadline:
+    term: Term
+    label: object  # a lazy translated string
+    at: datetime
+
+
+def upcoming_deadlines(now: datetime | None = None, role: str = "admin", limit: int = 3) -> list[Deadline]:
+    """The next moments of the timetable that matter to `role`, soonest first."""
+    now = now or utcnow()
+    terms = db.session.scalars(
+        select(Term).where((Term.results_at > now) | rules.second_round_open_sql(now))
+    ).all()
+    moments = []
+    for term in terms:
+        if role in ("school", "admin"):
+            moments += [
+                Deadline(term, _l("ingave stageaanvragen opent"), term.intake_opens_at),
+                Deadline(term, _l("ingave stageaanvragen sluit"), term.intake_closes_at),
+            ]
+        if role in ("service", "admin") and term.requests_visible_at:
+            moments.append(Deadline(term, _l("aanvragen zichtbaar voor diensten"), term.requests_visible_at))
+        moments.append(Deadline(term, _l("resultaten definitief"), term.results_at))
+        if term.second_round_until:
+            moments.append(Deadline(term, _l("tweede ronde sluit"), term.second_round_until))
+    return sorted((m for m in moments if m.at > now), key=lambda m: m.at)[:limit]
+
+
+def banner(user, now: datetime | None = None) -> dict:
+    """What is open now for this user and the next deadline (TERM-4)."""
+    now = now or utcnow()
+    role = user.role
+    deadlines = upcoming_deadlines(now, role, limit=1)
+    return {
+        "role": role,
+        "open": open_intakes(now, user.school_id if role == "school" else None)
+        if role in ("school", "admin") else [],
+        "browsing": [term_state(t, now) for t in browsable_terms(now)] if role in ("service", "admin") else [],
+        "second_rounds": [term_state(t, now) for t in second_rounds(now)] if role == "school" else [],
+        "next": deadlines[0] if deadlines else None,
+    }
