@@ -22,6 +22,8 @@ def init_app(app: Flask) -> None:
 def _globals() -> dict:
     return {
         "timetable": _timetable,
+        "term_state": _term_state,
+        "service_may_withdraw": _service_may_withdraw,
         "PROVINCES": PROVINCES,
         "INTERNSHIP_FORMS": INTERNSHIP_FORMS,
         "TRANSPORT_MODES": TRANSPORT_MODES,
@@ -65,21 +67,24 @@ def _nav_items() -> list[tuple[str, str]]:
 
 def _timetable() -> dict:
     """What is open now and the next deadline; called lazily by the banner."""
-    from app.schedule import open_intakes, upcoming_deadlines
+    from app.schedule.timetable import banner
 
     if not current_user.is_authenticated:
-        return {"open": [], "next": None}
-    from app.models import utcnow
-    from app.placements.queries import browsable_terms
+        return {"open": [], "browsing": [], "second_rounds": [], "next": None}
+    return banner(current_user)
 
-    deadlines = upcoming_deadlines(limit=1)
-    role = current_user.role
-    return {
-        "open": open_intakes() if role in ("school", "admin") else [],
-        "browsing": browsable_terms(utcnow()) if role in ("service", "admin") else [],
-        "role": role,
-        "next": deadlines[0] if deadlines else None,
-    }
+
+def _term_state(term):
+    """Ready timetable values of a term for templates (they never compare moments)."""
+    from app.schedule.timetable import term_state
+
+    return term_state(term)
+
+
+def _service_may_withdraw(placement) -> bool:
+    from app.schedule.timetable import service_may_withdraw
+
+    return service_may_withdraw(placement)
 
 
 def moment(value) -> str:

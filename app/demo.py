@@ -3,8 +3,7 @@
 import random
 import unicodedata
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import phonenumbers
 from faker import Faker
@@ -28,10 +27,11 @@ from app.models import (
     User,
     utcnow,
 )
+from app.schedule import rules
+from app.schedule.clock import BRUSSELS, brussels
 from app.models.reference import PROVINCES, TRANSPORT_MODES, province_for_postcode
 from app.security import hash_password
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
 E164 = phonenumbers.PhoneNumberFormat.E164
 DEMO_PASSWORD = "stagematching-demo"
 SEED = 2022
@@ -53,19 +53,17 @@ class TermPlan:
     intake_opens_at: datetime
     intake_closes_at: datetime
     results_at: datetime
+    school_year: int
+    requests_visible_at: datetime | None = None
+    second_round_until: datetime | None = None
 
     def intake_open(self, now: datetime) -> bool:
-        """True while schools may enter requests (same rule as app.schedule)."""
-        return self.intake_opens_at <= now < self.intake_closes_at
+        """True while schools may enter requests (app.schedule's rule)."""
+        return rules.intake_open(self, now)
 
     def awaiting_results(self, now: datetime) -> bool:
         """True between the intake close and the results moment: services are matching."""
-        return self.intake_closes_at <= now < self.results_at
-
-
-def brussels(day: date, hour: int = 0, minute: int = 0) -> datetime:
-    """A Europe/Brussels wall-clock moment as a timezone-aware UTC datetime."""
-    return datetime.combine(day, time(hour, minute), BRUSSELS).astimezone(timezone.utc)
+        return rules.phase(self, now) is rules.Phase.MATCHING
 
 
 def school_year_start(today: date) -> int:
@@ -78,8 +76,9 @@ def _span_name(start: date, end: date) -> str:
     return f"{start.day} {months[start.month - 1]} – {end.day} {months[end.month - 1]} {end.year}"
 
 
-def _plan(start: date, end: date, opens: datetime, closes: datetime, results: datetime) -> TermPlan:
-    return TermPlan(_span_name(start, end), start, end, opens, closes, results)
+def _plan(start: date, end: date, opens: datetime, closes: datetime, results: datetime,
+          year: int) -> TermPlan:
+    return TermPlan(_span_name(start, end), start, end, opens, closes, results, year)
 
 
 def manual_timetable(year: int) -> list[TermPlan]:
@@ -89,13 +88,13 @@ def manual_timetable(year: int) -> list[TermPlan]:
     return [
         # The manual gives no opening moments for the first two terms: 1 June and 1 October.
         _plan(d(year, 10, 1), d(year, 12, 31), brussels(d(year, 6, 1)),
-              brussels(d(year, 9, 5)), brussels(d(year, 9, 30), 12)),
+              brussels(d(year, 9, 5)), brussels(d(year, 9, 30), 12), year),
         _plan(d(nxt, 1, 1), d(nxt, 3, 31), brussels(d(year, 10, 1)),
-              brussels(d(year, 11, 15)), brussels(d(year, 11, 30), 12)),
+              brussels(d(year, 11, 15)), brussels(d(year, 11, 30), 12), year),
         _plan(d(nxt, 4, 1), d(nxt, 6, 30), brussels(d(year, 12, 31)),
-              brussels(d(nxt, 2, 1), 12), brussels(d(nxt, 2, 15), 12)),
+              brussels(d(nxt, 2, 1), 12), brussels(d(nxt, 2, 15), 12), year),
         _plan(d(nxt, 9, 1), d(nxt, 12, 31), brussels(d(nxt, 3, 30), 12),
-              brussels(d(nxt, 5, 15), 12), brussels(d(nxt, 5, 30), 12)),
+              brussels(d(nxt, 5, 15), 12), brussels(d(nxt, 5, 30), 12), year),
     ]
 
 

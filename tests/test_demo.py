@@ -40,7 +40,8 @@ from app.models.reference import (
     TRANSPORT_MODES,
     province_for_postcode,
 )
-from app.schedule import intake_is_open, results_are_final
+from app.schedule.rules import intake_open as intake_is_open
+from app.schedule.rules import results_final as results_are_final
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

@@ -11,11 +11,8 @@ from app.formtools import choice_list
 from app.models import Mentor, Placement, ServiceCapacity, utcnow
 from app.placements.forms import CapacityForm, MentorForm
 from app.placements.logic import capacity as capacity_of
-from app.placements.queries import (
-    browsable_terms,
-    service_mentor_or_404,
-    service_mentors,
-)
+from app.placements.queries import service_mentor_or_404, service_mentors
+from app.schedule.timetable import browsable_terms
 from app.security import roles_required
 
 bp = Blueprint("mentors", __name__)

@@ -22,6 +22,7 @@ from app.models import (
     utcnow,
 )
 from app.outbox import queue_mail
+from app.schedule import rules
 
 
 @dataclass
@@ -116,7 +117,7 @@ def withdrawal_refusal(placement: Placement, user: User, now: datetime) -> str |
     """Why this user cannot withdraw the placement now, or None (SVC-4)."""
     if user.role == "admin":
         return None
-    if now >= placement.student.term.results_at:
+    if not rules.service_may_withdraw(placement.student.term, placement.created_at, now):
         return _("De resultaten zijn definitief; enkel VIVO kan deze aanvaarding nog intrekken.")
     return None
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import CareService, Decline, Mentor, Period, Placement, Student, Term
+from app.schedule import rules
 from app.tenancy import owned_or_404, valid_id
 
 PER_PAGE = 50
@@ -28,21 +29,6 @@ class RequestFilters:
     page: int = 1
 
 
-def browsable_terms(now: datetime) -> list[Term]:
-    """Terms whose requests services may browse now: released and not yet final, or round two."""
-    return list(db.session.scalars(
-        select(Term).where(_term_open_for_services(now)).order_by(Term.internship_start)
-    ))
-
-
-def _term_open_for_services(now: datetime):
-    released = func.coalesce(Term.requests_visible_at, Term.intake_opens_at) <= now
-    first_round = and_(released, Term.results_at > now)
-    second_round = and_(Term.second_round_until.is_not(None), Term.second_round_until > now,
-                        Term.results_at <= now)
-    return or_(first_round, second_round)
-
-
 def _open_period_exists():
     placed = exists().where(Placement.period_id == Period.id)
     return exists().where(Period.student_id == Student.id, ~placed)
@@ -54,15 +40,14 @@ def visible_requests(service: CareService, now: datetime, include_placed: bool =
     include_placed keeps requests whose periods are all placed, so that a service that lost
     a race is told "already placed" instead of "not found".
     """
-    first_round = and_(Student.province == service.province, Term.results_at > now)
-    second_round = and_(Term.results_at <= now, Term.second_round_until > now)
+    own_province = and_(rules.first_round_open_sql(now), Student.province == service.province)
     declined_by_me = exists().where(
         Decline.student_id == Student.id, Decline.care_service_id == service.id
     )
     return (
         select(Student)
         .join(Term, Student.term_id == Term.id)
-        .where(_term_open_for_services(now), or_(first_round, second_round))
+        .where(or_(own_province, rules.second_round_open_sql(now)))
         .where(Student.stopped_on.is_(None), ~declined_by_me)
         .where(true() if include_placed else _open_period_exists())
     )

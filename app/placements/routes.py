@@ -12,6 +12,7 @@ from app.models import Mentor, Placement, utcnow
 from app.outbox import commit_and_send
 from app.placements import logic, queries
 from app.placements.forms import AcceptForm, DeclineForm, MentorForm
+from app.schedule.timetable import browsable_terms, term_state
 from app.security import roles_required
 from app.students.logic import national_number_of
 from app.tenancy import owned_or_404, valid_id
@@ -50,7 +51,7 @@ def browse():
     """Open requests of the service's province, preferred-me first (SVC-1)."""
     now, filters = utcnow(), _filters()
     students, total, page, pages = queries.browse(_service(), now, filters)
-    terms = queries.browsable_terms(now)
+    terms = browsable_terms(now)
     capacities = {t.id: logic.capacity(_service().id, t.id) for t in terms}
     return render_page_or_fragment(
         "placements/browse.html", "placements/_requests.html", students=students, total=total,
@@ -79,7 +80,7 @@ def _accept_form(student, every_period: bool = False, **kwargs) -> AcceptForm:
 def _request_page(student, accept_form, decline_form, mentor_form, status: int = 200):
     mine = [p for p in student.placements if p.care_service_id == _service().id]
     context = dict(student=student, accept_form=accept_form, decline_form=decline_form,
-                   mentor_form=mentor_form, mine=mine, now=utcnow(),
+                   mentor_form=mentor_form, mine=mine, state=term_state(student.term),
                    capacity=logic.capacity(_service().id, student.term_id))
     if mine:
         context["national_number"] = format_national_number(national_number_of(student))
@@ -185,5 +186,4 @@ def trainees():
         audit.record("student.personal_data_viewed", student)
     db.session.commit()
     numbers = {p.student_id: format_national_number(national_number_of(p.student)) for p in placements}
-    return render_template("placements/trainees.html", placements=placements, numbers=numbers,
-                           now=utcnow())
+    return render_template("placements/trainees.html", placements=placements, numbers=numbers)

@@ -94,12 +94,13 @@ class TermState:
     acceptance_open: bool
     second_round: bool
     final: bool
-    opens_at: datetime
-    closes_at: datetime
-    release_at: datetime
-    results_at: datetime
+    # The moments, named apart from Term's columns: pages read them here, never on the term.
+    intake_opens: datetime
+    intake_closes: datetime
+    release: datetime
+    results: datetime
     accept_until: datetime
-    second_round_until: datetime | None
+    second_round_deadline: datetime | None
 
     @property
     def phase_label(self) -> str:
@@ -113,10 +114,10 @@ def term_state(term: Term, now: datetime | None = None) -> TermState:
         term=term, phase=rules.phase(term, now), intake_open=rules.intake_open(term, now),
         released=rules.released(term, now), acceptance_open=rules.acceptance_open(term, now),
         second_round=rules.second_round_open(term, now), final=rules.results_final(term, now),
-        opens_at=term.intake_opens_at, closes_at=term.intake_closes_at,
-        release_at=rules.release_moment(term), results_at=term.results_at,
+        intake_opens=term.intake_opens_at, intake_closes=term.intake_closes_at,
+        release=rules.release_moment(term), results=term.results_at,
         accept_until=rules.acceptance_deadline(term, now),
-        second_round_until=term.second_round_until,
+        second_round_deadline=term.second_round_until,
     )
 
 

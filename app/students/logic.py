@@ -1,6 +1,5 @@
 """Rules of the school side: the intake window, the edit lock, saving, stopping, deleting."""
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -13,7 +12,8 @@ from app.crypto import (
     national_number_index,
 )
 from app.extensions import db
-from app.models import Decline, IntakeOverride, Period, Student, Term
+from app.models import Decline, Period, Student
+from app.schedule.timetable import intake_window
 from app.students.forms import PERIOD_NUMBERS, StudentForm
 
 STUDENT_FIELDS = (
@@ -21,39 +21,6 @@ STUDENT_FIELDS = (
     "remarks", "supervisor_id", "internship_form", "period_count", "hours_per_week",
     "total_hours", "internship_remarks", "preferred_service_id",
 )
-
-
-@dataclass(frozen=True)
-class Window:
-    """Whether a school may enter requests for a term now, and why not."""
-
-    open: bool
-    message: str
-
-
-def intake_window(term: Term, school_id: int, now: datetime) -> Window:
-    """The intake window of `term` for this school, with an admin's late-entry override (TERM-3)."""
-    from app.context import moment
-
-    if term.intake_opens_at <= now < term.intake_closes_at:
-        return Window(True, str(_l("Stageaanvragen ingeven kan tot %(at)s.", at=moment(term.intake_closes_at))))
-    override = db.session.scalar(
-        select(IntakeOverride)
-        .where(IntakeOverride.term_id == term.id, IntakeOverride.school_id == school_id)
-        .where(IntakeOverride.until > now)
-        .order_by(IntakeOverride.until.desc())
-    )
-    if override is not None:
-        return Window(True, str(_l("VIVO opende de ingave voor je school tot %(at)s.", at=moment(override.until))))
-    if now < term.intake_opens_at:
-        return Window(False, str(_l(
-            "Stageaanvragen voor %(term)s ingeven kan vanaf %(at)s.",
-            term=term.name, at=moment(term.intake_opens_at),
-        )))
-    return Window(False, str(_l(
-        "De ingave van stageaanvragen voor %(term)s is afgesloten sinds %(at)s. Je kan de aanvragen nog bekijken.",
-        term=term.name, at=moment(term.intake_closes_at),
-    )))
 
 
 def edit_refusal(student: Student, now: datetime) -> str | None:

@@ -1,13 +1,11 @@
 """Student lookups and the overview query, always scoped to one school."""
 
 from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Decline, Placement, Student, Term
+from app.models import Decline, Placement, Student
 from app.tenancy import owned_or_404
 
 PER_PAGE = 50
@@ -21,22 +19,6 @@ SORTS = {
 def school_student_or_404(school_id: int, student_id: int, lock: bool = False) -> Student:
     """The student if it belongs to this school; 404 for another school's id."""
     return owned_or_404(Student, student_id, lock=lock, school_id=school_id)
-
-
-def all_terms() -> list[Term]:
-    """Every term, the most recent internship span first."""
-    return list(db.session.scalars(select(Term).order_by(Term.internship_start.desc())))
-
-
-def default_term(terms: list[Term], now: datetime) -> Term | None:
-    """The term whose intake is open, else the next one to open, else the latest."""
-    open_now = [t for t in terms if t.intake_opens_at <= now < t.intake_closes_at]
-    if open_now:
-        return min(open_now, key=lambda t: t.intake_closes_at)
-    upcoming = [t for t in terms if t.intake_opens_at > now]
-    if upcoming:
-        return min(upcoming, key=lambda t: t.intake_opens_at)
-    return terms[0] if terms else None
 
 
 @dataclass(frozen=True)

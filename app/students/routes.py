@@ -13,7 +13,8 @@ from app.outbox import commit_and_send
 from app.security import roles_required
 from app.students import logic
 from app.students.forms import ProvinceForm, StopForm, StudentForm
-from app.students.queries import all_terms, default_term, school_student_or_404
+from app.schedule.timetable import all_terms, default_term, intake_window, term_state
+from app.students.queries import school_student_or_404
 from app.students.queries import overview as overview_page
 from app.supervisors.forms import SupervisorForm
 
@@ -23,7 +24,7 @@ bp = Blueprint("students", __name__)
 def _chosen_term():
     terms = all_terms()
     wanted = request.args.get("term", type=int)
-    term = next((t for t in terms if t.id == wanted), None) or default_term(terms, utcnow())
+    term = next((t for t in terms if t.id == wanted), None) or default_term(terms, utcnow(), current_user.school_id)
     return terms, term
 
 
@@ -37,7 +38,8 @@ def overview():
     page = overview_page(current_user.school_id, term.id, **args) if term else None
     return render_page_or_fragment(
         "students/overview.html", "students/_table.html", terms=terms, term=term,
-        result=page, now=utcnow(), **args,
+        result=page, state=term_state(term) if term else None,
+        window=intake_window(term, current_user.school_id) if term else None, **args,
     )
 
 
@@ -67,7 +69,7 @@ def edit(student_id: int):
 
 def _request_form(student: Student):
     term = student.term
-    window = logic.intake_window(term, current_user.school_id, utcnow())
+    window = intake_window(term, current_user.school_id, utcnow())
     form = StudentForm(term=term, school_id=current_user.school_id)
     supervisor_form = SupervisorForm(prefix="sup", formdata=None)
     duplicate = None
@@ -138,7 +140,7 @@ def _save(student: Student, form: StudentForm):
         form.national_number.errors = [_("Deze student is al ingegeven voor deze stageperiode.")]
         if is_new:
             student = Student(school_id=current_user.school_id, term_id=form.term.id, term=form.term)
-        window = logic.intake_window(form.term, current_user.school_id, utcnow())
+        window = intake_window(form.term, current_user.school_id, utcnow())
         return _render_form(student, form, window, SupervisorForm(prefix="sup", formdata=None))
     flash(_("Stageaanvraag van %(name)s opgeslagen.", name=student.full_name), "success")
     if request.form.get("action") == "next":
@@ -154,7 +156,7 @@ def show(student_id: int):
     from app.validation import format_national_number
 
     return render_template(
-        "students/show.html", student=student, now=utcnow(),
+        "students/show.html", student=student, state=term_state(student.term),
         national_number=format_national_number(logic.national_number_of(student)),
         refusal=logic.edit_refusal(student, utcnow()),
     )
