@@ -1,0 +1,158 @@
+"""TERM-7: after the results moment, unplaced students of a term are offered to the services of
+every province until the second round's deadline, marked "tweede ronde"; one winner per period."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Placement, Term, utcnow
+from app.models.reference import PROVINCES
+from tests.factories import (
+    login,
+    make_mentor,
+    make_placement,
+    make_school,
+    make_service,
+    make_student,
+    make_term,
+    make_user,
+)
+
+
+@pytest.fixture
+def world(app):
+    """A term past its results: Sara (Antwerp) unplaced, Tom placed, Lien stopped; services in
+    Antwerp and Limburg, a coordinator of the school."""
+    with app.app_context():
+        now = utcnow()
+        term = make_term(intake_open=False, results_at=now - timedelta(minutes=1))
+        school = make_school()
+        coordinator = make_user("school", organisation=school)
+        antwerp = make_service(province="ANT", name="WZC Schelde")
+        sara = make_student(school=school, term=term, first_name="Sara", last_name="Unplaced")
+        tom = make_student(school=school, term=term, first_name="Tom", last_name="Placed")
+        make_placement(tom, service=antwerp).created_at = now - timedelta(days=3)  # first round
+        make_student(school=school, term=term, first_name="Lien", last_name="Stopped",
+                     stopped_on=now.date())
+        limburg = make_service(province="LIM", name="WZC Maasland")
+        limburg_user = make_user("service", organisation=limburg)
+        limburg_mentor = make_mentor(limburg)
+        db.session.commit()
+        return dict(term=term.id, sara=sara.id, sara_period=sara.periods[0].id, tom=tom.id,
+                    limburg=limburg_user.email, limburg_mentor=limburg_mentor.id,
+                    coordinator=coordinator.email)
+
+
+def open_second_round(app, world, until):
+    with app.app_context():
+        db.session.get(Term, world["term"]).second_round_until = until
+        db.session.commit()
+
+
+def as_user(app, email):
+    client = app.test_client()
+    login(client, email)
+    return client
+
+
+def test_other_provinces_see_unplaced_students_only_while_the_second_round_runs(app, world):
+    limburg = as_user(app, world["limburg"])
+    assert "Unplaced" not in limburg.get("/dienst/aanvragen").text
+    assert limburg.get(f"/dienst/aanvragen/{world['sara']}").status_code == 404
+
+    open_second_round(app, world, utcnow() + timedelta(days=5))
+    page = limburg.get("/dienst/aanvragen").text
+    assert "Sara Unplaced" in page and "tweede ronde" in page
+    assert "Placed" not in page and "Stopped" not in page
+    request_page = limburg.get(f"/dienst/aanvragen/{world['sara']}").text
+    assert "tweede ronde" in request_page and "Aanvaarden" in request_page
+
+    # The deadline passes: the round closes by itself.
+    with app.app_context():
+        term = db.session.get(Term, world["term"])
+        term.results_at = utcnow() - timedelta(days=2)
+        term.second_round_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert "Unplaced" not in limburg.get("/dienst/aanvragen").text
+    assert limburg.get(f"/dienst/aanvragen/{world['sara']}").status_code == 404
+
+
+def test_the_school_sees_that_the_second_round_runs(app, world):
+    school = as_user(app, world["coordinator"])
+    assert "Tweede ronde" not in school.get(f"/studenten?term={world['term']}").text
+    open_second_round(app, world, utcnow() + timedelta(days=5))
+    page = school.get(f"/studenten?term={world['term']}").text
+    assert page.count("Tweede ronde") == 2  # the banner and the overview
+
+
+def test_a_service_of_another_province_accepts_and_may_withdraw_while_the_round_runs(app, world):
+    open_second_round(app, world, utcnow() + timedelta(days=5))
+    limburg = as_user(app, world["limburg"])
+    response = limburg.post(
+        f"/dienst/aanvragen/{world['sara']}/aanvaarden",
+        data={"periods": [str(world["sara_period"])], "mentor_id": str(world["limburg_mentor"]),
+              "action": "accept"}, follow_redirects=True)
+    assert "Aanvaard: periode 1" in response.text
+    assert "Aanvaarding intrekken" in response.text
+    with app.app_context():
+        placement = db.session.scalar(select(Placement).where(Placement.student_id == world["sara"]))
+        assert placement.care_service.province == "LIM"
+        placement_id = placement.id
+    limburg.post(f"/dienst/plaatsingen/{placement_id}/intrekken", data={"confirmed": "1"})
+    with app.app_context():
+        assert db.session.get(Placement, placement_id) is None
+
+
+def test_a_first_round_acceptance_stays_final_during_the_second_round(app, world):
+    open_second_round(app, world, utcnow() + timedelta(days=5))
+    with app.app_context():
+        placement = db.session.scalar(select(Placement).where(Placement.student_id == world["tom"]))
+        antwerp_user = make_user("service", organisation=placement.care_service)
+        db.session.commit()
+        placement_id, email = placement.id, antwerp_user.email
+    response = as_user(app, email).post(f"/dienst/plaatsingen/{placement_id}/intrekken",
+                                        data={"confirmed": "1"}, follow_redirects=True)
+    assert "enkel VIVO" in response.text
+    with app.app_context():
+        assert db.session.get(Placement, placement_id) is not None
+
+
+def test_twenty_services_of_every_province_accepting_one_second_round_period_one_wins(app, world):
+    open_second_round(app, world, utcnow() + timedelta(days=5))
+    provinces = list(PROVINCES)
+    with app.app_context():
+        contenders = []
+        for n in range(20):
+            service = make_service(province=provinces[n % len(provinces)], name=f"Dienst {n}")
+            contenders.append((make_user("service", organisation=service).email,
+                               make_mentor(service).id))
+        db.session.commit()
+    clients = [(as_user(app, email), mentor) for email, mentor in contenders]
+    barrier = threading.Barrier(len(clients))
+    results = [None] * len(clients)
+
+    def attempt(index, client, mentor):
+        barrier.wait()
+        response = client.post(
+            f"/dienst/aanvragen/{world['sara']}/aanvaarden",
+            data={"periods": [str(world["sara_period"])], "mentor_id": str(mentor), "action": "accept"},
+            follow_redirects=True,
+        )
+        results[index] = (response.status_code, response.text)
+
+    threads = [threading.Thread(target=attempt, args=(i, c, m)) for i, (c, m) in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(status == 200 for status, _ in results), [s for s, _ in results]
+    winners = [text for _, text in results if "Aanvaard: periode 1" in text]
+    losers = [text for _, text in results if "werd intussen door een andere dienst aanvaard" in text]
+    assert (len(winners), len(losers)) == (1, 19)
+    with app.app_context():
+        count = db.session.scalar(
+            select(func.count()).select_from(Placement).where(Placement.student_id == world["sara"]))
+        assert count == 1
