@@ -55,6 +55,17 @@ EXPECTED: dict[str, object] = {
     "mentors.edit": SERVICE,
     "mentors.delete": SERVICE,
     "mentors.capacity": SERVICE,
+    "schedule.terms": ADMIN,
+    "schedule.new_term": ADMIN,
+    "schedule.term": ADMIN,
+    "schedule.edit_term": ADMIN,
+    "schedule.copy_school_year": ADMIN,
+    "schedule.open_second_round": ADMIN,
+    "schedule.close_second_round": ADMIN,
+    "schedule.withdraw_placement": ADMIN,
+    "schedule.overrides": ADMIN,
+    "schedule.revoke_override": ADMIN,
+    "schedule.timing": ANY,
 }
 
 

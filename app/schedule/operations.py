@@ -1,0 +1,221 @@
+"""State changes of the timetable: terms, a new school year, late entries, second rounds and
+VIVO's withdrawal of an acceptance. Each records its audit event; the caller commits."""
+
+import re
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app import audit
+from app.auth.logic import active_login_emails
+from app.extensions import db
+from app.models import IntakeOverride, Placement, School, Student, Term, User
+from app.outbox import queue_mail
+from app.schedule import rules
+from app.schedule.clock import from_local, to_local
+
+# --- terms -------------------------------------------------------------------------------
+
+
+def timetable_problems(values: dict) -> dict[str, str]:
+    """What is wrong with the order of a term's dates and moments, by field (TERM-1).
+
+    The same order the database's check constraints demand, so that a form, not the
+    database, says what is wrong. Missing values are left to the fields' own checks.
+    """
+    v = values.get
+    problems = {}
+    if v("internship_start") and v("internship_end") and v("internship_end") < v("internship_start"):
+        problems["internship_end"] = _l("Het einde van de stage ligt vóór het begin.")
+    if v("intake_opens_at") and v("intake_closes_at") and v("intake_closes_at") <= v("intake_opens_at"):
+        problems["intake_closes_at"] = _l("De ingave moet sluiten na het moment waarop ze opent.")
+    if v("intake_closes_at") and v("results_at") and v("results_at") < v("intake_closes_at"):
+        problems["results_at"] = _l("De resultaten kunnen pas definitief worden nadat de ingave sluit.")
+    if v("requests_visible_at") and v("results_at") and v("requests_visible_at") >= v("results_at"):
+        problems["requests_visible_at"] = _l("De aanvragen moeten zichtbaar worden vóór de resultaten definitief zijn.")
+    if v("second_round_until") and v("results_at") and v("second_round_until") <= v("results_at"):
+        problems["second_round_until"] = _l("De tweede ronde moet eindigen na het moment waarop de resultaten definitief zijn.")
+    return problems
+
+
+def request_count(term: Term) -> int:
+    """How many internship requests (students) schools entered for this term."""
+    return db.session.scalar(select(func.count(Student.id)).where(Student.term_id == term.id))
+
+
+def create_term(values: dict) -> Term:
+    """A new term with its timetable."""
+    term = Term(**values)
+    db.session.add(term)
+    db.session.flush()
+    audit.record("term.created", term)
+    return term
+
+
+def changed_fields(term: Term, values: dict) -> list[str]:
+    """The columns whose value would change."""
+    return [name for name, value in values.items() if getattr(term, name) != value]
+
+
+def update_term(term: Term, values: dict) -> list[str]:
+    """Save new values; returns the columns that changed (audited by name)."""
+    changed = changed_fields(term, values)
+    for name in changed:
+        setattr(term, name, values[name])
+    if changed:
+        audit.record("term.updated", term, detail=",".join(changed))
+    return changed
+
+
+def change_consequences(term: Term, values: dict) -> list[str]:
+    """What a change to a term with requests means for schools and services, in their words."""
+    def moved(name):
+        old, new = getattr(term, name), values[name]
+        return None if old == new else ("later" if (old is None or (new is not None and new > old)) else "earlier")
+
+    said = []
+    if moved("intake_closes_at") == "earlier":
+        said.append(_("Als je de ingave vroeger sluit, kunnen scholen hun aanvragen vanaf dan niet meer ingeven of wijzigen."))
+    elif moved("intake_closes_at") == "later":
+        said.append(_("Scholen kunnen langer aanvragen ingeven en wijzigen."))
+    if moved("intake_opens_at") == "later":
+        said.append(_("Als je de ingave later opent, kunnen scholen tot dan geen aanvragen ingeven of wijzigen."))
+    if moved("requests_visible_at"):
+        said.append(_("Diensten zien de aanvragen op het nieuwe moment; wie ze al zag, blijft ze zien zodra dat moment voorbij is."))
+    if moved("results_at") == "earlier":
+        said.append(_("Als de resultaten vroeger definitief worden, kunnen diensten vanaf dan niet meer aanvaarden of hun aanvaarding intrekken."))
+    elif moved("results_at") == "later":
+        said.append(_("Diensten kunnen langer aanvaarden en hun aanvaarding intrekken; de resultaten blijven langer voorlopig."))
+    if moved("internship_start") or moved("internship_end"):
+        said.append(_("De periodes van de bestaande aanvragen veranderen niet mee; controleer of ze nog binnen de stage vallen."))
+    if moved("second_round_until"):
+        said.append(_("De tweede ronde loopt tot het nieuwe moment."))
+    if moved("name") or moved("school_year"):
+        said.append(_("Scholen en diensten zien de stageperiode onder de nieuwe naam en het nieuwe schooljaar."))
+    return said
+
+
+# --- a new school year (TERM-8) ----------------------------------------------------------
+
+
+def next_year_date(day: date) -> date:
+    """The same calendar day a year later; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def next_year_moment(moment: datetime | None) -> datetime | None:
+    """The same Brussels wall-clock time a year later (12:00 stays 12:00 across DST)."""
+    if moment is None:
+        return None
+    local = to_local(moment)
+    return from_local(datetime.combine(next_year_date(local.date()), local.time()))
+
+
+def next_year_name(name: str) -> str:
+    """Every four-digit year in a name one higher: "1 okt – 31 dec 2022" -> "... 2023"."""
+    return re.sub(r"(?<!\d)(\d{4})(?!\d)", lambda m: str(int(m.group(1)) + 1), name)
+
+
+def copy_school_year(year: int) -> tuple[list[Term], str | None]:
+    """Copy every term of `year` to `year + 1`, dates a year later; (new terms, refusal)."""
+    source = db.session.scalars(select(Term).where(Term.school_year == year).order_by(Term.internship_start)).all()
+    if not source:
+        return [], _("Het schooljaar heeft geen stageperiodes om te kopiëren.")
+    if db.session.scalar(select(func.count(Term.id)).where(Term.school_year == year + 1)):
+        return [], _("Het schooljaar %(year)s heeft al stageperiodes; pas die aan in plaats van te kopiëren.",
+                     year=f"{year + 1}-{year + 2}")
+    copies = []
+    for term in source:
+        values = dict(
+            name=next_year_name(term.name), school_year=year + 1,
+            internship_start=next_year_date(term.internship_start),
+            internship_end=next_year_date(term.internship_end),
+            intake_opens_at=next_year_moment(term.intake_opens_at),
+            intake_closes_at=next_year_moment(term.intake_closes_at),
+            requests_visible_at=next_year_moment(term.requests_visible_at),
+            results_at=next_year_moment(term.results_at),
+            second_round_until=None,
+        )
+        if timetable_problems(values):  # only when 29 February folds onto the 28th
+            return [], _("%(name)s kan niet gekopieerd worden: de volgorde van de momenten klopt niet meer.",
+                         name=term.name)
+        copies.append(Term(**values))
+    db.session.add_all(copies)
+    db.session.flush()
+    audit.record("term.school_year_copied", None, detail=f"{year}->{year + 1}: " + ",".join(str(t.id) for t in copies))
+    return copies, None
+
+
+# --- late entry (TERM-3) -----------------------------------------------------------------
+
+
+def grant_override(term: Term, school: School, until: datetime, reason: str, admin: User) -> IntakeOverride:
+    """Open the intake for one school and one term until `until`, with a logged reason."""
+    override = IntakeOverride(term_id=term.id, school_id=school.id, until=until, reason=reason,
+                              created_by_id=admin.id)
+    db.session.add(override)
+    db.session.flush()
+    audit.record("intake_override.granted", override, detail=f"term {term.id}, school {school.id}")
+    return override
+
+
+def revoke_override(override: IntakeOverride, admin: User, now: datetime) -> bool:
+    """End a late entry now; False when it was already revoked."""
+    if override.revoked_at is not None:
+        return False
+    override.revoked_at, override.revoked_by_id = now, admin.id
+    audit.record("intake_override.revoked", override)
+    return True
+
+
+# --- second round (TERM-7) ---------------------------------------------------------------
+
+
+def second_round_refusal(term: Term, until: datetime | None, now: datetime) -> str | None:
+    """Why a second round cannot open (or be extended) until `until` now, or None."""
+    if not rules.second_round_may_open(term, now):
+        return _("Een tweede ronde kan pas openen nadat de resultaten definitief zijn.")
+    if until is not None and (until <= now or until <= term.results_at):
+        return _("Kies een einde van de tweede ronde in de toekomst.")
+    return None
+
+
+def open_second_round(term: Term, until: datetime, now: datetime) -> str | None:
+    """Open or extend the second round until `until`; the refusal, or None when done."""
+    refusal = second_round_refusal(term, until, now)
+    if refusal:
+        return refusal
+    term.second_round_until = until
+    audit.record("term.second_round_opened", term, detail=until.isoformat())
+    return None
+
+
+def close_second_round(term: Term, now: datetime) -> None:
+    """End a running second round now (a planned one not yet started is cleared)."""
+    term.second_round_until = now if rules.second_round_open(term, now) else None
+    audit.record("term.second_round_closed", term)
+
+
+# --- withdrawal by VIVO (SVC-4) ----------------------------------------------------------
+
+ADMIN_WITHDRAWN_SUBJECT = "Stagematching: VIVO trok de aanvaarding van %(name)s door %(service)s in"
+
+
+def admin_withdraw(placement: Placement, reason: str, admin: User) -> None:
+    """Withdraw an acceptance at any time, with a reason mailed to the school and the service."""
+    student, service, period = placement.student, placement.care_service, placement.period
+    audit.record("placement.withdrawn_by_admin", student, user_id=admin.id,
+                 detail=f"placement {placement.id}, period {period.number}, service {service.id}: {reason}")
+    db.session.delete(placement)
+    db.session.flush()
+    db.session.expire(student, ["placements"])
+    recipients = active_login_emails(school_id=student.school_id) + active_login_emails(care_service_ids=[service.id])
+    subject = _(ADMIN_WITHDRAWN_SUBJECT, name=student.full_name, service=service.name)
+    for email in dict.fromkeys(recipients):
+        queue_mail(email, subject, "admin_withdrawn", student=student, service=service, period=period,
+                   reason=reason)

@@ -1,0 +1,177 @@
+"""Ready data for the schedule pages: the "Timing" table of the manual (TERM-4), generated
+from the terms, and the lists on VIVO's timetable screens. Templates only print it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
+
+from app.extensions import db
+from app.models import CareService, IntakeOverride, Placement, School, Student, Term, User, utcnow
+from app.schedule import rules
+from app.schedule.clock import school_year_label, school_year_of
+from app.schedule.timetable import TermState, intake_window, term_state
+
+PAST, NOW, LATER = "past", "now", "later"
+
+
+def _moment(value) -> str:
+    from app.context import moment
+
+    return moment(value)
+
+
+@dataclass(frozen=True)
+class TimingRow:
+    """One line of the Timing table: when, what, and whether it is past, now or later."""
+
+    at: datetime  # the moment it is sorted by
+    when: str
+    what: str
+    status: str
+
+
+@dataclass(frozen=True)
+class TimingYear:
+    label: str
+    schools: list[TimingRow]
+    services: list[TimingRow]
+
+
+def _status(open_now: bool, over: bool) -> str:
+    return NOW if open_now else (PAST if over else LATER)
+
+
+def school_rows(term: Term, now: datetime, school_id: int | None = None) -> list[TimingRow]:
+    """What a school does by when for this term; a school's late entry moves its deadline."""
+    state = term_state(term, now)
+    closes = state.closes_at
+    intake_now = state.intake_open
+    if school_id is not None:
+        window = intake_window(term, school_id, now)
+        intake_now = window.open
+        closes = window.until if window.open else closes
+    if rules.phase(term, now) is rules.Phase.UPCOMING:
+        when = _l("Van %(start)s tot %(end)s", start=_moment(state.opens_at), end=_moment(closes))
+    else:
+        when = _l("Tot %(end)s", end=_moment(closes))
+    rows = [
+        TimingRow(closes, str(when), str(_l(
+            "Cursisten met stageperiode %(term)s: stageaanvragen en voorkeursdienst ingeven.", term=term.name)),
+            _status(intake_now, not intake_now and now >= state.opens_at)),
+        TimingRow(state.results_at, str(_l("Na %(at)s", at=_moment(state.results_at))), str(_l(
+            "Het CVO kan de cursisten en hun stageplaatsen voor %(term)s definitief raadplegen.", term=term.name)),
+            NOW if state.final else LATER),
+    ]
+    if state.second_round_until:
+        rows.append(_second_round_row(state, now, _l(
+            "Tweede ronde: diensten van alle provincies kunnen nog niet geplaatste cursisten van %(term)s aanvaarden.",
+            term=term.name)))
+    return rows
+
+
+def service_rows(term: Term, now: datetime) -> list[TimingRow]:
+    """When a service sees this term's requests and until when it can accept."""
+    state = term_state(term, now)
+    rows = [
+        TimingRow(state.release_at, str(_l("Vanaf %(at)s", at=_moment(state.release_at))), str(_l(
+            "Stageaanvragen van cursisten met stageperiode %(term)s zichtbaar voor de diensten van hun provincie.",
+            term=term.name)), NOW if state.released else LATER),
+        TimingRow(state.results_at, str(_l("Tot %(at)s", at=_moment(state.results_at))), str(_l(
+            "Cursisten met stageperiode %(term)s aanvaarden (daarna zijn de resultaten definitief).", term=term.name)),
+            _status(rules.first_round_open(term, now), state.final)),
+    ]
+    if state.second_round_until:
+        rows.append(_second_round_row(state, now, _l(
+            "Tweede ronde: nog niet geplaatste cursisten van %(term)s uit alle provincies aanvaarden.", term=term.name)))
+    return rows
+
+
+def _second_round_row(state: TermState, now: datetime, what) -> TimingRow:
+    when = _l("Van %(start)s tot %(end)s", start=_moment(state.results_at), end=_moment(state.second_round_until))
+    return TimingRow(state.second_round_until, str(when), str(what),
+                     _status(state.second_round, now >= state.second_round_until))
+
+
+def timing_years(role: str, school_id: int | None = None, now: datetime | None = None) -> list[TimingYear]:
+    """The Timing tables of this school year and the next, for `role` (admins get both)."""
+    now = now or utcnow()
+    current = school_year_of(now)
+    years = []
+    for year in (current, current + 1):
+        terms = db.session.scalars(select(Term).where(Term.school_year == year)).all()
+        if not terms:
+            continue
+        schools = [row for t in terms for row in school_rows(t, now, school_id)] if role in ("school", "admin") else []
+        services = [row for t in terms for row in service_rows(t, now)] if role in ("service", "admin") else []
+        years.append(TimingYear(school_year_label(year), sorted(schools, key=lambda r: r.at),
+                                sorted(services, key=lambda r: r.at)))
+    return years
+
+
+# --- VIVO's lists ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchoolYearTerms:
+    year: int
+    label: str
+    states: list[TermState]
+
+
+def terms_by_school_year(now: datetime | None = None) -> list[SchoolYearTerms]:
+    """Every term with its state, grouped by school year, the newest year first."""
+    now = now or utcnow()
+    terms = db.session.scalars(
+        select(Term).order_by(Term.school_year.desc(), Term.internship_start, Term.id)
+    ).all()
+    groups: dict[int, list[TermState]] = {}
+    for term in terms:
+        groups.setdefault(term.school_year, []).append(term_state(term, now))
+    return [SchoolYearTerms(year, school_year_label(year), states) for year, states in groups.items()]
+
+
+def term_placements(term: Term, search: str = "", page: int = 1, per_page: int = 25):
+    """The acceptances of a term (student, school, service, period), searchable, one page."""
+    query = (
+        select(Placement)
+        .join(Student, Placement.student_id == Student.id)
+        .join(School, Student.school_id == School.id)
+        .join(CareService, Placement.care_service_id == CareService.id)
+        .where(Student.term_id == term.id)
+    )
+    search = search.strip()
+    if search:
+        like = f"%{search.lower()}%"
+        full_name = func.lower(Student.first_name + " " + Student.last_name)
+        query = query.where(or_(full_name.like(like), func.lower(Student.last_name).like(like),
+                                func.lower(School.name).like(like), func.lower(CareService.name).like(like)))
+    query = query.order_by(Student.last_name, Student.first_name, Placement.id)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+
+
+@dataclass(frozen=True)
+class OverrideLine:
+    override: IntakeOverride
+    school_name: str
+    granted_by: str
+    revoked_by: str
+    active: bool
+
+
+def override_lines(now: datetime | None = None) -> tuple[list[OverrideLine], list[OverrideLine]]:
+    """Late entries (active, past), most recent first, with who granted and revoked them."""
+    now = now or utcnow()
+    granter, revoker = aliased(User), aliased(User)
+    rows = db.session.execute(
+        select(IntakeOverride, School.name, granter.email, revoker.email)
+        .join(School, IntakeOverride.school_id == School.id)
+        .outerjoin(granter, IntakeOverride.created_by_id == granter.id)
+        .outerjoin(revoker, IntakeOverride.revoked_by_id == revoker.id)
+        .order_by(IntakeOverride.created_at.desc(), IntakeOverride.id.desc())
+    ).all()
+    lines = [OverrideLine(o, school, by or "", revoked or "", rules.override_active(o, now))
+             for o, school, by, revoked in rows]
+    return [line for line in lines if line.active], [line for line in lines if not line.active]
