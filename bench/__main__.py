@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from app.schedule.clock import school_year_of
 from app import create_app
 from app.crypto import encrypt_national_number, national_number_index
 from app.extensions import db
@@ -38,7 +39,7 @@ def seed(students: int) -> dict:
     now = utcnow()
     school = School(name="CVO Bench")
     service = CareService(name="WZC Bench", province="ANT", city="Antwerpen")
-    term = Term(name="Bench term", internship_start=date.today() + timedelta(days=30),
+    term = Term(name="Bench term", school_year=school_year_of(now), internship_start=date.today() + timedelta(days=30),
                 internship_end=date.today() + timedelta(days=120),
                 intake_opens_at=now - timedelta(days=5), intake_closes_at=now + timedelta(days=5),
                 results_at=now + timedelta(days=20))
