@@ -19,6 +19,12 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _env_ints(name: str, default: str) -> tuple[int, ...]:
+    """A comma-separated list of whole numbers, e.g. "7,1"."""
+    value = os.environ.get(name) or default
+    return tuple(int(part) for part in value.split(",") if part.strip())
+
+
 class Config:
     """Base configuration: development defaults, every value overridable by the environment."""
 
@@ -75,6 +81,8 @@ class Config:
     # SECURITY.md 24: "required" (default), "optional" or "absent".
     NATIONAL_NUMBER_MODE = os.environ.get("NATIONAL_NUMBER_MODE", "required")
     RETENTION_YEARS = _env_int("RETENTION_YEARS", 5)
+    # `flask send-reminders`: schools are reminded this many days before their intake closes.
+    REMINDER_DAYS_BEFORE_CLOSE = _env_ints("REMINDER_DAYS_BEFORE_CLOSE", "7,1")
 
 
 class ProductionConfig(Config):

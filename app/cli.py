@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     """Register the commands on the app."""
     app.cli.add_command(create_admin)
     app.cli.add_command(send_mail)
+    app.cli.add_command(send_reminders)
     app.cli.add_command(demo_data)
 
 
@@ -37,6 +38,30 @@ def send_mail(limit: int) -> None:
     click.echo(f"sent {sent}, failed {failed}")
     if failed:
         raise SystemExit(1)
+
+
+def _moment_option(ctx, param, value):
+    from app.schedule.reminders import parse_moment
+
+    if value is None:
+        return None
+    try:
+        return parse_moment(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@click.command("send-reminders")
+@click.option("--now", callback=_moment_option,
+              help="Act as if it were this ISO moment (without offset: Belgian time).")
+def send_reminders(now) -> None:
+    """Queue the reminder mails that are due (hourly timer); `send-mail` delivers them."""
+    from app.schedule.reminders import send_due_reminders
+
+    counts = send_due_reminders(now)
+    for kind, count in sorted(counts.items()):
+        click.echo(f"{kind}: {count}")
+    click.echo(f"queued {sum(counts.values())} reminder(s)")
 
 
 @click.command("demo-data")

@@ -84,5 +84,9 @@ def set_language():
     lang = request.form.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
+        if current_user.is_authenticated:
+            # Mails to this login (reminders, notifications) follow the choice.
+            current_user.language = lang
+            db.session.commit()
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("main.index"))

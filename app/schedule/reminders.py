@@ -1,0 +1,314 @@
+"""Reminder and notification mails of the timetable (TERM-5), queued by `flask send-reminders`.
+
+The command runs from a timer (hourly). Every mail it queues is recorded as a `ReminderSent`
+row (kind, term, recipient address), inserted with INSERT ... ON CONFLICT DO NOTHING in the same
+transaction as the outbox mail: a second run, or two runs at once, finds the row and queues
+nothing twice. Mails leave through the outbox (`flask send-mail`), so a mail server that is down
+delays them and loses nothing.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.models import CareService, Placement, ReminderSent, School, Student, Term, User, utcnow
+from app.models.reference import PROVINCES
+from app.outbox import queue_mail
+from app.schedule import rules
+from app.schedule.clock import BRUSSELS, from_local, local_date
+
+# The daily digest goes out with the first run from this hour (Belgian time), not at midnight.
+DIGEST_FROM_HOUR = 7
+# Admins hear about unplaced requests from this many days before the results moment.
+ADMIN_DAYS_BEFORE_RESULTS = 3
+DIGEST_PREFIX = "service_digest:"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One login that gets mail: its address, its language and its organisation."""
+
+    email: str
+    language: str
+    organisation_id: int | None = None
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO moment for `--now`: with an offset as given, without one as Belgian time."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        return from_local(moment)
+    return moment.astimezone(timezone.utc)
+
+
+def send_due_reminders(now: datetime | None = None) -> Counter:
+    """Queue every reminder that is due at `now` and not sent before; counts per kind."""
+    now = now or utcnow()
+    counts: Counter = Counter()
+    days_before = current_app.config["REMINDER_DAYS_BEFORE_CLOSE"]
+    # Every reminder concerns a term whose results are not final yet.
+    terms = db.session.scalars(
+        select(Term).where(~rules.results_final_sql(now)).order_by(Term.intake_closes_at, Term.id)
+    ).all()
+    db.session.commit()
+    for term in terms:
+        days = intake_reminder_days(term, now, days_before)
+        if days is not None:
+            counts.update(remind_schools(term, days, now))
+        if rules.first_round_open(term, now):
+            counts.update(announce_release(term, now))
+            counts.update(send_digests(term, now))
+        if admin_reminder_due(term, now):
+            counts.update(remind_admins(term, now))
+    db.session.commit()  # end the last read: on SQLite it holds the write lock
+    return counts
+
+
+# --- when -------------------------------------------------------------------------------
+
+
+def intake_reminder_days(term: Term, now: datetime, days_before) -> int | None:
+    """The most urgent school reminder due now: the smallest N with `now` within N days of
+    the close while the window is open (a late first run sends the 1-day one, not both)."""
+    if not rules.intake_open(term, now):
+        return None
+    due = [n for n in days_before if now >= term.intake_closes_at - timedelta(days=n)]
+    return min(due, default=None)
+
+
+def digest_due(now: datetime) -> bool:
+    """The daily digest goes out from DIGEST_FROM_HOUR, Belgian time."""
+    return now.astimezone(BRUSSELS).hour >= DIGEST_FROM_HOUR
+
+
+def admin_reminder_due(term: Term, now: datetime) -> bool:
+    """Within ADMIN_DAYS_BEFORE_RESULTS of the results moment, before it."""
+    return (not rules.results_final(term, now)
+            and now >= term.results_at - timedelta(days=ADMIN_DAYS_BEFORE_RESULTS))
+
+
+# --- who --------------------------------------------------------------------------------
+
+
+def _logins(organisation_column, *conditions) -> list[Recipient]:
+    """Enabled, activated logins (as in auth.logic.active_login_emails) matching `conditions`."""
+    rows = db.session.execute(
+        select(User.email, User.language, organisation_column)
+        .where(User.enabled, User.activated_at.is_not(None), *conditions)
+        .order_by(User.email)
+    ).all()
+    return [Recipient(email, language, org_id) for email, language, org_id in rows]
+
+
+def school_logins() -> list[Recipient]:
+    """Active logins of active schools."""
+    return _logins(User.school_id, User.role == "school", User.school.has(School.active))
+
+
+def service_logins() -> list[Recipient]:
+    """Active logins of active care services."""
+    return _logins(User.care_service_id, User.role == "service",
+                   User.care_service.has(CareService.active))
+
+
+def admin_logins() -> list[Recipient]:
+    return _logins(User.school_id, User.role == "admin")
+
+
+# --- sending once -----------------------------------------------------------------------
+
+
+def _record(kind: str, term_id: int, email: str, now: datetime):
+    """INSERT ... ON CONFLICT DO NOTHING of the reminder's record, for the session's dialect."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(ReminderSent)
+        .values(kind=kind, term_id=term_id, recipient=email, sent_at=now)
+        .on_conflict_do_nothing(index_elements=["kind", "term_id", "recipient"])
+    )
+
+
+def send_once(kind: str, term: Term, to: Recipient, now: datetime, subject, template: str,
+              **context) -> bool:
+    """Record and queue one mail in one transaction, in the recipient's language; False when
+    this (kind, term, recipient) was sent before, by this run or another."""
+    try:
+        if db.session.execute(_record(kind, term.id, to.email, now)).rowcount != 1:
+            db.session.rollback()
+            return False
+        language = to.language if to.language in current_app.config["LANGUAGES"] else "nl"
+        with force_locale(language):
+            queue_mail(to.email, str(subject), template, term=term, **context)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return True
+
+
+def _already_sent(kind: str, term: Term) -> set[str]:
+    return set(db.session.scalars(
+        select(ReminderSent.recipient).where(ReminderSent.kind == kind,
+                                             ReminderSent.term_id == term.id)
+    ))
+
+
+def _send_to_all(kind: str, term: Term, recipients, now: datetime, subject, template: str,
+                 context_for) -> Counter:
+    """send_once to each recipient not yet recorded; `context_for(recipient)` gives the
+    template values, or None to skip that recipient for now."""
+    done = _already_sent(kind, term)
+    db.session.commit()
+    sent = 0
+    for to in recipients:
+        if to.email in done:
+            continue
+        context = context_for(to)
+        if context is not None:
+            sent += send_once(kind, term, to, now, subject, template, **context)
+    return Counter({kind: sent}) if sent else Counter()
+
+
+def _link(endpoint: str, **values) -> str:
+    from app.auth.logic import external_url
+
+    return external_url(endpoint, **values)
+
+
+# --- schools: the intake closes ---------------------------------------------------------
+
+
+def remind_schools(term: Term, days: int, now: datetime) -> Counter:
+    """Every active login of every active school: the intake closes soon, and how many
+    requests the school entered for the term so far."""
+    entered = dict(db.session.execute(
+        select(Student.school_id, func.count()).where(Student.term_id == term.id)
+        .group_by(Student.school_id)
+    ).all())
+    subject = _l("Stagematching: de ingave voor %(term)s sluit op %(at)s",
+                 term=term.name, at=_local(term.intake_closes_at))
+    link = _link("students.overview", term=term.id)
+    return _send_to_all(
+        f"school_intake_{days}d", term, school_logins(), now, subject, "reminder_school_intake",
+        lambda to: dict(count=entered.get(to.organisation_id, 0), closes_at=term.intake_closes_at,
+                        link=link),
+    )
+
+
+def _local(moment: datetime) -> str:
+    # Subjects are built outside templates; the same format as the `moment` filter.
+    from app.context import moment as format_moment
+
+    return format_moment(moment)
+
+
+# --- services: release and daily digest -------------------------------------------------
+
+
+def _open_preferring(term: Term, service_ids, now: datetime):
+    """(service id, created_at) of open requests of `term` that prefer one of the services
+    and that the service may see (the browse rule itself)."""
+    from app.placements.queries import visible_requests
+
+    # One query per service, but only for the few services that any request prefers.
+    preferred = select(Student.preferred_service_id).where(Student.term_id == term.id)
+    services = db.session.scalars(
+        select(CareService).where(CareService.id.in_(service_ids), CareService.id.in_(preferred))
+    )
+    rows = []
+    for service in services:
+        query = (visible_requests(service, now)
+                 .where(Student.term_id == term.id, Student.preferred_service_id == service.id)
+                 .with_only_columns(Student.preferred_service_id, Student.created_at))
+        rows.extend(db.session.execute(query).all())
+    return rows
+
+
+def announce_release(term: Term, now: datetime) -> Counter:
+    """Once per term, every active login of every active service: the requests are released
+    and can be accepted until the results moment."""
+    kind = "service_release"
+    done = _already_sent(kind, term)
+    recipients = [to for to in service_logins() if to.email not in done]
+    preferring = Counter(
+        sid for sid, _ in _open_preferring(term, {to.organisation_id for to in recipients}, now)
+    )
+    subject = _l("Stagematching: de stageaanvragen voor %(term)s staan klaar", term=term.name)
+    link = _link("placements.browse", term=term.id)
+    return _send_to_all(
+        kind, term, recipients, now, subject, "reminder_service_release",
+        lambda to: dict(until=rules.acceptance_deadline(term, now),
+                        preferring=preferring[to.organisation_id], link=link),
+    )
+
+
+def _previous_digests(term: Term) -> dict[str, datetime]:
+    return dict(db.session.execute(
+        select(ReminderSent.recipient, func.max(ReminderSent.sent_at))
+        .where(ReminderSent.term_id == term.id, ReminderSent.kind.startswith(DIGEST_PREFIX))
+        .group_by(ReminderSent.recipient)
+    ).all())
+
+
+def send_digests(term: Term, now: datetime) -> Counter:
+    """Once per Belgian day, to each active service login: the open requests that prefer its
+    service and were created since its previous digest (or the release); only when any."""
+    if not digest_due(now):
+        return Counter()
+    kind = f"{DIGEST_PREFIX}{local_date(now).isoformat()}"
+    done = _already_sent(kind, term)
+    recipients = [to for to in service_logins() if to.email not in done]
+    released_at = rules.release_moment(term)
+    previous = _previous_digests(term)
+    created = {}
+    for sid, created_at in _open_preferring(term, {to.organisation_id for to in recipients}, now):
+        created.setdefault(sid, []).append(created_at)
+
+    def context_for(to: Recipient):
+        since = previous.get(to.email, released_at)
+        count = sum(1 for at in created.get(to.organisation_id, ()) if since < at <= now)
+        return dict(count=count, since=since, link=link) if count else None
+
+    subject = _l("Stagematching: nieuwe stageaanvragen met jullie dienst als voorkeur (%(term)s)",
+                 term=term.name)
+    link = _link("placements.browse", term=term.id)
+    return _send_to_all(kind, term, recipients, now, subject, "reminder_service_digest",
+                        context_for)
+
+
+# --- admins: unplaced requests before the results moment --------------------------------
+
+
+def unplaced_per_province(term: Term) -> list[tuple[str, int]]:
+    """(province name, count) of the term's not-stopped requests without any placement."""
+    placed = exists().where(Placement.student_id == Student.id)
+    counts = dict(db.session.execute(
+        select(Student.province, func.count())
+        .where(Student.term_id == term.id, Student.stopped_on.is_(None), ~placed)
+        .group_by(Student.province)
+    ).all())
+    return [(name, counts[code]) for code, name in PROVINCES.items() if counts.get(code)]
+
+
+def remind_admins(term: Term, now: datetime) -> Counter:
+    """Every active admin login, once per term: the unplaced requests per province, when any."""
+    per_province = unplaced_per_province(term)
+    db.session.commit()
+    if not per_province:
+        return Counter()
+    subject = _l("Stagematching: %(count)s stageaanvragen voor %(term)s zijn nog niet geplaatst",
+                 count=sum(n for _, n in per_province), term=term.name)
+    link = _link("main.dashboard")
+    return _send_to_all(
+        "admin_unplaced", term, admin_logins(), now, subject, "reminder_admin_unplaced",
+        lambda to: dict(per_province=per_province, total=sum(n for _, n in per_province),
+                        results_at=term.results_at, link=link),
+    )
