@@ -47,25 +47,25 @@ def _status(open_now: bool, over: bool) -> str:
 def school_rows(term: Term, now: datetime, school_id: int | None = None) -> list[TimingRow]:
     """What a school does by when for this term; a school's late entry moves its deadline."""
     state = term_state(term, now)
-    closes = state.closes_at
+    closes = state.intake_closes
     intake_now = state.intake_open
     if school_id is not None:
         window = intake_window(term, school_id, now)
         intake_now = window.open
         closes = window.until if window.open else closes
     if rules.phase(term, now) is rules.Phase.UPCOMING:
-        when = _l("Van %(start)s tot %(end)s", start=_moment(state.opens_at), end=_moment(closes))
+        when = _l("Van %(start)s tot %(end)s", start=_moment(state.intake_opens), end=_moment(closes))
     else:
         when = _l("Tot %(end)s", end=_moment(closes))
     rows = [
         TimingRow(closes, str(when), str(_l(
             "Cursisten met stageperiode %(term)s: stageaanvragen en voorkeursdienst ingeven.", term=term.name)),
-            _status(intake_now, not intake_now and now >= state.opens_at)),
-        TimingRow(state.results_at, str(_l("Na %(at)s", at=_moment(state.results_at))), str(_l(
+            _status(intake_now, not intake_now and now >= state.intake_opens)),
+        TimingRow(state.results, str(_l("Na %(at)s", at=_moment(state.results))), str(_l(
             "Het CVO kan de cursisten en hun stageplaatsen voor %(term)s definitief raadplegen.", term=term.name)),
             NOW if state.final else LATER),
     ]
-    if state.second_round_until:
+    if state.second_round_deadline:
         rows.append(_second_round_row(state, now, _l(
             "Tweede ronde: diensten van alle provincies kunnen nog niet geplaatste cursisten van %(term)s aanvaarden.",
             term=term.name)))
@@ -76,23 +76,23 @@ def service_rows(term: Term, now: datetime) -> list[TimingRow]:
     """When a service sees this term's requests and until when it can accept."""
     state = term_state(term, now)
     rows = [
-        TimingRow(state.release_at, str(_l("Vanaf %(at)s", at=_moment(state.release_at))), str(_l(
+        TimingRow(state.release, str(_l("Vanaf %(at)s", at=_moment(state.release))), str(_l(
             "Stageaanvragen van cursisten met stageperiode %(term)s zichtbaar voor de diensten van hun provincie.",
             term=term.name)), NOW if state.released else LATER),
-        TimingRow(state.results_at, str(_l("Tot %(at)s", at=_moment(state.results_at))), str(_l(
+        TimingRow(state.results, str(_l("Tot %(at)s", at=_moment(state.results))), str(_l(
             "Cursisten met stageperiode %(term)s aanvaarden (daarna zijn de resultaten definitief).", term=term.name)),
             _status(rules.first_round_open(term, now), state.final)),
     ]
-    if state.second_round_until:
+    if state.second_round_deadline:
         rows.append(_second_round_row(state, now, _l(
             "Tweede ronde: nog niet geplaatste cursisten van %(term)s uit alle provincies aanvaarden.", term=term.name)))
     return rows
 
 
 def _second_round_row(state: TermState, now: datetime, what) -> TimingRow:
-    when = _l("Van %(start)s tot %(end)s", start=_moment(state.results_at), end=_moment(state.second_round_until))
-    return TimingRow(state.second_round_until, str(when), str(what),
-                     _status(state.second_round, now >= state.second_round_until))
+    when = _l("Van %(start)s tot %(end)s", start=_moment(state.results), end=_moment(state.second_round_deadline))
+    return TimingRow(state.second_round_deadline, str(when), str(what),
+                     _status(state.second_round, now >= state.second_round_deadline))
 
 
 def timing_years(role: str, school_id: int | None = None, now: datetime | None = None) -> list[TimingYear]:

@@ -1,0 +1,382 @@
+"""VIVO runs the school year: terms, a new school year, late entries, second rounds,
+withdrawal by VIVO and the timing page (R-TERM, SVC-4)."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditEvent, IntakeOverride, Placement, Term, utcnow
+from app.schedule.clock import brussels, to_local
+from app.schedule.timetable import intake_window
+from tests.factories import (
+    login,
+    make_placement,
+    make_school,
+    make_service,
+    make_student,
+    make_term,
+    make_user,
+)
+
+FORM = {
+    "name": "1 okt – 31 dec 2030", "school_year": "2030",
+    "internship_start": "2030-10-01", "internship_end": "2030-12-31",
+    "intake_opens_at": "2030-06-01T09:00", "intake_closes_at": "2030-07-01T12:00",
+    "requests_visible_at": "", "results_at": "2030-11-04T12:00", "second_round_until": "",
+}
+
+
+@pytest.fixture
+def admin(app, client):
+    """A logged-in VIVO administrator."""
+    with app.app_context():
+        user = make_user("admin")
+        db.session.commit()
+        info = {"id": user.id, "email": user.email}
+    login(client, info["email"])
+    return info
+
+
+def terms(app) -> list[Term]:
+    with app.app_context():
+        rows = db.session.scalars(select(Term).order_by(Term.id)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def local(moment: datetime) -> str:
+    """A moment as the datetime-local field posts it (Brussels wall clock)."""
+    return to_local(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def audit_actions(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+# --- terms -------------------------------------------------------------------------------
+
+
+def test_a_term_is_entered_in_brussels_time_and_stored_in_utc(app, client, admin):
+    response = client.post("/stageperiodes/nieuw", data=FORM)
+    assert response.status_code == 302
+    (term,) = terms(app)
+    # 12:00 in summer is 10:00 UTC, 12:00 in winter is 11:00 UTC: the wall clock is kept.
+    assert term.intake_closes_at == datetime(2030, 7, 1, 10, 0, tzinfo=timezone.utc)
+    assert term.results_at == datetime(2030, 11, 4, 11, 0, tzinfo=timezone.utc)
+    assert term.requests_visible_at is None
+    assert (term.internship_start, term.school_year) == (date(2030, 10, 1), 2030)
+    page = client.get(f"/stageperiodes/{term.id}/bewerken").text
+    assert 'value="2030-07-01T12:00"' in page
+    assert 'value="2030-11-04T12:00"' in page
+    listing = client.get("/stageperiodes").text
+    assert "Schooljaar 2030-2031" in listing
+    assert "01/07/2030 12:00" in listing and "04/11/2030 12:00" in listing
+    assert "nog niet gestart" in listing
+    assert audit_actions(app) == ["term.created"]
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("internship_end", "2030-09-30", "Het einde van de stage ligt vóór het begin."),
+    ("intake_closes_at", "2030-06-01T09:00", "De ingave moet sluiten na het moment waarop ze opent."),
+    ("results_at", "2030-07-01T11:59", "De resultaten kunnen pas definitief worden nadat de ingave sluit."),
+    ("requests_visible_at", "2030-11-04T12:00", "De aanvragen moeten zichtbaar worden vóór de resultaten definitief zijn."),
+    ("second_round_until", "2030-11-04T12:00", "De tweede ronde moet eindigen na het moment waarop de resultaten definitief zijn."),
+])
+def test_each_order_error_is_shown_next_to_its_field_and_nothing_is_saved(app, client, admin, field, value, message):
+    response = client.post("/stageperiodes/nieuw", data={**FORM, field: value})
+    assert response.status_code == 200
+    assert f'<small id="{field}-error" class="error">{message}</small>' in response.text
+    assert f'aria-describedby="{field}-hint {field}-error"' in response.text or \
+        f'aria-describedby="{field}-error"' in response.text
+    assert terms(app) == []
+
+
+def test_a_missing_moment_is_reported_not_a_500(app, client, admin):
+    response = client.post("/stageperiodes/nieuw", data={**FORM, "results_at": "", "intake_opens_at": "gisteren"})
+    assert response.status_code == 200
+    assert '<small id="results_at-error" class="error">Dit veld is verplicht.</small>' in response.text
+    assert '<small id="intake_opens_at-error" class="error">Geef een datum en een uur in.</small>' in response.text
+    assert terms(app) == []
+
+
+def edit_data(term: Term, **changes) -> dict:
+    data = {**FORM, "name": term.name, "school_year": str(term.school_year),
+            "internship_start": term.internship_start.isoformat(),
+            "internship_end": term.internship_end.isoformat()}
+    data.update(changes)
+    return data
+
+
+def test_editing_a_term_without_requests_saves_at_once(app, client, admin):
+    with app.app_context():
+        term = make_term(**_term_values())
+        db.session.commit()
+        term_id = term.id
+    (term,) = terms(app)
+    response = client.post(f"/stageperiodes/{term_id}/bewerken", data=edit_data(term, intake_closes_at="2030-06-20T12:00"))
+    assert response.status_code == 302
+    assert terms(app)[0].intake_closes_at == brussels(date(2030, 6, 20), 12)
+    assert audit_actions(app) == ["term.updated"]
+
+
+def _term_values() -> dict:
+    return dict(name="1 okt – 31 dec 2030", school_year=2030, internship_start=date(2030, 10, 1),
+                internship_end=date(2030, 12, 31), intake_opens_at=brussels(date(2030, 6, 1), 9),
+                intake_closes_at=brussels(date(2030, 7, 1), 12), results_at=brussels(date(2030, 11, 4), 12))
+
+
+def test_editing_a_term_with_requests_says_what_it_means_before_saving(app, client, admin):
+    with app.app_context():
+        term = make_term(**_term_values())
+        make_student(term=term)
+        make_student(term=term)
+        db.session.commit()
+        term_id = term.id
+    (term,) = terms(app)
+    data = edit_data(term, intake_closes_at="2030-06-20T12:00")
+    first = client.post(f"/stageperiodes/{term_id}/bewerken", data=data)
+    assert first.status_code == 200
+    assert "Er zijn al 2 stageaanvragen voor deze stageperiode." in first.text
+    assert "Als je de ingave vroeger sluit, kunnen scholen hun aanvragen vanaf dan niet meer ingeven of wijzigen." in first.text
+    assert '<input type="hidden" name="confirmed" value="1">' in first.text
+    assert '<input type="hidden" name="intake_closes_at" value="2030-06-20T12:00">' in first.text
+    assert terms(app)[0].intake_closes_at == brussels(date(2030, 7, 1), 12), "not saved before confirming"
+
+    second = client.post(f"/stageperiodes/{term_id}/bewerken", data={**data, "confirmed": "1"})
+    assert second.status_code == 302
+    assert terms(app)[0].intake_closes_at == brussels(date(2030, 6, 20), 12)
+    assert audit_actions(app) == ["term.updated"]
+
+
+def test_an_unknown_term_answers_404(app, client, admin):
+    assert client.get("/stageperiodes/999999").status_code == 404
+    assert client.get("/stageperiodes/999999/bewerken").status_code == 404
+
+
+# --- a new school year (TERM-8) ----------------------------------------------------------
+
+
+def test_copying_a_school_year_moves_every_date_a_year_keeping_the_wall_clock(app, client, admin):
+    with app.app_context():
+        make_term(name="1 jan – 31 maart 2024", school_year=2023, internship_start=date(2024, 1, 1),
+                  internship_end=date(2024, 2, 29), intake_opens_at=brussels(date(2023, 9, 1), 0),
+                  intake_closes_at=brussels(date(2023, 11, 15), 12),
+                  requests_visible_at=brussels(date(2023, 10, 1), 9),
+                  results_at=brussels(date(2023, 11, 30), 12),
+                  second_round_until=brussels(date(2023, 12, 15), 12))
+        make_term(name="Schooljaar 2023-2024 blok 1", school_year=2023, internship_start=date(2023, 10, 1),
+                  internship_end=date(2023, 12, 31), intake_opens_at=brussels(date(2023, 3, 20), 12),
+                  intake_closes_at=brussels(date(2023, 9, 5), 12), results_at=brussels(date(2023, 9, 30), 12))
+        make_term(name="Ander jaar", school_year=2022)
+        db.session.commit()
+    response = client.post("/stageperiodes/nieuw-schooljaar", data={"school_year": "2023"})
+    assert response.headers["Location"] == "/stageperiodes"
+    copies = {t.name: t for t in terms(app) if t.school_year == 2024}
+    assert set(copies) == {"1 jan – 31 maart 2025", "Schooljaar 2024-2025 blok 1"}
+    winter = copies["1 jan – 31 maart 2025"]
+    assert (winter.internship_start, winter.internship_end) == (date(2025, 1, 1), date(2025, 2, 28))
+    assert winter.intake_closes_at == brussels(date(2024, 11, 15), 12)
+    assert winter.requests_visible_at == brussels(date(2024, 10, 1), 9)
+    assert winter.results_at == brussels(date(2024, 11, 30), 12)
+    assert winter.second_round_until is None
+    summer = copies["Schooljaar 2024-2025 blok 1"]
+    # 20 March 2023 12:00 was winter time, 20 March 2024 12:00 too; 5 September is summer time.
+    assert summer.intake_opens_at == brussels(date(2024, 3, 20), 12)
+    assert summer.intake_closes_at == datetime(2024, 9, 5, 10, 0, tzinfo=timezone.utc)
+    assert "term.school_year_copied" in audit_actions(app)
+    listing = client.get("/stageperiodes").text
+    assert "2 stageperiodes gekopieerd naar 2024-2025" in listing
+
+
+def test_copying_to_a_school_year_that_has_terms_is_refused(app, client, admin):
+    with app.app_context():
+        make_term(name="A 2023", school_year=2023)
+        make_term(name="B 2024", school_year=2024)
+        db.session.commit()
+    response = client.post("/stageperiodes/nieuw-schooljaar", data={"school_year": "2023"}, follow_redirects=True)
+    assert "Het schooljaar 2024-2025 heeft al stageperiodes" in response.text
+    assert sorted(t.name for t in terms(app)) == ["A 2023", "B 2024"]
+
+
+# --- late entry (TERM-3) -----------------------------------------------------------------
+
+
+def test_a_late_entry_opens_the_intake_for_exactly_that_school_and_term_until_revoked(app, client, admin):
+    with app.app_context():
+        school, other_school = make_school("CVO Laat"), make_school("CVO Op tijd")
+        closed, other_term = make_term(intake_open=False), make_term(intake_open=False)
+        db.session.commit()
+        ids = dict(school=school.id, other_school=other_school.id, term=closed.id, other_term=other_term.id)
+    response = client.post("/late-ingave", data={
+        "school_id": ids["school"], "term_id": ids["term"],
+        "until": local(utcnow() + timedelta(days=3)), "reason": "Coördinator was ziek",
+    })
+    assert response.status_code == 302
+    page = client.get("/late-ingave").text
+    assert "CVO Laat" in page and "Coördinator was ziek" in page and admin["email"] in page
+
+    with app.app_context():
+        override = db.session.scalar(select(IntakeOverride))
+        assert override.reason == "Coördinator was ziek" and override.created_by_id == admin["id"]
+        term, other_term = db.session.get(Term, ids["term"]), db.session.get(Term, ids["other_term"])
+        assert intake_window(term, ids["school"]).open
+        assert not intake_window(term, ids["other_school"]).open
+        assert not intake_window(other_term, ids["school"]).open
+        assert not intake_window(term, ids["school"], override.until).open
+        override_id = override.id
+
+    client.post(f"/late-ingave/{override_id}/intrekken")
+    with app.app_context():
+        override = db.session.get(IntakeOverride, override_id)
+        assert override.revoked_at is not None and override.revoked_by_id == admin["id"]
+        assert not intake_window(db.session.get(Term, ids["term"]), ids["school"]).open
+    assert audit_actions(app) == ["intake_override.granted", "intake_override.revoked"]
+
+
+def test_a_late_entry_needs_a_reason_and_a_future_moment(app, client, admin):
+    with app.app_context():
+        school, term = make_school(), make_term(intake_open=False)
+        db.session.commit()
+        ids = (school.id, term.id)
+    response = client.post("/late-ingave", data={
+        "school_id": ids[0], "term_id": ids[1], "until": "2001-01-01T12:00", "reason": "",
+    })
+    assert '<small id="until-error" class="error">Kies een moment in de toekomst.</small>' in response.text
+    assert '<small id="reason-error" class="error">Dit veld is verplicht.</small>' in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(IntakeOverride.id))) == 0
+
+
+# --- second round (TERM-7) ---------------------------------------------------------------
+
+
+def test_a_second_round_is_refused_before_the_results_and_opens_after(app, client, admin):
+    now = utcnow()
+    with app.app_context():
+        matching = make_term(intake_open=False, results_at=now + timedelta(days=2))
+        final = make_term(intake_open=False, results_at=now - timedelta(days=1))
+        db.session.commit()
+        ids = (matching.id, final.id)
+    deadline = local(now + timedelta(days=7))
+
+    before = client.get(f"/stageperiodes/{ids[0]}").text
+    assert "Tweede ronde openen" not in before
+    refused = client.post(f"/stageperiodes/{ids[0]}/tweede-ronde", data={"until": deadline}, follow_redirects=True)
+    assert "Een tweede ronde kan pas openen nadat de resultaten definitief zijn." in refused.text
+    assert terms(app)[0].second_round_until is None
+
+    after = client.get(f"/stageperiodes/{ids[1]}").text
+    assert "Tweede ronde openen" in after
+    past = client.post(f"/stageperiodes/{ids[1]}/tweede-ronde", data={"until": "2001-01-01T12:00"})
+    assert '<small id="until-error" class="error">Kies een einde van de tweede ronde in de toekomst.</small>' in past.text
+    opened = client.post(f"/stageperiodes/{ids[1]}/tweede-ronde", data={"until": deadline}, follow_redirects=True)
+    assert "De tweede ronde loopt tot" in opened.text
+    assert "tweede ronde" in opened.text  # the phase
+    assert terms(app)[1].second_round_until is not None
+
+    client.post(f"/stageperiodes/{ids[1]}/tweede-ronde/sluiten")
+    closed = terms(app)[1]
+    assert closed.second_round_until is not None and closed.second_round_until <= utcnow()
+    assert audit_actions(app) == ["term.second_round_opened", "term.second_round_closed"]
+
+
+# --- withdrawal by VIVO (SVC-4) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("results_past", [False, True])
+def test_vivo_withdraws_an_acceptance_mailing_school_and_service(app, client, admin, outbox, results_past):
+    now = utcnow()
+    with app.app_context():
+        term = make_term(intake_open=False, results_at=now + timedelta(days=-1 if results_past else 1))
+        school, service = make_school("CVO Noord"), make_service("ANT", name="WZC De Linde")
+        make_user("school", organisation=school, email="coord@cvo.example")
+        make_user("service", organisation=service, email="onthaal@linde.example")
+        make_user("service", organisation=service, email="weg@linde.example", enabled=False)
+        student = make_student(school=school, term=term, first_name="Sara", last_name="Peeters")
+        placement = make_placement(student, service=service)
+        db.session.commit()
+        term_id, placement_id = term.id, placement.id
+
+    listing = client.get(f"/stageperiodes/{term_id}?q=peeters").text
+    assert "Peeters, Sara" in listing and "WZC De Linde" in listing and "CVO Noord" in listing
+    assert "Aanvaarding intrekken" in listing
+    assert "Peeters" not in client.get(f"/stageperiodes/{term_id}?q=niemand").text
+
+    missing_reason = client.post(f"/stageperiodes/plaatsingen/{placement_id}/intrekken", data={"reason": ""})
+    assert '<small id="reason-error" class="error">Dit veld is verplicht.</small>' in missing_reason.text
+    response = client.post(f"/stageperiodes/plaatsingen/{placement_id}/intrekken",
+                           data={"reason": "Dubbele boeking"})
+    assert response.headers["Location"] == f"/stageperiodes/{term_id}"
+    with app.app_context():
+        assert db.session.get(Placement, placement_id) is None
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "placement.withdrawn_by_admin"))
+        assert "Dubbele boeking" in event.detail and event.user_id == admin["id"]
+    mails = outbox()
+    assert sorted(m[0] for m in mails) == ["coord@cvo.example", "onthaal@linde.example"]
+    for _recipient, subject, body in mails:
+        assert "WZC De Linde" in subject and "Sara Peeters" in subject
+        assert "VIVO trok de aanvaarding van Sara Peeters" in body
+        assert "Reden: Dubbele boeking" in body
+
+
+def test_an_unknown_placement_answers_404(app, client, admin):
+    assert client.get("/stageperiodes/plaatsingen/999999/intrekken").status_code == 404
+
+
+def test_a_terms_placements_are_paged(app, client, admin):
+    with app.app_context():
+        term = make_term()
+        service = make_service("ANT")
+        for n in range(30):
+            make_placement(make_student(term=term, last_name=f"Student{n:02d}"), service=service)
+        db.session.commit()
+        term_id = term.id
+    first = client.get(f"/stageperiodes/{term_id}").text
+    assert "30 aanvaardingen" in first and 'aria-current="page">1<' in first
+    second = client.get(f"/stageperiodes/{term_id}?page=2").text
+    assert second.count("Aanvaarding intrekken</a>") == 5
+
+
+# --- timing (TERM-4) ---------------------------------------------------------------------
+
+
+def test_the_timing_page_shows_each_role_its_lines(app, client):
+    now = utcnow()
+    with app.app_context():
+        make_term(name="1 okt – 31 dec", requests_visible_at=now - timedelta(days=5))
+        school_user, service_user, admin_user = make_user("school"), make_user("service"), make_user("admin")
+        db.session.commit()
+        emails = {u.role: u.email for u in (school_user, service_user, admin_user)}
+    login(client, emails["school"])
+    school_page = client.get("/timing").text
+    assert "Cursisten met stageperiode 1 okt – 31 dec: stageaanvragen en voorkeursdienst ingeven." in school_page
+    assert "definitief raadplegen" in school_page
+    assert "Voor de diensten" not in school_page
+    client.post("/logout")
+    login(client, emails["service"])
+    service_page = client.get("/timing").text
+    assert "Cursisten met stageperiode 1 okt – 31 dec aanvaarden" in service_page
+    assert "Voor de scholen" not in service_page
+    client.post("/logout")
+    login(client, emails["admin"])
+    admin_page = client.get("/timing").text
+    assert "Voor de scholen" in admin_page and "Voor de diensten" in admin_page
+
+
+@pytest.mark.parametrize("role", ["school", "service"])
+def test_non_admins_get_403_on_the_schedule_screens(app, client, role):
+    with app.app_context():
+        user = make_user(role)
+        term = make_term()
+        db.session.commit()
+        email, term_id = user.email, term.id
+    login(client, email)
+    for url in ("/stageperiodes", "/stageperiodes/nieuw", f"/stageperiodes/{term_id}", "/late-ingave"):
+        response = client.get(url)
+        assert response.status_code == 403 and "geen toegang" in response.text, url
+    response = client.post(f"/stageperiodes/{term_id}/tweede-ronde", data={"until": "2099-01-01T12:00"})
+    assert response.status_code == 403
+    assert terms(app)[0].second_round_until is None
