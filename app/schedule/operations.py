@@ -4,12 +4,13 @@ VIVO's withdrawal of an acceptance. Each records its audit event; the caller com
 import re
 from datetime import date, datetime
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app import audit
-from app.auth.logic import active_login_emails
 from app.extensions import db
 from app.models import IntakeOverride, Placement, School, Student, Term, User
 from app.outbox import queue_mail
@@ -203,19 +204,28 @@ def close_second_round(term: Term, now: datetime) -> None:
 
 # --- withdrawal by VIVO (SVC-4) ----------------------------------------------------------
 
-ADMIN_WITHDRAWN_SUBJECT = "Stagematching: VIVO trok de aanvaarding van %(name)s door %(service)s in"
-
-
 def admin_withdraw(placement: Placement, reason: str, admin: User) -> None:
-    """Withdraw an acceptance at any time, with a reason mailed to the school and the service."""
+    """Withdraw an acceptance at any time, with a reason mailed to the school and the service,
+    each login in its own language."""
     student, service, period = placement.student, placement.care_service, placement.period
     audit.record("placement.withdrawn_by_admin", student, user_id=admin.id,
                  detail=f"placement {placement.id}, period {period.number}, service {service.id}: {reason}")
     db.session.delete(placement)
     db.session.flush()
     db.session.expire(student, ["placements"])
-    recipients = active_login_emails(school_id=student.school_id) + active_login_emails(care_service_ids=[service.id])
-    subject = _(ADMIN_WITHDRAWN_SUBJECT, name=student.full_name, service=service.name)
-    for email in dict.fromkeys(recipients):
-        queue_mail(email, subject, "admin_withdrawn", student=student, service=service, period=period,
-                   reason=reason)
+    for email, language in _active_logins(User.school_id == student.school_id,
+                                          User.care_service_id == service.id):
+        with force_locale(language if language in current_app.config["LANGUAGES"] else "nl"):
+            subject = _("Stagematching: VIVO trok de aanvaarding van %(name)s door %(service)s in",
+                        name=student.full_name, service=service.name)
+            queue_mail(email, subject, "admin_withdrawn", student=student, service=service,
+                       period=period, reason=reason)
+
+
+def _active_logins(*owners) -> list[tuple[str, str]]:
+    """(e-mail, language) of the enabled, activated logins of these organisations."""
+    return db.session.execute(
+        select(User.email, User.language)
+        .where(or_(*owners), User.enabled, User.activated_at.is_not(None))
+        .order_by(User.email)
+    ).all()
