@@ -133,6 +133,7 @@ def _record(kind: str, term_id: int, email: str, now: datetime):
         insert(ReminderSent)
         .values(kind=kind, term_id=term_id, recipient=email, sent_at=now)
         .on_conflict_do_nothing(index_elements=["kind", "term_id", "recipient"])
+        .returning(ReminderSent.id)  # no row when it was there already (rowcount is unreliable)
     )
 
 
@@ -141,7 +142,7 @@ def send_once(kind: str, term: Term, to: Recipient, now: datetime, subject, temp
     """Record and queue one mail in one transaction, in the recipient's language; False when
     this (kind, term, recipient) was sent before, by this run or another."""
     try:
-        if db.session.execute(_record(kind, term.id, to.email, now)).rowcount != 1:
+        if db.session.execute(_record(kind, term.id, to.email, now)).scalar() is None:
             db.session.rollback()
             return False
         language = to.language if to.language in current_app.config["LANGUAGES"] else "nl"
