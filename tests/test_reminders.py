@@ -205,7 +205,7 @@ def test_digest_only_with_new_preferring_open_requests_and_once_a_day(ctx):
     assert send_due_reminders(day1 + 2 * HOUR) == {"service_digest:2026-03-14": 1}
     ((to, subject, body),) = mails()[2:]
     assert to == "wzc@ant.example"
-    assert "Sinds 13/03/2026 13:00 kwam er 1 nieuwe stageaanvraag" in body
+    assert "Sinds 13/03/2026 14:00 kwam er 1 nieuwe stageaanvraag"  # the release mail in body
 
     request(day1 + 3 * HOUR)
     db.session.commit()
@@ -216,6 +216,22 @@ def test_digest_only_with_new_preferring_open_requests_and_once_a_day(ctx):
     assert "kwam er 1 nieuwe stageaanvraag" in mails()[-1][2]
     assert send_due_reminders(day2 + DAY) == {}  # no new requests since
     assert len(mails("other@ant.example")) == 1  # the release mail only
+
+
+def test_a_digest_does_not_repeat_what_the_release_mail_just_counted(ctx):
+    term = a_term()  # released when the intake opened
+    service = make_service("ANT")
+    make_user("service", service, email="wzc@ant.example")
+    make_student(term=term, preferred_service_id=service.id, created_at=OPENS + DAY)
+    db.session.commit()
+    # The timer's first run comes weeks after the release.
+    first = brussels(date(2026, 3, 2), 10)
+    assert send_due_reminders(first) == {"service_release": 1}
+    assert "1 aanvraag heeft jullie dienst als voorkeur" in mails()[0][2]
+    make_student(term=term, preferred_service_id=service.id, created_at=first + HOUR)
+    db.session.commit()
+    assert send_due_reminders(first + DAY) == {"service_digest:2026-03-03": 1}
+    assert "Sinds 02/03/2026 10:00 kwam er 1 nieuwe stageaanvraag" in mails()[-1][2]
 
 
 # --- admins -----------------------------------------------------------------------------

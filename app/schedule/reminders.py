@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -29,6 +29,7 @@ DIGEST_FROM_HOUR = 7
 # Admins hear about unplaced requests from this many days before the results moment.
 ADMIN_DAYS_BEFORE_RESULTS = 3
 DIGEST_PREFIX = "service_digest:"
+RELEASE_KIND = "service_release"
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,7 @@ def _open_preferring(term: Term, service_ids, now: datetime):
 def announce_release(term: Term, now: datetime) -> Counter:
     """Once per term, every active login of every active service: the requests are released
     and can be accepted until the results moment."""
-    kind = "service_release"
+    kind = RELEASE_KIND
     done = _already_sent(kind, term)
     recipients = [to for to in service_logins() if to.email not in done]
     preferring = Counter(
@@ -252,16 +253,21 @@ def announce_release(term: Term, now: datetime) -> Counter:
 
 
 def _previous_digests(term: Term) -> dict[str, datetime]:
+    """Per recipient, when it last heard of this term's requests: a digest or the release
+    mail (which counts the preferring requests, so a digest does not repeat them)."""
+    earlier = or_(ReminderSent.kind.startswith(DIGEST_PREFIX),
+                  ReminderSent.kind == RELEASE_KIND)
     return dict(db.session.execute(
         select(ReminderSent.recipient, func.max(ReminderSent.sent_at))
-        .where(ReminderSent.term_id == term.id, ReminderSent.kind.startswith(DIGEST_PREFIX))
+        .where(ReminderSent.term_id == term.id, earlier)
         .group_by(ReminderSent.recipient)
     ).all())
 
 
 def send_digests(term: Term, now: datetime) -> Counter:
     """Once per Belgian day, to each active service login: the open requests that prefer its
-    service and were created since its previous digest (or the release); only when any."""
+    service and were created since its previous digest or release mail (or the release
+    moment); only when there are any."""
     if not digest_due(now):
         return Counter()
     kind = f"{DIGEST_PREFIX}{local_date(now).isoformat()}"
