@@ -380,3 +380,34 @@ def test_non_admins_get_403_on_the_schedule_screens(app, client, role):
     response = client.post(f"/stageperiodes/{term_id}/tweede-ronde", data={"until": "2099-01-01T12:00"})
     assert response.status_code == 403
     assert terms(app)[0].second_round_until is None
+
+
+def test_the_placement_search_answers_htmx_with_the_table_only(app, client, admin):
+    with app.app_context():
+        term = make_term()
+        make_placement(make_student(term=term, first_name="Sara", last_name="Peeters"))
+        make_placement(make_student(term=term, first_name="Tom", last_name="Janssens"))
+        db.session.commit()
+        term_id = term.id
+    response = client.get(f"/stageperiodes/{term_id}?q=sara peeters",
+                          headers={"HX-Request": "true", "HX-Target": "placements"})
+    assert response.text.startswith('<div id="placements">')
+    assert "Peeters, Sara" in response.text and "Janssens" not in response.text
+    assert "1 aanvaarding" in response.text
+
+
+def test_a_schools_timing_shows_its_late_entry_deadline(app, client):
+    now = utcnow()
+    with app.app_context():
+        user = make_user("school")
+        term = make_term(name="1 jan – 31 maart", intake_open=False)
+        until = (now + timedelta(days=2)).replace(second=0, microsecond=0)
+        db.session.add(IntakeOverride(term_id=term.id, school_id=user.school_id, until=until, reason="x"))
+        db.session.commit()
+        email = user.email
+    login(client, email)
+    page = client.get("/timing").text
+    shown = to_local(until).strftime("%d/%m/%Y %H:%M")
+    row = page[page.index(f"Tot {shown}"):]
+    assert row.index("Cursisten met stageperiode 1 jan – 31 maart: stageaanvragen") < row.index("</tr>")
+    assert "<strong>nu</strong>" in row[:row.index("</tr>")]

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateTimeLocalField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.extensions import db
 from app.formtools import choice_list, plain_text
@@ -120,8 +120,10 @@ class CopySchoolYearForm(FlaskForm):
 class OverrideForm(FlaskForm):
     """TERM-3: open the intake for one school and one term until a moment, with a reason."""
 
-    school_id = SelectField(_l("School"), coerce=int, validate_choice=False)
-    term_id = SelectField(_l("Stageperiode"), coerce=int, validate_choice=False)
+    school_id = SelectField(_l("School"), coerce=int, validate_choice=False,
+                            validators=[DataRequired(_l("Kies de school."))])
+    term_id = SelectField(_l("Stageperiode"), coerce=int, validate_choice=False,
+                          validators=[DataRequired(_l("Kies de stageperiode."))])
     until = MomentField(_l("Ingave open tot"), validators=[InputRequired(REQUIRED)])
     reason = TextAreaField(
         _l("Reden"), description=_l("Wordt bewaard in het logboek."),
