@@ -280,6 +280,8 @@ def test_a_second_round_is_refused_before_the_results_and_opens_after(app, clien
     client.post(f"/stageperiodes/{ids[1]}/tweede-ronde/sluiten")
     closed = terms(app)[1]
     assert closed.second_round_until is not None and closed.second_round_until <= utcnow()
+    client.post(f"/stageperiodes/{ids[1]}/tweede-ronde/sluiten")  # nothing left to close
+    assert terms(app)[1].second_round_until == closed.second_round_until, "an ended round stays on record"
     assert audit_actions(app) == ["term.second_round_opened", "term.second_round_closed"]
 
 

@@ -196,10 +196,17 @@ def open_second_round(term: Term, until: datetime, now: datetime) -> str | None:
     return None
 
 
-def close_second_round(term: Term, now: datetime) -> None:
-    """End a running second round now (a planned one not yet started is cleared)."""
-    term.second_round_until = now if rules.second_round_open(term, now) else None
+def close_second_round(term: Term, now: datetime) -> bool:
+    """End a running second round now, or drop one planned before the results; False when
+    there is nothing to close (a round that ended stays on record)."""
+    if rules.second_round_open(term, now):
+        term.second_round_until = now
+    elif term.second_round_until is not None and not rules.results_final(term, now):
+        term.second_round_until = None
+    else:
+        return False
     audit.record("term.second_round_closed", term)
+    return True
 
 
 # --- withdrawal by VIVO (SVC-4) ----------------------------------------------------------

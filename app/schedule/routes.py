@@ -139,8 +139,7 @@ def open_second_round(term_id: int):
 def close_second_round(term_id: int):
     """End the second round now."""
     term = _term_or_404(term_id)
-    if term.second_round_until is not None:
-        operations.close_second_round(term, utcnow())
+    if operations.close_second_round(term, utcnow()):
         db.session.commit()
         flash(_("Tweede ronde voor %(name)s gesloten.", name=term.name), "success")
     return redirect(url_for("schedule.term", term_id=term.id))
