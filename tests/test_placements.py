@@ -1,6 +1,5 @@
 """The care services' side: what they see, accepting, races, overlap, decline, withdraw (R-SVC)."""
 
-import threading
 from datetime import date as _date
 from datetime import timedelta
 
@@ -10,6 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEvent, Decline, Placement, Student, Term, utcnow
 from app.validation import format_national_number
+from tests.concurrency import post_all_at_once
 from tests.factories import (
     login,
     make_mentor,
@@ -187,23 +187,11 @@ def test_twenty_services_accepting_the_same_period_at_once_one_wins(app, world):
         client = app.test_client()
         login(client, email)
         clients.append((client, mentor))
-    barrier = threading.Barrier(len(clients))
-    results = [None] * len(clients)
-
-    def attempt(index, client, mentor):
-        barrier.wait()
-        response = client.post(
-            f"/dienst/aanvragen/{world['student']}/aanvaarden",
-            data={"periods": [str(world["periods"][0])], "mentor_id": str(mentor), "action": "accept"},
-            follow_redirects=True,
-        )
-        results[index] = (response.status_code, response.text)
-
-    threads = [threading.Thread(target=attempt, args=(i, c, m)) for i, (c, m) in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    url = f"/dienst/aanvragen/{world['student']}/aanvaarden"
+    results = post_all_at_once(
+        (client, url, {"periods": [str(world["periods"][0])], "mentor_id": str(mentor), "action": "accept"})
+        for client, mentor in clients
+    )
     assert all(status == 200 for status, _ in results), [s for s, _ in results]
     winners = [text for _, text in results if "Aanvaard: periode 1" in text]
     losers = [text for _, text in results if "werd intussen door een andere dienst aanvaard" in text]

@@ -1,7 +1,6 @@
 """TERM-7: after the results moment, unplaced students of a term are offered to the services of
 every province until the second round's deadline, marked "tweede ronde"; one winner per period."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -10,6 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Placement, Term, utcnow
 from app.models.reference import PROVINCES
+from tests.concurrency import post_all_at_once
 from tests.factories import (
     login,
     make_mentor,
@@ -131,23 +131,11 @@ def test_twenty_services_of_every_province_accepting_one_second_round_period_one
                                make_mentor(service).id))
         db.session.commit()
     clients = [(as_user(app, email), mentor) for email, mentor in contenders]
-    barrier = threading.Barrier(len(clients))
-    results = [None] * len(clients)
-
-    def attempt(index, client, mentor):
-        barrier.wait()
-        response = client.post(
-            f"/dienst/aanvragen/{world['sara']}/aanvaarden",
-            data={"periods": [str(world["sara_period"])], "mentor_id": str(mentor), "action": "accept"},
-            follow_redirects=True,
-        )
-        results[index] = (response.status_code, response.text)
-
-    threads = [threading.Thread(target=attempt, args=(i, c, m)) for i, (c, m) in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    url = f"/dienst/aanvragen/{world['sara']}/aanvaarden"
+    results = post_all_at_once(
+        (client, url, {"periods": [str(world["sara_period"])], "mentor_id": str(mentor), "action": "accept"})
+        for client, mentor in clients
+    )
     assert all(status == 200 for status, _ in results), [s for s, _ in results]
     winners = [text for _, text in results if "Aanvaard: periode 1" in text]
     losers = [text for _, text in results if "werd intussen door een andere dienst aanvaard" in text]
