@@ -1,9 +1,11 @@
 """Mail through an outbox: written with the change that causes it, sent after the commit."""
 
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_mail import Message
 from sqlalchemy import or_, select, update
 
@@ -13,6 +15,14 @@ from app.models import OutboxMail, utcnow
 log = logging.getLogger(__name__)
 CLAIM_TIMEOUT = timedelta(minutes=10)
 MAX_ATTEMPTS = 20
+
+
+@contextmanager
+def in_language(language: str):
+    """Write a mail in the recipient's language (the default one when it is not offered)."""
+    config = current_app.config
+    with force_locale(language if language in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]):
+        yield
 
 
 def queue_mail(recipient: str, subject: str, template: str, **context) -> OutboxMail:

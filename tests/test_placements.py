@@ -385,3 +385,18 @@ def test_a_school_stopping_an_accepted_trainee_tells_the_service(app, world, out
     school.post(f"/studenten/{world['student']}/gestopt",
                 data={"stopped_on": utcnow().date().isoformat(), "stopped_reason": ""})
     assert any(m[0] == world["services"]["a"]["email"] and "gestopt" in m[1] for m in outbox())
+
+
+def test_the_school_is_told_in_the_language_of_each_login(app, world, outbox):
+    with app.app_context():
+        from app.models import School, User
+
+        english = make_user("school", organisation=db.session.get(School, world["school"]),
+                            language="en")
+        db.session.commit()
+        english_email = english.email
+        assert db.session.scalar(select(User.language).where(User.email == world["school_email"])) == "nl"
+    accept(as_service(app, world, "a"), world, "a")
+    subjects = {recipient: subject for recipient, subject, _ in outbox()}
+    assert subjects[english_email] == "Stagematching: Sara Peeters was accepted by Dienst A"
+    assert subjects[world["school_email"]] == "Stagematching: Sara Peeters werd aanvaard door Dienst A"

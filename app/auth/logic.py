@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from app import audit
 from app.extensions import db
@@ -24,14 +24,12 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
-def active_login_emails(school_id: int | None = None, care_service_ids=()) -> list[str]:
-    """E-mail addresses of the enabled, activated logins of a school or of care services."""
-    owner = (User.school_id == school_id) if school_id is not None else (
-        User.care_service_id.in_(list(care_service_ids))
-    )
-    return list(db.session.scalars(
-        select(User.email).where(owner, User.enabled, User.activated_at.is_not(None))
-    ))
+def active_logins(*owners) -> list[tuple[str, str]]:
+    """(e-mail, language) of the enabled, activated logins matching any of `owners`, e.g.
+    `User.school_id == 3`."""
+    return list(db.session.execute(
+        select(User.email, User.language).where(or_(*owners), User.is_active).order_by(User.email)
+    ).all())
 
 
 def external_url(endpoint: str, **values) -> str:

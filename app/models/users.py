@@ -4,7 +4,8 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -53,9 +54,15 @@ class User(UserMixin, Base):
         """Session identity: id plus session token, so rotating the token ends old sessions."""
         return f"{self.id}:{self.session_token}"
 
-    @property
+    @hybrid_property
     def is_active(self) -> bool:
+        """Enabled and activated: may log in and receives mail (in Python and in SQL)."""
         return self.enabled and self.activated_at is not None
+
+    @is_active.inplace.expression
+    @classmethod
+    def _is_active_sql(cls):
+        return and_(cls.enabled, cls.activated_at.is_not(None))
 
     @property
     def organisation_name(self) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import exists, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.auth.logic import active_login_emails
+from app.auth.logic import active_logins
 from app.extensions import db
 from app.models import (
     CareService,
@@ -21,7 +21,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.outbox import queue_mail
+from app.outbox import in_language, queue_mail
 from app.schedule import rules
 
 
@@ -130,17 +130,18 @@ def withdraw(placement: Placement) -> None:
     _tell_school(student, "withdrawn", service)
 
 
-SUBJECTS = {
-    "accepted": "Stagematching: %(name)s werd aanvaard door %(service)s",
-    "declined": "Stagematching: %(service)s kan %(name)s niet aanvaarden",
-    "withdrawn": "Stagematching: %(service)s trok de aanvaarding van %(name)s in",
-}
+def _subject(event: str, student: Student, service: CareService) -> str:
+    names = dict(name=student.full_name, service=service.name)
+    if event == "accepted":
+        return _("Stagematching: %(name)s werd aanvaard door %(service)s", **names)
+    if event == "declined":
+        return _("Stagematching: %(service)s kan %(name)s niet aanvaarden", **names)
+    return _("Stagematching: %(service)s trok de aanvaarding van %(name)s in", **names)
 
 
 def _tell_school(student: Student, event: str, service: CareService, reason: str = "") -> None:
-    """Queue a mail to every active login of the student's school (TERM-5)."""
-    recipients = active_login_emails(school_id=student.school_id)
-    subject = _(SUBJECTS[event], name=student.full_name, service=service.name)
-    for email in recipients:
-        queue_mail(email, subject, f"placement_{event}", student=student, service=service,
-                   reason=reason)
+    """Queue a mail to every active login of the student's school, in its language (TERM-5)."""
+    for email, language in active_logins(User.school_id == student.school_id):
+        with in_language(language):
+            queue_mail(email, _subject(event, student, service), f"placement_{event}",
+                       student=student, service=service, reason=reason)

@@ -4,16 +4,15 @@ VIVO's withdrawal of an acceptance. Each records its audit event; the caller com
 import re
 from datetime import date, datetime
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from app import audit
 from app.extensions import db
 from app.models import IntakeOverride, Placement, School, Student, Term, User
-from app.outbox import queue_mail
+from app.outbox import in_language, queue_mail
+from app.auth.logic import active_logins
 from app.schedule import rules
 from app.schedule.clock import from_local, to_local
 
@@ -220,19 +219,10 @@ def admin_withdraw(placement: Placement, reason: str, admin: User) -> None:
     db.session.delete(placement)
     db.session.flush()
     db.session.expire(student, ["placements"])
-    for email, language in _active_logins(User.school_id == student.school_id,
-                                          User.care_service_id == service.id):
-        with force_locale(language if language in current_app.config["LANGUAGES"] else "nl"):
+    for email, language in active_logins(User.school_id == student.school_id,
+                                         User.care_service_id == service.id):
+        with in_language(language):
             subject = _("Stagematching: VIVO trok de aanvaarding van %(name)s door %(service)s in",
                         name=student.full_name, service=service.name)
             queue_mail(email, subject, "admin_withdrawn", student=student, service=service,
                        period=period, reason=reason)
-
-
-def _active_logins(*owners) -> list[tuple[str, str]]:
-    """(e-mail, language) of the enabled, activated logins of these organisations."""
-    return db.session.execute(
-        select(User.email, User.language)
-        .where(or_(*owners), User.enabled, User.activated_at.is_not(None))
-        .order_by(User.email)
-    ).all()

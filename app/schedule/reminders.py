@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import db
 from app.models import CareService, Placement, ReminderSent, School, Student, Term, User, utcnow
 from app.models.reference import PROVINCES
-from app.outbox import queue_mail
+from app.outbox import in_language, queue_mail
 from app.schedule import rules
 from app.schedule.clock import BRUSSELS, from_local, local_date
 
@@ -99,10 +98,10 @@ def admin_reminder_due(term: Term, now: datetime) -> bool:
 
 
 def _logins(organisation_column, *conditions) -> list[Recipient]:
-    """Enabled, activated logins (as in auth.logic.active_login_emails) matching `conditions`."""
+    """Enabled, activated logins matching `conditions`."""
     rows = db.session.execute(
         select(User.email, User.language, organisation_column)
-        .where(User.enabled, User.activated_at.is_not(None), *conditions)
+        .where(User.is_active, *conditions)
         .order_by(User.email)
     ).all()
     return [Recipient(email, language, org_id) for email, language, org_id in rows]
@@ -146,8 +145,7 @@ def send_once(kind: str, term: Term, to: Recipient, now: datetime, subject, temp
         if db.session.execute(_record(kind, term.id, to.email, now)).scalar() is None:
             db.session.rollback()
             return False
-        language = to.language if to.language in current_app.config["LANGUAGES"] else "nl"
-        with force_locale(language):
+        with in_language(to.language):
             queue_mail(to.email, str(subject), template, term=term, **context)
         db.session.commit()
     except BaseException:

@@ -109,11 +109,13 @@ def mark_stopped(student: Student, stopped_on: date, reason: str) -> None:
 
 def _tell_accepting_services(student: Student) -> None:
     """A service that accepted the trainee hears that they stopped."""
-    from app.auth.logic import active_login_emails
-    from app.outbox import queue_mail
+    from app.auth.logic import active_logins
+    from app.models import User
+    from app.outbox import in_language, queue_mail
 
     service_ids = {placement.care_service_id for placement in student.placements}
-    for email in active_login_emails(care_service_ids=service_ids) if service_ids else []:
-        queue_mail(email, str(_l("Stagematching: een stagiair is gestopt")), "student_stopped",
-                   student=student)
+    for email, language in active_logins(User.care_service_id.in_(service_ids)) if service_ids else []:
+        with in_language(language):
+            queue_mail(email, str(_l("Stagematching: een stagiair is gestopt")), "student_stopped",
+                       student=student)
 
