@@ -174,7 +174,7 @@ def test_services_hear_once_when_the_requests_are_released(ctx):
     assert send_due_reminders(release + 2 * HOUR) == {}
     ((to, subject, body),) = mails()
     assert "1 okt - 31 dec 2026" in subject
-    assert "aanvaarden tot 27/03/2026 12:00" in body
+    assert "cursisten aanvaarden tot 27/03/2026 12:00" in body  # the manual's word
     assert "1 aanvraag heeft jullie dienst als voorkeur" in body
     assert f"http://localhost/dienst/aanvragen?term={term.id}" in body
     assert send_due_reminders(RESULTS + HOUR) == {}
