@@ -134,7 +134,7 @@ def test_the_days_before_the_close_are_configurable(ctx):
 
 
 def test_deactivated_logins_and_inactive_organisations_get_nothing(ctx):
-    term = a_term()
+    term = a_term(requests_visible_at=CLOSES + HOUR)
     school = make_school()
     make_user("school", school, email="active@cvo.example")
     make_user("school", school, email="disabled@cvo.example", enabled=False)
@@ -150,7 +150,7 @@ def test_deactivated_logins_and_inactive_organisations_get_nothing(ctx):
     db.session.commit()
 
     send_due_reminders(CLOSES - DAY)
-    send_due_reminders(brussels(date(2026, 3, 14), 8))  # digest
+    send_due_reminders(CLOSES + 2 * HOUR)  # release
     send_due_reminders(RESULTS - DAY)
     assert {m[0] for m in mails()} == {
         "active@cvo.example", "active@wzc.example", "admin@vivo.example",
@@ -222,16 +222,36 @@ def test_a_digest_does_not_repeat_what_the_release_mail_just_counted(ctx):
     term = a_term()  # released when the intake opened
     service = make_service("ANT")
     make_user("service", service, email="wzc@ant.example")
-    make_student(term=term, preferred_service_id=service.id, created_at=OPENS + DAY)
+    make_student(term=term, preferred_service_id=service.id, created_at=OPENS + HOUR)
     db.session.commit()
-    # The timer's first run comes weeks after the release.
-    first = brussels(date(2026, 3, 2), 10)
+    # The timer was down for a day after the release: the release mail still goes out.
+    first = OPENS + DAY + HOUR
     assert send_due_reminders(first) == {"service_release": 1}
     assert "1 aanvraag heeft jullie dienst als voorkeur" in mails()[0][2]
     make_student(term=term, preferred_service_id=service.id, created_at=first + HOUR)
     db.session.commit()
+    assert send_due_reminders(first + DAY) == {"service_digest:2026-02-04": 1}
+    assert "Sinds 03/02/2026 10:00 kwam er 1 nieuwe stageaanvraag" in mails()[-1][2]
+
+
+def test_no_release_mail_for_a_term_released_long_ago(ctx):
+    term = a_term()  # released when the intake opened, a month before the first run
+    service = make_service("ANT")
+    make_user("service", service, email="wzc@ant.example")
+    for _ in range(3):
+        make_student(term=term, preferred_service_id=service.id, created_at=OPENS + DAY)
+    db.session.commit()
+    first = brussels(date(2026, 3, 2), 10)
+    assert reminders.RELEASE_GRACE < first - OPENS
+    assert send_due_reminders(first) == {}
+    assert reminders.release_mail_due(term, OPENS + reminders.RELEASE_GRACE - HOUR)
+    assert not reminders.release_mail_due(term, OPENS + reminders.RELEASE_GRACE)
+    # Nor does the first digest count every request since the release; only the last days'.
+    make_student(term=term, preferred_service_id=service.id, created_at=first + HOUR)
+    db.session.commit()
     assert send_due_reminders(first + DAY) == {"service_digest:2026-03-03": 1}
-    assert "Sinds 02/03/2026 10:00 kwam er 1 nieuwe stageaanvraag" in mails()[-1][2]
+    (digest,) = mails()
+    assert "Sinds 01/03/2026 10:00 kwam er 1 nieuwe stageaanvraag" in digest[2]
 
 
 # --- admins -----------------------------------------------------------------------------

@@ -29,6 +29,9 @@ DIGEST_FROM_HOUR = 7
 ADMIN_DAYS_BEFORE_RESULTS = 3
 DIGEST_PREFIX = "service_digest:"
 RELEASE_KIND = "service_release"
+# The release mail goes out only this long after the release moment: a timer that was down for
+# a day still sends it, a first run weeks after a release does not mail every service.
+RELEASE_GRACE = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ def send_due_reminders(now: datetime | None = None) -> Counter:
         if days is not None:
             counts.update(remind_schools(term, days, now))
         if rules.first_round_open(term, now):
-            counts.update(announce_release(term, now))
+            if release_mail_due(term, now):
+                counts.update(announce_release(term, now))
             counts.update(send_digests(term, now))
         if admin_reminder_due(term, now):
             counts.update(remind_admins(term, now))
@@ -86,6 +90,12 @@ def intake_reminder_days(term: Term, now: datetime, days_before) -> int | None:
 def digest_due(now: datetime) -> bool:
     """The daily digest goes out from DIGEST_FROM_HOUR, Belgian time."""
     return now.astimezone(BRUSSELS).hour >= DIGEST_FROM_HOUR
+
+
+def release_mail_due(term: Term, now: datetime) -> bool:
+    """From the release moment, for RELEASE_GRACE."""
+    released_at = rules.release_moment(term)
+    return released_at <= now < released_at + RELEASE_GRACE
 
 
 def admin_reminder_due(term: Term, now: datetime) -> bool:
@@ -264,21 +274,22 @@ def _previous_digests(term: Term) -> dict[str, datetime]:
 
 def send_digests(term: Term, now: datetime) -> Counter:
     """Once per Belgian day, to each active service login: the open requests that prefer its
-    service and were created since its previous digest or release mail (or the release
-    moment); only when there are any."""
+    service and were created since its previous digest or release mail (without one: the
+    release moment, at most RELEASE_GRACE ago, so a first run long after the release does not
+    count every request again); only when there are any."""
     if not digest_due(now):
         return Counter()
     kind = f"{DIGEST_PREFIX}{local_date(now).isoformat()}"
     done = _already_sent(kind, term)
     recipients = [to for to in service_logins() if to.email not in done]
-    released_at = rules.release_moment(term)
+    first_since = max(rules.release_moment(term), now - RELEASE_GRACE)
     previous = _previous_digests(term)
     created = {}
     for sid, created_at in _open_preferring(term, {to.organisation_id for to in recipients}, now):
         created.setdefault(sid, []).append(created_at)
 
     def context_for(to: Recipient):
-        since = previous.get(to.email, released_at)
+        since = previous.get(to.email, first_since)
         count = sum(1 for at in created.get(to.organisation_id, ()) if since < at <= now)
         return dict(count=count, since=since, link=link) if count else None
 
