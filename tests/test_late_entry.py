@@ -46,12 +46,15 @@ def test_only_that_school_and_that_term_are_open(app, late):
     a, b = client_of(app, late["a"]), client_of(app, late["b"])
     overview_a = a.get(f"/studenten?term={late['term']}").text
     assert OPEN_NOW in overview_a and BUTTON in overview_a
-    assert "geen enkele periode" not in overview_a  # the banner agrees
+    assert "geen ingave van stageaanvragen" not in overview_a  # the banner agrees
+    assert "Volgende deadline:</strong>" in overview_a
+    assert "late ingave voor je school sluit" in overview_a
     assert OPEN_NOW in a.get(f"/studenten/nieuw?term={late['term']}").text
     assert post_request(a, late, late["a"], late["term"]).status_code == 302
 
     overview_b = b.get(f"/studenten?term={late['term']}").text
-    assert CLOSED in overview_b and "geen enkele periode" in overview_b
+    assert CLOSED in overview_b and "geen ingave van stageaanvragen" in overview_b
+    assert "late ingave voor je school sluit" not in overview_b
     assert BUTTON not in overview_b
     assert CLOSED in post_request(b, late, late["b"], late["term"]).text
 
@@ -69,7 +72,7 @@ def test_the_late_entry_ends_at_exactly_its_moment(app, late):
         db.session.commit()
     a = client_of(app, late["a"])
     overview = a.get(f"/studenten?term={late['term']}").text
-    assert CLOSED in overview and "geen enkele periode" in overview
+    assert CLOSED in overview and "geen ingave van stageaanvragen" in overview
     assert CLOSED in post_request(a, late, late["a"], late["term"]).text
 
 
@@ -79,5 +82,19 @@ def test_a_revoked_late_entry_closes_banner_form_and_overview(app, late):
         db.session.commit()
     a = client_of(app, late["a"])
     overview = a.get(f"/studenten?term={late['term']}").text
-    assert CLOSED in overview and "geen enkele periode" in overview
+    assert CLOSED in overview and "geen ingave van stageaanvragen" in overview
     assert CLOSED in post_request(a, late, late["a"], late["term"]).text
+
+
+def test_the_banner_names_the_next_intake_when_none_is_open(app, late):
+    with app.app_context():
+        make_term(intake_opens_at=utcnow() + timedelta(days=3),
+                  intake_closes_at=utcnow() + timedelta(days=30),
+                  results_at=utcnow() + timedelta(days=40), name="1 jan – 31 mrt 2027")
+        db.session.commit()
+    page = client_of(app, late["b"]).get("/start").text
+    assert "geen ingave van stageaanvragen" in page
+    assert "Volgende ingave: 1 jan – 31 mrt 2027, vanaf" in page
+    # An opening is no deadline: the next deadline is a closing moment.
+    deadline = page.split("Volgende deadline:</strong>")[1].split("</p>")[0]
+    assert "opent" not in deadline and "resultaten definitief" in deadline

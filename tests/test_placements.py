@@ -354,7 +354,8 @@ def test_a_service_with_a_placement_cannot_accept_after_the_results_or_a_stop(ap
         student.term.intake_closes_at = utcnow() - timedelta(days=2)
         student.term.results_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
-    assert accept(client, world, "a", period_index=1).status_code == 404
+    response = accept(client, world, "a", period_index=1)
+    assert response.status_code == 302 and "kon tot" in client.get(response.headers["Location"]).text
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Placement)) == 1
 

@@ -144,3 +144,35 @@ def test_twenty_services_of_every_province_accepting_one_second_round_period_one
         count = db.session.scalar(
             select(func.count()).select_from(Placement).where(Placement.student_id == world["sara"]))
         assert count == 1
+
+
+def accept_sara(client, world, mentor):
+    return client.post(
+        f"/dienst/aanvragen/{world['sara']}/aanvaarden",
+        data={"periods": [str(world["sara_period"])], "mentor_id": str(mentor), "action": "accept"})
+
+
+def test_accepting_after_the_deadline_says_until_when_it_was_possible(app, world):
+    with app.app_context():
+        antwerp = make_service(province="ANT", name="WZC Laatkomer")
+        email, mentor = make_user("service", organisation=antwerp).email, make_mentor(antwerp).id
+        db.session.commit()
+    late = as_user(app, email)
+    response = accept_sara(late, world, mentor)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dienst/aanvragen")
+    assert "kon tot" in late.get("/dienst/aanvragen").text
+    # Another province never had the request offered: no hint that it exists.
+    assert accept_sara(as_user(app, world["limburg"]), world, world["limburg_mentor"]).status_code == 404
+
+    # After a second round, every province is told when it closed.
+    with app.app_context():
+        term = db.session.get(Term, world["term"])
+        term.results_at = utcnow() - timedelta(days=2)
+        term.second_round_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    limburg = as_user(app, world["limburg"])
+    assert accept_sara(limburg, world, world["limburg_mentor"]).status_code == 302
+    assert "kon tot" in limburg.get("/dienst/aanvragen").text
+    with app.app_context():
+        assert db.session.scalar(
+            select(func.count()).select_from(Placement).where(Placement.student_id == world["sara"])) == 0

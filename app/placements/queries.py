@@ -116,17 +116,37 @@ def visible_student_or_404(service: CareService, student_id: int, now: datetime,
     return student
 
 
+class AcceptanceClosed(Exception):
+    """The request was this service's to answer, but the timetable closed it meanwhile."""
+
+
 def open_request_or_404(service: CareService, student_id: int, now: datetime,
                         include_placed: bool = False) -> Student:
-    """A request this service may act on now (accept, decline), locked against a parallel edit."""
+    """A request this service may act on now (accept, decline), locked against a parallel edit.
+
+    A request of the service's province (or of a term that had a second round) whose term is
+    no longer open raises AcceptanceClosed with the reason; any other id answers 404.
+    """
     student = db.session.scalar(
         visible_requests(service, now, include_placed)
         .where(Student.id == valid_id(student_id))
         .with_for_update(of=Student)
     )
     if student is None:
+        _raise_if_closed_meanwhile(service, student_id, now)
         abort(404)
     return student
+
+
+def _raise_if_closed_meanwhile(service: CareService, student_id: int, now: datetime) -> None:
+    from app.schedule.timetable import acceptance_closed_message
+
+    student = db.session.get(Student, valid_id(student_id)) if valid_id(student_id) else None
+    if student is None or student.stopped_on is not None:
+        return
+    message = acceptance_closed_message(student.term, student.province == service.province, now)
+    if message:
+        raise AcceptanceClosed(message)
 
 
 def accepted_student(service: CareService, student_id: int) -> Student | None:

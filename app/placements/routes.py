@@ -93,7 +93,9 @@ def _request_page(student, accept_form, decline_form, mentor_form, status: int =
 @roles_required("service")
 def accept(student_id: int):
     """Accept one or more periods with a mentor and notes (SVC-2, SVC-3, SVC-7)."""
-    student = queries.open_request_or_404(_service(), student_id, utcnow(), include_placed=True)
+    student = _open_request(student_id, include_placed=True)
+    if student is None:
+        return redirect(url_for("placements.browse"))
     form = _accept_form(student, every_period=True)
     mentor_form = MentorForm(prefix="mentor", formdata=None)
     if request.form.get("action") == "add_mentor":
@@ -114,6 +116,15 @@ def accept(student_id: int):
     if outcome.accepted:
         return redirect(url_for("placements.show", student_id=student.id))
     return redirect(url_for("placements.browse"))
+
+
+def _open_request(student_id: int, include_placed: bool = False):
+    """The request to answer, or None after flashing why the timetable no longer allows it."""
+    try:
+        return queries.open_request_or_404(_service(), student_id, utcnow(), include_placed)
+    except queries.AcceptanceClosed as closed:
+        flash(str(closed), "error")
+        return None
 
 
 def _flash_outcome(outcome: logic.AcceptOutcome) -> None:
@@ -144,7 +155,9 @@ def _add_mentor(form: AcceptForm) -> MentorForm:
 @roles_required("service")
 def decline(student_id: int):
     """Decline a request with a reason the school sees (SVC-5)."""
-    student = queries.open_request_or_404(_service(), student_id, utcnow())
+    student = _open_request(student_id)
+    if student is None:
+        return redirect(url_for("placements.browse"))
     if any(p.care_service_id == _service().id for p in student.placements):
         flash(_("Je aanvaardde deze student al; trek eerst je aanvaarding in."), "error")
         return redirect(url_for("placements.show", student_id=student.id))

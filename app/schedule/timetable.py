@@ -121,6 +121,20 @@ def term_state(term: Term, now: datetime | None = None) -> TermState:
     )
 
 
+def acceptance_closed_message(term: Term, own_province: bool, now: datetime | None = None) -> str | None:
+    """Why a service cannot accept this term's request now, in the manual's words; None while
+    it can, or when the request was never offered to it (another province, no second round)."""
+    now = now or utcnow()
+    if rules.acceptance_open(term, now) or not (own_province or term.second_round_until):
+        return None
+    if not rules.released(term, now):
+        return str(_l("De stageaanvragen voor %(term)s worden zichtbaar op %(at)s.",
+                      term=term.name, at=_moment(rules.release_moment(term))))
+    closed_at = term.second_round_until if rules.results_final(term, now) and term.second_round_until else term.results_at
+    return str(_l("Aanvaarden voor %(term)s kon tot %(at)s; de resultaten zijn definitief.",
+                  term=term.name, at=_moment(closed_at)))
+
+
 def service_may_withdraw(placement, now: datetime | None = None) -> bool:
     """May the service that made this acceptance still withdraw it (SVC-4)?"""
     return rules.service_may_withdraw(placement.student.term, placement.created_at, now or utcnow())
@@ -183,10 +197,13 @@ class Deadline:
     term: Term
     label: object  # a lazy translated string
     at: datetime
+    opening: bool = False  # something opens (not a deadline)
 
 
-def upcoming_deadlines(now: datetime | None = None, role: str = "admin", limit: int = 3) -> list[Deadline]:
-    """The next moments of the timetable that matter to `role`, soonest first."""
+def upcoming_moments(now: datetime | None = None, role: str = "admin",
+                     school_id: int | None = None) -> list[Deadline]:
+    """The coming moments of the timetable that matter to `role`, soonest first; a school's
+    own late entries count."""
     now = now or utcnow()
     terms = db.session.scalars(
         select(Term).where((Term.results_at > now) | rules.second_round_open_sql(now))
@@ -195,26 +212,44 @@ def upcoming_deadlines(now: datetime | None = None, role: str = "admin", limit: 
     for term in terms:
         if role in ("school", "admin"):
             moments += [
-                Deadline(term, _l("ingave stageaanvragen opent"), term.intake_opens_at),
+                Deadline(term, _l("ingave stageaanvragen opent"), term.intake_opens_at, True),
                 Deadline(term, _l("ingave stageaanvragen sluit"), term.intake_closes_at),
             ]
         if role in ("service", "admin") and term.requests_visible_at:
-            moments.append(Deadline(term, _l("aanvragen zichtbaar voor diensten"), term.requests_visible_at))
+            moments.append(Deadline(term, _l("aanvragen zichtbaar voor diensten"),
+                                   term.requests_visible_at, True))
         moments.append(Deadline(term, _l("resultaten definitief"), term.results_at))
         if term.second_round_until:
             moments.append(Deadline(term, _l("tweede ronde sluit"), term.second_round_until))
-    return sorted((m for m in moments if m.at > now), key=lambda m: m.at)[:limit]
+        late = active_override(term, school_id, now) if school_id is not None else None
+        if late is not None:
+            moments.append(Deadline(term, _l("late ingave voor je school sluit"), late.until))
+    return sorted((m for m in moments if m.at > now), key=lambda m: m.at)
+
+
+def upcoming_deadlines(now: datetime | None = None, role: str = "admin",
+                       school_id: int | None = None, limit: int = 3) -> list[Deadline]:
+    """The coming deadlines (closing moments, not openings), soonest first."""
+    moments = upcoming_moments(now, role, school_id)
+    return [m for m in moments if not m.opening][:limit]
+
+
+def next_opening(now: datetime | None = None, role: str = "school") -> Deadline | None:
+    """The next moment something opens for `role` (an intake, or a release to services)."""
+    moments = upcoming_moments(now, role)
+    return next((m for m in moments if m.opening), None)
 
 
 def banner(user, now: datetime | None = None) -> dict:
     """What is open now for this user and the next deadline (TERM-4)."""
     now = now or utcnow()
     role = user.role
-    deadlines = upcoming_deadlines(now, role, limit=1)
+    school_id = user.school_id if role == "school" else None
+    deadlines = upcoming_deadlines(now, role, school_id, limit=1)
     return {
         "role": role,
-        "open": open_intakes(now, user.school_id if role == "school" else None)
-        if role in ("school", "admin") else [],
+        "open": open_intakes(now, school_id) if role in ("school", "admin") else [],
+        "opening": next_opening(now, "school") if role in ("school", "admin") else None,
         "browsing": [term_state(t, now) for t in browsable_terms(now)] if role in ("service", "admin") else [],
         "second_rounds": [term_state(t, now) for t in second_rounds(now)] if role == "school" else [],
         "next": deadlines[0] if deadlines else None,
