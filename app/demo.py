@@ -400,7 +400,7 @@ class _DemoBuilder:
         """Acceptances for the matching term (about half) and earlier closed terms (most)."""
         placements = []
         for student in students:
-            closed = student.term.intake_closes_at <= self.now
+            closed = rules.phase(student.term, self.now) not in (rules.Phase.UPCOMING, rules.Phase.INTAKE)
             share = 0.55 if student.term is self.matching_term else 0.85
             if student.stopped or not closed or self.rng.random() >= share:
                 continue
@@ -410,13 +410,20 @@ class _DemoBuilder:
             mentor = self.rng.choice(self.mentors[service.id])
             accepted_by = self.users.get(service.id)
             periods = student.periods if self.rng.random() < 0.8 else student.periods[:1]
+            accepted_at = self._acceptance_moment(student.term)
             for period in periods:
                 placements.append(Placement(
                     student=student, period=period, care_service=service, mentor=mentor,
-                    notes=self.rng.choice(data.PLACEMENT_NOTES),
+                    notes=self.rng.choice(data.PLACEMENT_NOTES), created_at=accepted_at,
                     accepted_by_id=accepted_by.id if accepted_by else None))
         self.placed = {p.student.id for p in placements}
         return placements
+
+    def _acceptance_moment(self, term: Term) -> datetime:
+        """A moment in the first round, after the intake closed: between then and the results
+        moment (or now, for a term still matching)."""
+        start, end = term.intake_closes_at, min(term.results_at, self.now)
+        return start + (end - start) * self.rng.random() if end > start else start
 
     def _declines(self, students: list[Student]) -> list[Decline]:
         """A couple of "no, because ..." answers on requests that are still open."""

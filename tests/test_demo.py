@@ -224,3 +224,13 @@ def test_demo_logins_can_log_in_with_the_printed_password(app, client):
         client.post("/logout")
     refused = client.post("/login", data={"email": "admin@vivo.demo", "password": "fout-paswoord!"})
     assert refused.status_code == 200 and "/start" not in (refused.location or "")
+
+
+def test_demo_acceptances_were_made_in_the_first_round(ctx):
+    """So that the demo honours SVC-4: final acceptances cannot be withdrawn by the service."""
+    load_demo_data()
+    placements = db.session.scalars(select(Placement)).all()
+    assert placements
+    for placement in placements:
+        term = placement.student.term
+        assert term.intake_closes_at <= placement.created_at <= term.results_at
