@@ -34,6 +34,10 @@ CLOSES = brussels(date(2026, 3, 13), 12)
 RESULTS = brussels(date(2026, 3, 27), 12)
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
+# Reminders are keyed on the deadline they remind of, in UTC.
+AT_CLOSE = "2026-03-13T11:00Z"
+SCHOOL_7D, SCHOOL_1D = f"school_intake_7d:{AT_CLOSE}", f"school_intake_1d:{AT_CLOSE}"
+ADMIN = "admin_unplaced:2026-03-27T11:00Z"
 
 
 @pytest.fixture
@@ -82,7 +86,7 @@ def test_schools_hear_7_days_and_1_day_before_the_intake_closes_with_their_count
     db.session.commit()
 
     assert send_due_reminders(CLOSES - 7 * DAY - HOUR) == {}
-    assert send_due_reminders(CLOSES - 7 * DAY + HOUR) == {"school_intake_7d": 2}
+    assert send_due_reminders(CLOSES - 7 * DAY + HOUR) == {SCHOOL_7D: 2}
     (busy_mail,) = mails("busy@cvo.example")
     (idle_mail,) = mails("idle@cvo.example")
     assert "13/03/2026 12:00" in busy_mail[1]  # Belgian time, not 11:00 UTC
@@ -94,7 +98,7 @@ def test_schools_hear_7_days_and_1_day_before_the_intake_closes_with_their_count
     assert send_due_reminders(CLOSES - 3 * DAY) == {}  # the 7-day one went already
     make_student(idle, term)
     db.session.commit()
-    assert send_due_reminders(CLOSES - DAY + HOUR) == {"school_intake_1d": 2}
+    assert send_due_reminders(CLOSES - DAY + HOUR) == {SCHOOL_1D: 2}
     assert send_due_reminders(CLOSES - HOUR) == {}
     idle_mails = mails("idle@cvo.example")
     assert len(idle_mails) == 2
@@ -111,7 +115,7 @@ def test_no_school_reminder_after_the_close_or_before_the_window_opens(ctx):
     assert send_due_reminders(CLOSES) == {}  # closed at 12:00 sharp
     assert send_due_reminders(CLOSES + DAY) == {}
     assert mails() == []
-    assert send_due_reminders(CLOSES - 2 * DAY) == {"school_intake_7d": 1}
+    assert send_due_reminders(CLOSES - 2 * DAY) == {SCHOOL_7D: 1}
     assert short.id == db.session.scalar(select(ReminderSent.term_id))
 
 
@@ -119,8 +123,36 @@ def test_a_late_first_run_sends_only_the_most_urgent_reminder(ctx):
     a_term()
     make_user("school", email="coord@cvo.example")
     db.session.commit()
-    assert send_due_reminders(CLOSES - 12 * HOUR) == {"school_intake_1d": 1}
+    assert send_due_reminders(CLOSES - 12 * HOUR) == {SCHOOL_1D: 1}
     assert send_due_reminders(CLOSES - 11 * HOUR) == {}
+    assert len(mails()) == 1
+
+
+def test_a_moved_close_gets_its_own_reminders(ctx):
+    term = a_term()
+    make_user("school", email="coord@cvo.example")
+    db.session.commit()
+    assert send_due_reminders(CLOSES - DAY + HOUR) == {SCHOOL_1D: 1}
+    # VIVO moves the close a week and a half later, after the 1-day reminder went out.
+    later = CLOSES + 10 * DAY
+    term.intake_closes_at = later
+    db.session.commit()
+    assert send_due_reminders(CLOSES + HOUR) == {}  # 10 days before the real close
+    assert send_due_reminders(later - 7 * DAY + HOUR) == {"school_intake_7d:2026-03-23T11:00Z": 1}
+    assert send_due_reminders(later - DAY + HOUR) == {"school_intake_1d:2026-03-23T11:00Z": 1}
+    assert send_due_reminders(later - HOUR) == {}
+    subjects = [m[1] for m in mails()]
+    assert ["13/03/2026" in s for s in subjects] == [True, False, False]
+    assert "23/03/2026 12:00" in subjects[2]
+
+
+def test_never_the_7_day_reminder_after_the_1_day_one_of_the_same_close(ctx):
+    a_term()
+    make_user("school", email="coord@cvo.example")
+    db.session.commit()
+    # A catch-up run with --now for a later moment first, then the hourly timer.
+    assert send_due_reminders(CLOSES - 12 * HOUR) == {SCHOOL_1D: 1}
+    assert send_due_reminders(CLOSES - 3 * DAY) == {}
     assert len(mails()) == 1
 
 
@@ -130,7 +162,7 @@ def test_the_days_before_the_close_are_configurable(ctx):
     db.session.commit()
     ctx.config["REMINDER_DAYS_BEFORE_CLOSE"] = (3,)
     assert send_due_reminders(CLOSES - 7 * DAY + HOUR) == {}
-    assert send_due_reminders(CLOSES - 3 * DAY + HOUR) == {"school_intake_3d": 1}
+    assert send_due_reminders(CLOSES - 3 * DAY + HOUR) == {f"school_intake_3d:{AT_CLOSE}": 1}
 
 
 def test_deactivated_logins_and_inactive_organisations_get_nothing(ctx):
@@ -269,13 +301,26 @@ def test_admins_hear_the_unplaced_requests_per_province_before_the_results(ctx):
     db.session.commit()
 
     assert send_due_reminders(RESULTS - 4 * DAY) == {}
-    assert send_due_reminders(RESULTS - 2 * DAY) == {"admin_unplaced": 1}
+    assert send_due_reminders(RESULTS - 2 * DAY) == {ADMIN: 1}
     assert send_due_reminders(RESULTS - DAY) == {}
     mail = next(m for m in mails() if "1 okt" in m[1])
     assert "3 stageaanvragen" in mail[1]
     assert "- Antwerpen: 2\n- Limburg: 1\n" in mail[2]
     assert "West-Vlaanderen" not in mail[2]
     assert send_due_reminders(RESULTS) == {}
+
+
+def test_admins_hear_again_when_the_results_moment_moves(ctx):
+    term = a_term()
+    make_user("admin", email="admin@vivo.example")
+    make_student(term=term, province="ANT")
+    db.session.commit()
+    assert send_due_reminders(RESULTS - 2 * DAY) == {ADMIN: 1}
+    term.results_at = RESULTS + 7 * DAY
+    db.session.commit()
+    assert send_due_reminders(RESULTS - DAY) == {}  # 8 days before the new moment
+    assert send_due_reminders(RESULTS + 5 * DAY) == {"admin_unplaced:2026-04-03T11:00Z": 1}
+    assert "03/04/2026 13:00" in mails()[-1][2]  # 11:00 UTC is 13:00 summer time
 
 
 # --- language, command ------------------------------------------------------------------
@@ -320,7 +365,7 @@ def test_the_command_takes_a_moment_and_prints_counts_per_kind(ctx):
     # Without an offset the moment is Belgian time: 11:59 on the closing day is still open.
     result = CliRunner().invoke(command, ["--now", "2026-03-13T11:59"], standalone_mode=False)
     assert result.exception is None, result.output
-    assert "school_intake_1d: 1" in result.output
+    assert f"{SCHOOL_1D}: 1" in result.output
     assert "queued 1 reminder(s)" in result.output
     result = CliRunner().invoke(command, ["--now", "2026-03-13T11:00:00+00:00"])
     assert result.exit_code == 0 and "queued 0 reminder(s)" in result.output
@@ -361,7 +406,7 @@ def test_two_runs_at_once_send_each_reminder_once(app, outbox):
         thread.join(60)
     assert errors == []
     total = results[0] + results[1]
-    assert total == {"school_intake_1d": 16, "service_release": 8}
+    assert total == {SCHOOL_1D: 16, "service_release": 8}
     recipients = [m[0] for m in outbox()]
     assert len(recipients) == 24 == len(set(recipients))
     with app.app_context():
@@ -372,7 +417,7 @@ def test_send_once_refuses_a_recorded_reminder_even_when_the_pre_check_missed_it
     term = a_term()
     to = reminders.Recipient("coord@cvo.example", "nl", make_school().id)
     db.session.commit()
-    args = ("school_intake_1d", term, to, CLOSES - HOUR, "Onderwerp", "reminder_school_intake")
+    args = (SCHOOL_1D, term, to, CLOSES - HOUR, "Onderwerp", "reminder_school_intake")
     context = dict(count=0, closes_at=CLOSES, link="http://localhost/")
     assert reminders.send_once(*args, **context) is True
     assert reminders.send_once(*args, **context) is False
@@ -384,7 +429,7 @@ def test_with_the_mail_server_down_reminders_stay_queued_and_go_out_once_later(c
     make_user("school", email="coord@cvo.example")
     make_student(term=term)
     db.session.commit()
-    assert send_due_reminders(CLOSES - DAY) == {"school_intake_1d": 1}
+    assert send_due_reminders(CLOSES - DAY) == {SCHOOL_1D: 1}
     assert deliver_pending() == (0, 1)  # nothing listens on smtp_port
     assert send_due_reminders(CLOSES - HOUR) == {}  # recorded: not queued again
     waiting = db.session.scalars(select(OutboxMail)).all()

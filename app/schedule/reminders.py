@@ -43,6 +43,16 @@ class Recipient:
     organisation_id: int | None = None
 
 
+def moment_key(moment: datetime) -> str:
+    """A deadline in a reminder's kind, as UTC ISO minute ("2026-03-13T11:00Z"): a moved
+    deadline gets reminders of its own."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def school_intake_kind(days: int, closes_at: datetime) -> str:
+    return f"school_intake_{days}d:{moment_key(closes_at)}"
+
+
 def parse_moment(text: str) -> datetime:
     """An ISO moment for `--now`: with an offset as given, without one as Belgian time."""
     moment = datetime.fromisoformat(text)
@@ -164,18 +174,19 @@ def send_once(kind: str, term: Term, to: Recipient, now: datetime, subject, temp
     return True
 
 
-def _already_sent(kind: str, term: Term) -> set[str]:
+def _already_sent(kind: str, term: Term, *also) -> set[str]:
+    """Recipients recorded for `kind` (or one of the kinds `also`) of `term`."""
     return set(db.session.scalars(
-        select(ReminderSent.recipient).where(ReminderSent.kind == kind,
+        select(ReminderSent.recipient).where(ReminderSent.kind.in_((kind, *also)),
                                              ReminderSent.term_id == term.id)
     ))
 
 
 def _send_to_all(kind: str, term: Term, recipients, now: datetime, subject, template: str,
-                 context_for) -> Counter:
-    """send_once to each recipient not yet recorded; `context_for(recipient)` gives the
-    template values, or None to skip that recipient for now."""
-    done = _already_sent(kind, term)
+                 context_for, also_done=()) -> Counter:
+    """send_once to each recipient not yet recorded for `kind` or one of `also_done`;
+    `context_for(recipient)` gives the template values, or None to skip that recipient."""
+    done = _already_sent(kind, term, *also_done)
     db.session.commit()
     sent = 0
     for to in recipients:
@@ -198,7 +209,8 @@ def _link(endpoint: str, **values) -> str:
 
 def remind_schools(term: Term, days: int, now: datetime) -> Counter:
     """Every active login of every active school: the intake closes soon, and how many
-    requests the school entered for the term so far."""
+    requests the school entered for the term so far. Keyed on the close moment, so a moved
+    close is reminded again; never a reminder after a more urgent one for the same close."""
     entered = dict(db.session.execute(
         select(Student.school_id, func.count()).where(Student.term_id == term.id)
         .group_by(Student.school_id)
@@ -206,10 +218,14 @@ def remind_schools(term: Term, days: int, now: datetime) -> Counter:
     subject = _l("Stagematching: de ingave voor %(term)s sluit op %(at)s",
                  term=term.name, at=_local(term.intake_closes_at))
     link = _link("students.overview", term=term.id)
+    more_urgent = [school_intake_kind(n, term.intake_closes_at)
+                   for n in current_app.config["REMINDER_DAYS_BEFORE_CLOSE"] if n < days]
     return _send_to_all(
-        f"school_intake_{days}d", term, school_logins(), now, subject, "reminder_school_intake",
+        school_intake_kind(days, term.intake_closes_at), term, school_logins(), now, subject,
+        "reminder_school_intake",
         lambda to: dict(count=entered.get(to.organisation_id, 0), closes_at=term.intake_closes_at,
                         link=link),
+        also_done=more_urgent,
     )
 
 
@@ -315,7 +331,8 @@ def unplaced_per_province(term: Term) -> list[tuple[str, int]]:
 
 
 def remind_admins(term: Term, now: datetime) -> Counter:
-    """Every active admin login, once per term: the unplaced requests per province, when any."""
+    """Every active admin login, once per term and results moment (a moved results moment is
+    reminded again): the unplaced requests per province, when any."""
     per_province = unplaced_per_province(term)
     db.session.commit()
     if not per_province:
@@ -324,7 +341,8 @@ def remind_admins(term: Term, now: datetime) -> Counter:
                  count=sum(n for _, n in per_province), term=term.name)
     link = _link("main.dashboard")
     return _send_to_all(
-        "admin_unplaced", term, admin_logins(), now, subject, "reminder_admin_unplaced",
+        f"admin_unplaced:{moment_key(term.results_at)}", term, admin_logins(), now, subject,
+        "reminder_admin_unplaced",
         lambda to: dict(per_province=per_province, total=sum(n for _, n in per_province),
                         results_at=term.results_at, link=link),
     )
