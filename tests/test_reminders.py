@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import OutboxMail, ReminderSent, User
+from app.models import IntakeOverride, OutboxMail, ReminderSent, User
 from app.outbox import deliver_pending
 from app.schedule import reminders
 from app.schedule.clock import brussels
@@ -154,6 +154,49 @@ def test_never_the_7_day_reminder_after_the_1_day_one_of_the_same_close(ctx):
     assert send_due_reminders(CLOSES - 12 * HOUR) == {SCHOOL_1D: 1}
     assert send_due_reminders(CLOSES - 3 * DAY) == {}
     assert len(mails()) == 1
+
+
+def late_entry(term, school, until, **kw):
+    override = IntakeOverride(term_id=term.id, school_id=school.id, until=until, reason="ziekte",
+                              **kw)
+    db.session.add(override)
+    return override
+
+
+def test_a_school_with_a_late_entry_hears_a_day_before_its_own_late_close(ctx):
+    term = a_term()
+    late, other, revoked = make_school(), make_school(), make_school()
+    make_user("school", late, email="late@cvo.example")
+    make_user("school", other, email="other@cvo.example")
+    make_user("school", revoked, email="revoked@cvo.example")
+    make_student(late, term)
+    until = brussels(date(2026, 3, 20), 16)
+    late_entry(term, late, until)
+    late_entry(term, revoked, until, revoked_at=CLOSES)
+    db.session.commit()
+
+    assert send_due_reminders(until - 2 * DAY) == {}
+    assert send_due_reminders(until - DAY + HOUR) == {"school_late_1d:2026-03-20T15:00Z": 1}
+    assert send_due_reminders(until - HOUR) == {}
+    assert send_due_reminders(until + HOUR) == {}
+    ((to, subject, body),) = mails()
+    assert to == "late@cvo.example"
+    assert "sluit op 20/03/2026 16:00" in subject
+    assert "tot nu toe 1 stageaanvraag in" in body
+
+
+def test_a_late_entry_beyond_the_window_replaces_the_windows_reminders(ctx):
+    term = a_term()
+    late, other = make_school(), make_school()
+    make_user("school", late, email="late@cvo.example")
+    make_user("school", other, email="other@cvo.example")
+    until = CLOSES + 3 * DAY
+    late_entry(term, late, until)
+    late_entry(term, other, CLOSES - 2 * DAY)  # ends within the window: nothing changes
+    db.session.commit()
+    assert send_due_reminders(CLOSES - DAY + HOUR) == {SCHOOL_1D: 1}
+    assert send_due_reminders(until - DAY + HOUR) == {"school_late_1d:2026-03-16T11:00Z": 1}
+    assert [m[0] for m in mails()] == ["other@cvo.example", "late@cvo.example"]
 
 
 def test_the_days_before_the_close_are_configurable(ctx):

@@ -17,7 +17,17 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.models import CareService, Placement, ReminderSent, School, Student, Term, User, utcnow
+from app.models import (
+    CareService,
+    IntakeOverride,
+    Placement,
+    ReminderSent,
+    School,
+    Student,
+    Term,
+    User,
+    utcnow,
+)
 from app.models.reference import PROVINCES
 from app.outbox import in_language, queue_mail
 from app.schedule import rules
@@ -32,6 +42,8 @@ RELEASE_KIND = "service_release"
 # The release mail goes out only this long after the release moment: a timer that was down for
 # a day still sends it, a first run weeks after a release does not mail every service.
 RELEASE_GRACE = timedelta(days=2)
+# A school with a late entry (TERM-3) hears this many days before its own late close.
+LATE_ENTRY_DAYS_BEFORE = 1
 
 
 @dataclass(frozen=True)
@@ -72,9 +84,12 @@ def send_due_reminders(now: datetime | None = None) -> Counter:
     ).all()
     db.session.commit()
     for term in terms:
+        late = late_closes(term, now)
         days = intake_reminder_days(term, now, days_before)
         if days is not None:
-            counts.update(remind_schools(term, days, now))
+            counts.update(remind_schools(term, days, now, skip_schools=set(late)))
+        if late:
+            counts.update(remind_late_schools(term, late, now))
         if rules.first_round_open(term, now):
             if release_mail_due(term, now):
                 counts.update(announce_release(term, now))
@@ -95,6 +110,19 @@ def intake_reminder_days(term: Term, now: datetime, days_before) -> int | None:
         return None
     due = [n for n in days_before if now >= term.intake_closes_at - timedelta(days=n)]
     return min(due, default=None)
+
+
+def late_closes(term: Term, now: datetime) -> dict[int, datetime]:
+    """Per school whose active late entry decides its close now (the intake window is closed,
+    or the late entry ends after it): when its late entry ends."""
+    rows = db.session.execute(
+        select(IntakeOverride.school_id, func.max(IntakeOverride.until))
+        .where(IntakeOverride.term_id == term.id, rules.override_active_sql(now))
+        .group_by(IntakeOverride.school_id)
+    ).all()
+    window = rules.intake_open(term, now)
+    return {school_id: until for school_id, until in rows
+            if not (window and until <= term.intake_closes_at)}
 
 
 def digest_due(now: datetime) -> bool:
@@ -207,26 +235,51 @@ def _link(endpoint: str, **values) -> str:
 # --- schools: the intake closes ---------------------------------------------------------
 
 
-def remind_schools(term: Term, days: int, now: datetime) -> Counter:
-    """Every active login of every active school: the intake closes soon, and how many
-    requests the school entered for the term so far. Keyed on the close moment, so a moved
-    close is reminded again; never a reminder after a more urgent one for the same close."""
-    entered = dict(db.session.execute(
+def _entered_per_school(term: Term) -> dict[int, int]:
+    return dict(db.session.execute(
         select(Student.school_id, func.count()).where(Student.term_id == term.id)
         .group_by(Student.school_id)
     ).all())
+
+
+def _remind_school_logins(kind: str, term: Term, closes_at: datetime, logins, now: datetime,
+                          also_done=()) -> Counter:
+    entered = _entered_per_school(term)
     subject = _l("Stagematching: de ingave voor %(term)s sluit op %(at)s",
-                 term=term.name, at=_local(term.intake_closes_at))
+                 term=term.name, at=_local(closes_at))
     link = _link("students.overview", term=term.id)
+    return _send_to_all(
+        kind, term, logins, now, subject, "reminder_school_intake",
+        lambda to: dict(count=entered.get(to.organisation_id, 0), closes_at=closes_at, link=link),
+        also_done=also_done,
+    )
+
+
+def remind_schools(term: Term, days: int, now: datetime, skip_schools=frozenset()) -> Counter:
+    """Every active login of every active school (but `skip_schools`, whose late entry closes
+    later): the intake closes soon, and how many requests the school entered for the term so
+    far. Keyed on the close moment, so a moved close is reminded again; never a reminder
+    after a more urgent one for the same close."""
     more_urgent = [school_intake_kind(n, term.intake_closes_at)
                    for n in current_app.config["REMINDER_DAYS_BEFORE_CLOSE"] if n < days]
-    return _send_to_all(
-        school_intake_kind(days, term.intake_closes_at), term, school_logins(), now, subject,
-        "reminder_school_intake",
-        lambda to: dict(count=entered.get(to.organisation_id, 0), closes_at=term.intake_closes_at,
-                        link=link),
-        also_done=more_urgent,
-    )
+    logins = [to for to in school_logins() if to.organisation_id not in skip_schools]
+    return _remind_school_logins(school_intake_kind(days, term.intake_closes_at), term,
+                                 term.intake_closes_at, logins, now, also_done=more_urgent)
+
+
+def remind_late_schools(term: Term, late: dict[int, datetime], now: datetime) -> Counter:
+    """The logins of each school with a late entry, LATE_ENTRY_DAYS_BEFORE its late close;
+    keyed on that moment."""
+    counts: Counter = Counter()
+    logins = school_logins()
+    for until in sorted(set(late.values())):
+        if now < until - timedelta(days=LATE_ENTRY_DAYS_BEFORE):
+            continue
+        schools = {school_id for school_id, at in late.items() if at == until}
+        kind = f"school_late_{LATE_ENTRY_DAYS_BEFORE}d:{moment_key(until)}"
+        counts.update(_remind_school_logins(
+            kind, term, until, [to for to in logins if to.organisation_id in schools], now))
+    return counts
 
 
 def _local(moment: datetime) -> str:
