@@ -53,15 +53,26 @@ def _moment_option(ctx, param, value):
 
 @click.command("send-reminders")
 @click.option("--now", callback=_moment_option,
-              help="Act as if it were this ISO moment (without offset: Belgian time).")
-def send_reminders(now) -> None:
-    """Queue the reminder mails that are due (hourly timer); `send-mail` delivers them."""
+              help="Act as if it were this ISO moment (without offset: Belgian time). For tests "
+                   "and catching up only: what it sends is recorded, and is not sent again at "
+                   "its real moment. Try it with --dry-run first.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the mails that would be queued; record, queue or change nothing.")
+def send_reminders(now, dry_run: bool) -> None:
+    """Queue the reminder mails that are due (hourly timer); `send-mail` delivers them.
+
+    Every mail queued is recorded so it never goes twice, also with --now: use --dry-run to
+    see what a run would do."""
     from app.schedule.reminders import send_due_reminders
 
-    counts = send_due_reminders(now)
+    plan = [] if dry_run else None
+    counts = send_due_reminders(now, plan=plan)
+    for kind, term, recipient in plan or ():
+        click.echo(f"would send {kind} ({term}) to {recipient}")
     for kind, count in sorted(counts.items()):
         click.echo(f"{kind}: {count}")
-    click.echo(f"queued {sum(counts.values())} reminder(s)")
+    verb = "would queue" if dry_run else "queued"
+    click.echo(f"{verb} {sum(counts.values())} reminder(s)")
 
 
 @click.command("demo-data")

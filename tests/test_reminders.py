@@ -415,6 +415,33 @@ def test_the_command_takes_a_moment_and_prints_counts_per_kind(ctx):
     assert CliRunner().invoke(command, ["--now", "morgen"]).exit_code == 2
 
 
+def test_a_dry_run_prints_what_would_be_sent_and_writes_nothing(ctx):
+    release = CLOSES - 2 * DAY
+    a_term(requests_visible_at=release)
+    make_user("school", email="coord@cvo.example")
+    make_user("service", email="wzc@ant.example")
+    db.session.commit()
+    command = ctx.cli.commands["send-reminders"]
+    args = ["--now", "2026-03-12T13:00"]
+    result = CliRunner().invoke(command, args + ["--dry-run"], standalone_mode=False)
+    assert result.exception is None, result.output
+    assert f"would send {SCHOOL_1D} (1 okt - 31 dec 2026) to coord@cvo.example" in result.output
+    assert "would send service_release (1 okt - 31 dec 2026) to wzc@ant.example" in result.output
+    assert "would queue 2 reminder(s)" in result.output
+    assert recorded() == 0 and mails() == []
+    # The real run afterwards still sends them.
+    result = CliRunner().invoke(command, args, standalone_mode=False)
+    assert "queued 2 reminder(s)" in result.output
+    assert recorded() == 2 and len(mails()) == 2
+
+
+def test_the_help_says_now_records_what_it_sends(ctx):
+    result = CliRunner().invoke(ctx.cli.commands["send-reminders"], ["--help"])
+    help_text = " ".join(result.output.split())
+    assert "For tests and catching up only: what it sends is recorded" in help_text
+    assert "--dry-run" in help_text
+
+
 # --- once, also in parallel; nothing lost ----------------------------------------------
 
 

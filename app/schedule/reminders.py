@@ -73,8 +73,11 @@ def parse_moment(text: str) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-def send_due_reminders(now: datetime | None = None) -> Counter:
-    """Queue every reminder that is due at `now` and not sent before; counts per kind."""
+def send_due_reminders(now: datetime | None = None, plan: list | None = None) -> Counter:
+    """Queue every reminder that is due at `now` and not sent before; counts per kind.
+
+    With a list as `plan` it is a dry run: nothing is recorded or queued, each mail that would
+    go out is appended to `plan` as (kind, term name, recipient address)."""
     now = now or utcnow()
     counts: Counter = Counter()
     days_before = current_app.config["REMINDER_DAYS_BEFORE_CLOSE"]
@@ -87,16 +90,20 @@ def send_due_reminders(now: datetime | None = None) -> Counter:
         late = late_closes(term, now)
         days = intake_reminder_days(term, now, days_before)
         if days is not None:
-            counts.update(remind_schools(term, days, now, skip_schools=set(late)))
+            counts.update(remind_schools(term, days, now, skip_schools=set(late), plan=plan))
         if late:
-            counts.update(remind_late_schools(term, late, now))
+            counts.update(remind_late_schools(term, late, now, plan=plan))
         if rules.first_round_open(term, now):
             if release_mail_due(term, now):
-                counts.update(announce_release(term, now))
-            counts.update(send_digests(term, now))
+                counts.update(announce_release(term, now, plan=plan))
+            counts.update(send_digests(term, now, plan=plan))
         if admin_reminder_due(term, now):
-            counts.update(remind_admins(term, now))
-    db.session.commit()  # end the last read: on SQLite it holds the write lock
+            counts.update(remind_admins(term, now, plan=plan))
+    # End the last read (on SQLite it holds the write lock); a dry run wrote nothing to keep.
+    if plan is None:
+        db.session.commit()
+    else:
+        db.session.rollback()
     return counts
 
 
@@ -211,9 +218,10 @@ def _already_sent(kind: str, term: Term, *also) -> set[str]:
 
 
 def _send_to_all(kind: str, term: Term, recipients, now: datetime, subject, template: str,
-                 context_for, also_done=()) -> Counter:
+                 context_for, also_done=(), plan: list | None = None) -> Counter:
     """send_once to each recipient not yet recorded for `kind` or one of `also_done`;
-    `context_for(recipient)` gives the template values, or None to skip that recipient."""
+    `context_for(recipient)` gives the template values, or None to skip that recipient.
+    With a `plan` list (dry run), append (kind, term name, address) instead of sending."""
     done = _already_sent(kind, term, *also_done)
     db.session.commit()
     sent = 0
@@ -221,7 +229,12 @@ def _send_to_all(kind: str, term: Term, recipients, now: datetime, subject, temp
         if to.email in done:
             continue
         context = context_for(to)
-        if context is not None:
+        if context is None:
+            continue
+        if plan is not None:
+            plan.append((kind, term.name, to.email))
+            sent += 1
+        else:
             sent += send_once(kind, term, to, now, subject, template, **context)
     return Counter({kind: sent}) if sent else Counter()
 
@@ -243,7 +256,7 @@ def _entered_per_school(term: Term) -> dict[int, int]:
 
 
 def _remind_school_logins(kind: str, term: Term, closes_at: datetime, logins, now: datetime,
-                          also_done=()) -> Counter:
+                          also_done=(), plan: list | None = None) -> Counter:
     entered = _entered_per_school(term)
     subject = _l("Stagematching: de ingave voor %(term)s sluit op %(at)s",
                  term=term.name, at=_local(closes_at))
@@ -251,11 +264,12 @@ def _remind_school_logins(kind: str, term: Term, closes_at: datetime, logins, no
     return _send_to_all(
         kind, term, logins, now, subject, "reminder_school_intake",
         lambda to: dict(count=entered.get(to.organisation_id, 0), closes_at=closes_at, link=link),
-        also_done=also_done,
+        also_done=also_done, plan=plan,
     )
 
 
-def remind_schools(term: Term, days: int, now: datetime, skip_schools=frozenset()) -> Counter:
+def remind_schools(term: Term, days: int, now: datetime, skip_schools=frozenset(),
+                   plan: list | None = None) -> Counter:
     """Every active login of every active school (but `skip_schools`, whose late entry closes
     later): the intake closes soon, and how many requests the school entered for the term so
     far. Keyed on the close moment, so a moved close is reminded again; never a reminder
@@ -264,10 +278,12 @@ def remind_schools(term: Term, days: int, now: datetime, skip_schools=frozenset(
                    for n in current_app.config["REMINDER_DAYS_BEFORE_CLOSE"] if n < days]
     logins = [to for to in school_logins() if to.organisation_id not in skip_schools]
     return _remind_school_logins(school_intake_kind(days, term.intake_closes_at), term,
-                                 term.intake_closes_at, logins, now, also_done=more_urgent)
+                                 term.intake_closes_at, logins, now, also_done=more_urgent,
+                                 plan=plan)
 
 
-def remind_late_schools(term: Term, late: dict[int, datetime], now: datetime) -> Counter:
+def remind_late_schools(term: Term, late: dict[int, datetime], now: datetime,
+                        plan: list | None = None) -> Counter:
     """The logins of each school with a late entry, LATE_ENTRY_DAYS_BEFORE its late close;
     keyed on that moment."""
     counts: Counter = Counter()
@@ -278,7 +294,8 @@ def remind_late_schools(term: Term, late: dict[int, datetime], now: datetime) ->
         schools = {school_id for school_id, at in late.items() if at == until}
         kind = f"school_late_{LATE_ENTRY_DAYS_BEFORE}d:{moment_key(until)}"
         counts.update(_remind_school_logins(
-            kind, term, until, [to for to in logins if to.organisation_id in schools], now))
+            kind, term, until, [to for to in logins if to.organisation_id in schools], now,
+            plan=plan))
     return counts
 
 
@@ -311,7 +328,7 @@ def _open_preferring(term: Term, service_ids, now: datetime):
     return rows
 
 
-def announce_release(term: Term, now: datetime) -> Counter:
+def announce_release(term: Term, now: datetime, plan: list | None = None) -> Counter:
     """Once per term, every active login of every active service: the requests are released
     and can be accepted until the results moment."""
     kind = RELEASE_KIND
@@ -326,6 +343,7 @@ def announce_release(term: Term, now: datetime) -> Counter:
         kind, term, recipients, now, subject, "reminder_service_release",
         lambda to: dict(until=rules.acceptance_deadline(term, now),
                         preferring=preferring[to.organisation_id], link=link),
+        plan=plan,
     )
 
 
@@ -341,7 +359,7 @@ def _previous_digests(term: Term) -> dict[str, datetime]:
     ).all())
 
 
-def send_digests(term: Term, now: datetime) -> Counter:
+def send_digests(term: Term, now: datetime, plan: list | None = None) -> Counter:
     """Once per Belgian day, to each active service login: the open requests that prefer its
     service and were created since its previous digest or release mail (without one: the
     release moment, at most RELEASE_GRACE ago, so a first run long after the release does not
@@ -366,7 +384,7 @@ def send_digests(term: Term, now: datetime) -> Counter:
                  term=term.name)
     link = _link("placements.browse", term=term.id)
     return _send_to_all(kind, term, recipients, now, subject, "reminder_service_digest",
-                        context_for)
+                        context_for, plan=plan)
 
 
 # --- admins: unplaced requests before the results moment --------------------------------
@@ -383,7 +401,7 @@ def unplaced_per_province(term: Term) -> list[tuple[str, int]]:
     return [(name, counts[code]) for code, name in PROVINCES.items() if counts.get(code)]
 
 
-def remind_admins(term: Term, now: datetime) -> Counter:
+def remind_admins(term: Term, now: datetime, plan: list | None = None) -> Counter:
     """Every active admin login, once per term and results moment (a moved results moment is
     reminded again): the unplaced requests per province, when any."""
     per_province = unplaced_per_province(term)
@@ -398,4 +416,5 @@ def remind_admins(term: Term, now: datetime) -> Counter:
         "reminder_admin_unplaced",
         lambda to: dict(per_province=per_province, total=sum(n for _, n in per_province),
                         results_at=term.results_at, link=link),
+        plan=plan,
     )
