@@ -56,7 +56,8 @@ class ReminderSent(Base):
     __table_args__ = (UniqueConstraint("kind", "term_id", "recipient"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # e.g. "school_intake_7d", or "service_digest:2026-11-30" for a daily digest
+    # e.g. "school_intake_7d:2027-02-01T11:00Z" (keyed on the deadline it reminds of), or
+    # "service_digest:2026-11-30" for a daily digest
     kind: Mapped[str] = mapped_column(String(64))
     term_id: Mapped[int] = mapped_column(ForeignKey("term.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(254))
