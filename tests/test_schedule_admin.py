@@ -51,6 +51,11 @@ def local(moment: datetime) -> str:
     return to_local(moment).strftime("%Y-%m-%dT%H:%M")
 
 
+def local_shown(moment: datetime) -> str:
+    """A moment as the pages show it (Brussels wall clock)."""
+    return to_local(moment).strftime("%d/%m/%Y %H:%M")
+
+
 def audit_actions(app) -> list[str]:
     with app.app_context():
         return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
@@ -300,12 +305,22 @@ def test_vivo_withdraws_an_acceptance_mailing_school_and_service(app, client, ad
         student = make_student(school=school, term=term, first_name="Sara", last_name="Peeters")
         placement = make_placement(student, service=service)
         db.session.commit()
-        term_id, placement_id = term.id, placement.id
+        term_id, placement_id, results = term.id, placement.id, term.results_at
 
     listing = client.get(f"/stageperiodes/{term_id}?q=peeters").text
     assert "Peeters, Sara" in listing and "WZC De Linde" in listing and "CVO Noord" in listing
     assert "Aanvaarding intrekken" in listing
     assert "Peeters" not in client.get(f"/stageperiodes/{term_id}?q=niemand").text
+
+    # The confirmation says what really happens next: open again, or only a second round.
+    confirm = client.get(f"/stageperiodes/plaatsingen/{placement_id}/intrekken").text
+    assert "de periode staat daarna weer open." not in confirm
+    if results_past:
+        assert ("De resultaten zijn definitief: Sara Peeters staat daarna weer bij de niet geplaatste cursisten "
+                "en kan enkel nog in een tweede ronde geplaatst worden.") in confirm
+        assert f'href="/stageperiodes/{term_id}#second-round">Open daarvoor een tweede ronde.</a>' in confirm
+    else:
+        assert f"De periode staat daarna weer open voor de diensten tot {local_shown(results)}." in confirm
 
     missing_reason = client.post(f"/stageperiodes/plaatsingen/{placement_id}/intrekken", data={"reason": ""})
     assert '<small id="reason-error" class="error">Dit veld is verplicht.</small>' in missing_reason.text
@@ -316,12 +331,22 @@ def test_vivo_withdraws_an_acceptance_mailing_school_and_service(app, client, ad
         assert db.session.get(Placement, placement_id) is None
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "placement.withdrawn_by_admin"))
         assert "Dubbele boeking" in event.detail and event.user_id == admin["id"]
-    mails = outbox()
-    assert sorted(m[0] for m in mails) == ["coord@cvo.example", "onthaal@linde.example"]
-    for _recipient, subject, body in mails:
-        assert "WZC De Linde" in subject and "Sara Peeters" in subject
-        assert "VIVO trok de aanvaarding van Sara Peeters" in body
+    mails = {recipient: (subject, body) for recipient, subject, body in outbox()}
+    assert sorted(mails) == ["coord@cvo.example", "onthaal@linde.example"]
+    for subject, body in mails.values():
+        assert subject == "Stagematching: VIVO heeft de aanvaarding van Sara Peeters door WZC De Linde ingetrokken"
+        assert "VIVO heeft de aanvaarding van Sara Peeters" in body
         assert "Reden: Dubbele boeking" in body
+        assert "De periode staat opnieuw open." not in body
+    school_body, service_body = mails["coord@cvo.example"][1], mails["onthaal@linde.example"][1]
+    if results_past:
+        assert ("Sara Peeters staat opnieuw bij de niet geplaatste cursisten. De resultaten zijn definitief, "
+                "dus een nieuwe plaatsing kan enkel nog in een tweede ronde.") in school_body
+    else:
+        assert f"De periode staat opnieuw open: diensten kunnen ze aanvaarden tot {local_shown(results)}." in school_body
+    # The service is told the internship is off, not that "the period is open again".
+    assert "Deze stage gaat dus niet door bij jullie dienst; je hoeft niets meer te doen." in service_body
+    assert "opnieuw open" not in service_body and "tweede ronde" not in service_body
 
 
 def test_an_unknown_placement_answers_404(app, client, admin):
@@ -413,3 +438,336 @@ def test_a_schools_timing_shows_its_late_entry_deadline(app, client):
     row = page[page.index(f"Tot {shown}"):]
     assert row.index("Cursisten met stageperiode 1 jan – 31 maart: stageaanvragen") < row.index("</tr>")
     assert "<strong>nu</strong>" in row[:row.index("</tr>")]
+
+
+# --- review findings: late entries ---------------------------------------------------------
+
+
+def _late_entry(client, school_id, term_id, until, reason="Coördinator was ziek"):
+    return client.post("/late-ingave", data={"school_id": school_id, "term_id": term_id,
+                                             "until": until, "reason": reason})
+
+
+def override_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(IntakeOverride.id)))
+
+
+def test_a_late_entry_must_end_before_the_results_and_is_refused_once_they_are_final(app, client, admin):
+    now = utcnow()
+    with app.app_context():
+        school = make_school()
+        matching = make_term(intake_open=False, results_at=now + timedelta(days=5))
+        final = make_term(intake_open=False, results_at=now - timedelta(days=1))
+        db.session.commit()
+        ids, results = (school.id, matching.id, final.id), matching.results_at
+    late = _late_entry(client, ids[0], ids[1], local(results + timedelta(hours=1)))
+    assert late.status_code == 200
+    assert ('<small id="until-error" class="error">Een late ingave moet eindigen vóór de resultaten definitief '
+            f"zijn ({local_shown(results)}).</small>") in late.text
+    after_final = _late_entry(client, ids[0], ids[2], local(now + timedelta(days=2)))
+    assert "Een late ingave moet eindigen vóór de resultaten definitief zijn" in after_final.text
+    assert override_count(app) == 0
+    assert _late_entry(client, ids[0], ids[1], local(now + timedelta(days=2))).status_code == 302
+
+
+def test_a_second_active_late_entry_for_the_same_school_and_term_is_refused(app, client, admin):
+    now = utcnow()
+    with app.app_context():
+        school, term = make_school(), make_term(intake_open=False)
+        db.session.commit()
+        ids = (school.id, term.id)
+    first_until = (now + timedelta(days=2)).replace(second=0, microsecond=0)
+    assert _late_entry(client, *ids, local(first_until)).status_code == 302
+    second = _late_entry(client, *ids, local(now + timedelta(days=3)))
+    assert ('<small id="school_id-error" class="error">Deze school heeft al een late ingave voor deze stageperiode '
+            f"tot {local_shown(first_until)}. Trek die eerst in om een andere toe te kennen.</small>") in second.text
+    assert override_count(app) == 1
+
+
+def test_a_late_entry_that_ends_while_the_intake_is_open_for_all_is_refused(app, client, admin):
+    now = utcnow()
+    with app.app_context():
+        school, term = make_school(), make_term(intake_open=True)  # closes in 10 days
+        db.session.commit()
+        ids, closes = (school.id, term.id), term.intake_closes_at
+    pointless = _late_entry(client, *ids, local(now + timedelta(days=2)))
+    assert ('<small id="until-error" class="error">De ingave is voor alle scholen nog open tot '
+            f"{local_shown(closes)}; een late ingave moet later eindigen.</small>") in pointless.text
+    assert override_count(app) == 0
+    assert _late_entry(client, *ids, local(closes + timedelta(days=1))).status_code == 302
+
+
+def test_late_entries_show_the_term_with_its_school_year_and_no_empty_revoked_column(app, client, admin):
+    with app.app_context():
+        school = make_school("CVO Laat")
+        old = make_term(intake_open=False, name="1 okt – 31 dec", school_year=2025)
+        new = make_term(intake_open=False, name="1 okt – 31 dec", school_year=2026)
+        db.session.add(IntakeOverride(term_id=new.id, school_id=school.id, until=utcnow() + timedelta(days=2),
+                                      reason="open"))
+        db.session.add(IntakeOverride(term_id=old.id, school_id=school.id, until=utcnow() - timedelta(days=2),
+                                      reason="voorbij"))
+        db.session.commit()
+    page = client.get("/late-ingave").text
+    open_table = page[page.index("<caption>Nu open</caption>"):page.index("<caption>Voorbij of ingetrokken")]
+    past_table = page[page.index("<caption>Voorbij of ingetrokken"):]
+    assert "<td>1 okt – 31 dec (2026-2027)</td>" in open_table
+    assert "<td>1 okt – 31 dec (2025-2026)</td>" in past_table
+    assert "Ingetrokken</th>" not in open_table and "Ingetrokken</th>" in past_table
+
+
+# --- review findings: bad input ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field, value", [
+    ("intake_opens_at", "0001-01-01T00:00"),
+    ("results_at", "9999-12-31T23:59"),
+    ("second_round_until", "2101-01-01T12:00"),
+    ("internship_start", "0001-01-01"),
+    ("internship_end", "9999-12-31"),
+])
+def test_a_date_outside_2000_2100_is_said_next_to_its_field_not_a_500(app, client, admin, field, value):
+    response = client.post("/stageperiodes/nieuw", data={**FORM, field: value})
+    assert response.status_code == 200
+    assert f'<small id="{field}-error" class="error">Kies een datum tussen 2000 en 2100.</small>' in response.text
+    assert terms(app) == []
+
+
+def test_late_entry_and_second_round_refuse_year_one_without_a_500(app, client, admin):
+    now = utcnow()
+    with app.app_context():
+        school, term = make_school(), make_term(intake_open=False, results_at=now - timedelta(days=1))
+        db.session.commit()
+        ids = (school.id, term.id)
+    late = _late_entry(client, *ids, "0001-01-01T00:00")
+    assert late.status_code == 200
+    assert '<small id="until-error" class="error">Kies een datum tussen 2000 en 2100.</small>' in late.text
+    second = client.post(f"/stageperiodes/{ids[1]}/tweede-ronde", data={"until": "0001-01-01T00:00"})
+    assert second.status_code == 200
+    assert '<small id="until-error" class="error">Kies een datum tussen 2000 en 2100.</small>' in second.text
+    assert override_count(app) == 0 and terms(app)[0].second_round_until is None
+
+
+def test_a_school_year_outside_the_list_is_refused_and_does_not_join_the_list(app, client, admin):
+    for year in ("99999999999999999999", "1", "twee"):
+        response = client.post("/stageperiodes/nieuw", data={**FORM, "school_year": year})
+        assert response.status_code == 200, year
+        assert '<small id="school_year-error" class="error">Kies een schooljaar uit de lijst.</small>' in response.text
+        assert f'value="{year}"' not in response.text
+    assert terms(app) == []
+
+
+def test_copying_a_school_year_that_would_leave_2100_is_refused_cleanly(app, client, admin):
+    with app.app_context():
+        make_term(name="Laatste", school_year=2099, internship_start=date(2100, 1, 1),
+                  internship_end=date(2100, 3, 31), intake_opens_at=brussels(date(2099, 9, 1), 9),
+                  intake_closes_at=brussels(date(2099, 11, 15), 12), results_at=brussels(date(2099, 12, 1), 12))
+        make_term(name="Onzin", school_year=2024, internship_start=date(9999, 1, 1),
+                  internship_end=date(9999, 12, 31))
+        db.session.commit()
+    for year in ("2099", "2024"):
+        response = client.post("/stageperiodes/nieuw-schooljaar", data={"school_year": year}, follow_redirects=True)
+        assert response.status_code == 200
+        assert "Het schooljaar kan niet gekopieerd worden: alle datums moeten tussen 2000 en 2100 liggen." in response.text
+    assert len(terms(app)) == 2
+
+
+def test_a_huge_or_odd_page_number_is_not_a_500(app, client, admin):
+    with app.app_context():
+        term = make_term()
+        make_placement(make_student(term=term, last_name="Peeters"))
+        db.session.commit()
+        term_id = term.id
+    for page in ("99999999999999999999", "-3", "abc", "²"):
+        response = client.get(f"/stageperiodes/{term_id}?page={page}")
+        assert response.status_code == 200, page
+        assert "Peeters" in response.text, page
+
+
+@pytest.mark.parametrize("url_field", ["name", "late reason", "withdraw reason"])
+def test_only_spaces_are_refused_as_empty(app, client, admin, url_field):
+    with app.app_context():
+        school, term = make_school(), make_term(intake_open=False)
+        placement = make_placement(make_student(term=term))
+        db.session.commit()
+        ids = (school.id, term.id, placement.id)
+    if url_field == "name":
+        response = client.post("/stageperiodes/nieuw", data={**FORM, "name": "   "})
+        field = "name"
+    elif url_field == "late reason":
+        response = _late_entry(client, ids[0], ids[1], local(utcnow() + timedelta(days=2)), reason=" \r\n ")
+        field = "reason"
+    else:
+        response = client.post(f"/stageperiodes/plaatsingen/{ids[2]}/intrekken", data={"reason": "   "})
+        field = "reason"
+    assert response.status_code == 200
+    assert f'<small id="{field}-error" class="error">Dit veld is verplicht.</small>' in response.text
+    assert override_count(app) == 0 and len(terms(app)) == 1
+    with app.app_context():
+        assert db.session.get(Placement, ids[2]) is not None
+
+
+def test_the_placement_search_takes_percent_and_underscore_literally(app, client, admin):
+    with app.app_context():
+        term = make_term()
+        make_placement(make_student(term=term, first_name="Sara", last_name="Peeters"))
+        make_placement(make_student(term=term, first_name="Tom", last_name="100%_Janssens"))
+        db.session.commit()
+        term_id = term.id
+    for q in ("%", "_", "0%_j"):
+        page = client.get(f"/stageperiodes/{term_id}", query_string={"q": q}).text
+        assert "100%_Janssens" in page and "Peeters" not in page, q
+    assert "Peeters" in client.get(f"/stageperiodes/{term_id}", query_string={"q": "sara"}).text
+
+
+def test_a_second_round_must_end_by_the_last_day_of_the_internship(app, client, admin):
+    now = utcnow()
+    with app.app_context():
+        term = make_term(intake_open=False, results_at=now - timedelta(days=1))
+        db.session.commit()
+        term_id, last_day = term.id, term.internship_end
+    late = client.post(f"/stageperiodes/{term_id}/tweede-ronde",
+                       data={"until": (last_day + timedelta(days=1)).isoformat() + "T12:00"})
+    assert ('<small id="until-error" class="error">De tweede ronde moet eindigen uiterlijk op de laatste '
+            f"stagedag ({last_day.strftime('%d/%m/%Y')}).</small>") in late.text
+    assert terms(app)[0].second_round_until is None
+    ok = client.post(f"/stageperiodes/{term_id}/tweede-ronde", data={"until": last_day.isoformat() + "T23:00"})
+    assert ok.status_code == 302
+
+
+def test_closing_a_second_round_that_is_not_running_says_so(app, client, admin):
+    with app.app_context():
+        term = make_term(intake_open=False, name="1 okt – 31 dec", results_at=utcnow() - timedelta(days=1))
+        db.session.commit()
+        term_id = term.id
+    page = client.post(f"/stageperiodes/{term_id}/tweede-ronde/sluiten", follow_redirects=True).text
+    assert "Er loopt geen tweede ronde voor 1 okt – 31 dec; er is niets te sluiten." in page
+    assert audit_actions(app) == []
+
+
+# --- review findings: editing a term with requests --------------------------------------------
+
+
+def _term_with_requests(app, **values) -> tuple[int, Term]:
+    with app.app_context():
+        term = make_term(**{**_term_values(), **values})
+        make_student(term=term)
+        db.session.commit()
+        term_id = term.id
+    return term_id, terms(app)[0]
+
+
+def test_changing_only_the_name_mentions_only_the_name(app, client, admin):
+    term_id, term = _term_with_requests(app)
+    page = client.post(f"/stageperiodes/{term_id}/bewerken", data=edit_data(term, name="Herfst 2030")).text
+    assert "Scholen en diensten zien de stageperiode onder de nieuwe naam." in page
+    assert "schooljaar" not in page[page.index("Wat dat betekent"):]
+    assert '<tr><th scope="row">Naam</th><td>1 okt – 31 dec 2030</td><td>Herfst 2030</td></tr>' in page
+    assert page.count('<th scope="row">') == 1
+
+
+def test_the_confirmation_shows_old_and_new_moments(app, client, admin):
+    term_id, term = _term_with_requests(app)
+    page = client.post(f"/stageperiodes/{term_id}/bewerken",
+                       data=edit_data(term, results_at="2030-11-10T12:00")).text
+    assert ('<tr><th scope="row">Resultaten definitief</th><td>04/11/2030 12:00</td>'
+            '<td>10/11/2030 12:00</td></tr>') in page
+    assert "Diensten kunnen langer aanvaarden" in page
+
+
+def test_moving_the_close_or_the_results_to_the_past_says_it_takes_effect_at_once(app, client, admin):
+    now = utcnow()
+    term_id, term = _term_with_requests(
+        app, intake_opens_at=now - timedelta(days=10), intake_closes_at=now + timedelta(days=5),
+        results_at=now + timedelta(days=20))
+    past = local(now - timedelta(hours=1))
+    page = client.post(f"/stageperiodes/{term_id}/bewerken", data={
+        **edit_data(term), "intake_opens_at": local(now - timedelta(days=10)),
+        "intake_closes_at": local(now - timedelta(hours=2)), "results_at": past}).text
+    assert "De ingave sluit meteen" in page
+    assert "De resultaten worden meteen definitief" in page
+    assert "Als je de ingave vroeger sluit" not in page
+
+
+def test_back_on_the_confirmation_returns_to_the_form_with_the_changes(app, client, admin):
+    term_id, term = _term_with_requests(app)
+    data = edit_data(term, name="Herfst 2030", intake_closes_at="2030-06-20T12:00")
+    confirm = client.post(f"/stageperiodes/{term_id}/bewerken", data=data).text
+    assert 'name="action" value="back"' in confirm
+    back = client.post(f"/stageperiodes/{term_id}/bewerken", data={**data, "confirmed": "1", "action": "back"})
+    assert back.status_code == 200
+    assert 'value="Herfst 2030"' in back.text and 'value="2030-06-20T12:00"' in back.text
+    assert 'class="error"' not in back.text
+    assert terms(app)[0].name == "1 okt – 31 dec 2030", "nothing saved"
+    assert audit_actions(app) == []
+
+
+# --- review findings: timing, lists, wording ----------------------------------------------------
+
+
+def _timing_row(page: str, what: str) -> str:
+    start = page.rindex("<tr", 0, page.index(what))
+    return page[start:page.index("</tr>", start)]
+
+
+def test_point_moments_on_the_timing_page_end(app, client):
+    now = utcnow()
+    with app.app_context():
+        # Results final, no second round, internship over: nothing of this term is "nu".
+        make_term(name="Voorbij", intake_open=False, results_at=now - timedelta(days=100),
+                  intake_opens_at=now - timedelta(days=130), intake_closes_at=now - timedelta(days=120),
+                  internship_start=(now - timedelta(days=90)).date(), internship_end=(now - timedelta(days=2)).date())
+        # Results final, internship still running: consulting is "nu", the release is past.
+        make_term(name="Loopt", intake_open=False, results_at=now - timedelta(days=1))
+        admin_user = make_user("admin")
+        db.session.commit()
+        email = admin_user.email
+    login(client, email)
+    page = client.get("/timing").text
+    for what in ("Het CVO kan de cursisten en hun stageplaatsen voor Voorbij definitief raadplegen.",
+                 "Stageaanvragen van cursisten met stageperiode Voorbij zichtbaar"):
+        assert "voorbij" in _timing_row(page, what) and "<strong>nu</strong>" not in _timing_row(page, what), what
+    assert "<strong>nu</strong>" in _timing_row(
+        page, "Het CVO kan de cursisten en hun stageplaatsen voor Loopt definitief raadplegen.")
+    assert "voorbij" in _timing_row(page, "Stageaanvragen van cursisten met stageperiode Loopt zichtbaar")
+
+
+def test_a_midnight_moment_reads_as_the_manual_says(app, client):
+    year = utcnow().year + 1 if utcnow().month >= 9 else utcnow().year  # next school year's first calendar year
+    with app.app_context():
+        make_term(name="Middernacht", school_year=year, internship_start=date(year + 1, 1, 1),
+                  internship_end=date(year + 1, 3, 31), intake_opens_at=brussels(date(year, 9, 1)),
+                  intake_closes_at=brussels(date(year, 11, 15)), results_at=brussels(date(year, 12, 1)))
+        admin_user = make_user("admin")
+        db.session.commit()
+        email = admin_user.email
+    login(client, email)
+    page = client.get("/timing").text
+    tables = page[page.index("<h1>Timing</h1>"):]
+    assert f"Van 01/09/{year} tot vóór 15/11/{year}" in tables
+    assert f"Vóór 01/12/{year}" in tables and f"Vanaf 01/12/{year}" in tables
+    assert "00:00" not in tables
+
+
+def test_second_round_acceptances_are_marked_on_the_term(app, client, admin):
+    now = utcnow()
+    with app.app_context():
+        term = make_term(intake_open=False, results_at=now - timedelta(days=2),
+                         second_round_until=now + timedelta(days=5))
+        first = make_placement(make_student(term=term, last_name="Eerste"))
+        first.created_at = now - timedelta(days=3)
+        second = make_placement(make_student(term=term, last_name="Tweede"))
+        second.created_at = now - timedelta(days=1)
+        db.session.commit()
+        term_id = term.id
+    page = client.get(f"/stageperiodes/{term_id}").text
+    assert "<mark>tweede ronde</mark>" not in _timing_row(page, "Eerste, Sara")
+    assert "<mark>tweede ronde</mark>" in _timing_row(page, "Tweede, Sara")
+
+
+def test_the_new_school_year_text_uses_the_manuals_words(app, client, admin):
+    with app.app_context():
+        make_term(school_year=2025)
+        db.session.commit()
+    page = client.get("/stageperiodes").text
+    assert "alle datums schuiven een jaar op, de uren blijven gelijk." in page

@@ -11,11 +11,30 @@ from app.extensions import db
 from app.formtools import choice_list, plain_text
 from app.models import School, Term, utcnow
 from app.schedule.clock import from_local, school_year_label, school_year_of, to_local
-from app.schedule.operations import timetable_problems
+from app.schedule.operations import MAX_YEAR, MIN_YEAR, override_problems, timetable_problems
 from app.tenancy import valid_id
 
 REQUIRED = _l("Dit veld is verplicht.")
 MOMENT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def strip(value):
+    """Leading and trailing spaces go, so that only spaces count as empty (DataRequired)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _out_of_range() -> ValueError:
+    return ValueError(_l("Kies een datum tussen %(first)d en %(last)d.", first=MIN_YEAR, last=MAX_YEAR))
+
+
+class BoundedDateField(DateField):
+    """A calendar day between MIN_YEAR and MAX_YEAR; anything else is said next to the field."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not MIN_YEAR <= self.data.year <= MAX_YEAR:
+            self.data = None
+            raise _out_of_range()
 
 
 class MomentField(DateTimeLocalField):
@@ -31,6 +50,9 @@ class MomentField(DateTimeLocalField):
             self.data = None  # empty: InputRequired or Optional decides
             return
         super().process_formdata(valuelist)
+        if self.data is not None and not MIN_YEAR <= self.data.year <= MAX_YEAR:
+            self.data = None  # year 1 or 9999 would overflow in Brussels time
+            raise _out_of_range()
         self.data = from_local(self.data)
 
     def _value(self) -> str:
@@ -39,13 +61,21 @@ class MomentField(DateTimeLocalField):
         return to_local(self.data).strftime(MOMENT_FORMAT) if self.data else ""
 
 
-def _school_year_choices(selected: int | None = None):
-    """Two school years back to two ahead of this one, and any year that already has terms."""
+def _school_year_choices():
+    """Five school years back to five ahead of this one, and any year that already has terms;
+    never a year the form posted, and only years in the range."""
     current = school_year_of(utcnow())
-    years = set(range(current - 2, current + 3)) | set(db.session.scalars(select(Term.school_year).distinct()))
-    if selected:
-        years.add(selected)
-    return choice_list((year, school_year_label(year)) for year in sorted(years, reverse=True))
+    years = set(range(current - 5, current + 6)) | set(db.session.scalars(select(Term.school_year).distinct()))
+    return choice_list((year, school_year_label(year)) for year in sorted(years, reverse=True)
+                       if MIN_YEAR <= year < MAX_YEAR)
+
+
+def _year(value) -> int | None:
+    """A posted school year as a number, None when it is none (said by the field's check)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 class TermForm(FlaskForm):
@@ -53,11 +83,12 @@ class TermForm(FlaskForm):
 
     name = StringField(
         _l("Naam"), description=_l("Zoals scholen en diensten ze zien, bv. 1 okt – 31 dec 2025."),
-        validators=[InputRequired(REQUIRED), Length(max=100), plain_text],
+        filters=[strip], validators=[DataRequired(REQUIRED), Length(max=100), plain_text],
     )
-    school_year = SelectField(_l("Schooljaar"), coerce=int, validators=[InputRequired(REQUIRED)])
-    internship_start = DateField(_l("Stage van"), validators=[InputRequired(REQUIRED)])
-    internship_end = DateField(_l("Stage tot en met"), validators=[InputRequired(REQUIRED)])
+    school_year = SelectField(_l("Schooljaar"), coerce=_year, validate_choice=False,
+                              validators=[InputRequired(REQUIRED)])
+    internship_start = BoundedDateField(_l("Stage van"), validators=[InputRequired(REQUIRED)])
+    internship_end = BoundedDateField(_l("Stage tot en met"), validators=[InputRequired(REQUIRED)])
     intake_opens_at = MomentField(_l("Ingave opent"), validators=[InputRequired(REQUIRED)])
     intake_closes_at = MomentField(
         _l("Ingave sluit"), description=_l("Vaak om 12:00. Tot dan kunnen scholen aanvragen ingeven en wijzigen."),
@@ -81,7 +112,11 @@ class TermForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.school_year.choices = _school_year_choices(self.school_year.data)
+        self.school_year.choices = _school_year_choices()
+
+    def validate_school_year(self, field) -> None:
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("Kies een schooljaar uit de lijst."))
 
     def timetable(self) -> dict:
         """The submitted values by column name (moments as UTC)."""
@@ -127,7 +162,7 @@ class OverrideForm(FlaskForm):
     until = MomentField(_l("Ingave open tot"), validators=[InputRequired(REQUIRED)])
     reason = TextAreaField(
         _l("Reden"), description=_l("Wordt bewaard in het logboek."),
-        validators=[InputRequired(REQUIRED), Length(max=1000)],
+        filters=[strip], validators=[DataRequired(REQUIRED), Length(max=1000)],
     )
 
     def __init__(self, *args, **kwargs):
@@ -156,6 +191,16 @@ class OverrideForm(FlaskForm):
         if field.data and field.data <= utcnow():
             raise ValidationError(_l("Kies een moment in de toekomst."))
 
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then what the term and the school's other late entries allow."""
+        if not super().validate(extra_validators):
+            return False
+        term = db.session.get(Term, self.term_id.data)
+        problems = override_problems(term, self.school_id.data, self.until.data, utcnow())
+        for name, message in problems.items():
+            getattr(self, name).errors.append(message)
+        return not problems
+
 
 class SecondRoundForm(FlaskForm):
     """TERM-7: the deadline of a term's second round."""
@@ -168,7 +213,7 @@ class WithdrawForm(FlaskForm):
 
     reason = TextAreaField(
         _l("Reden"), description=_l("De school en de dienst krijgen deze reden per mail."),
-        validators=[InputRequired(REQUIRED), Length(max=1000)],
+        filters=[strip], validators=[DataRequired(REQUIRED), Length(max=1000)],
     )
 
 
@@ -178,4 +223,5 @@ class PlacementSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Zoek op student, school of dienst"), validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Zoek op student, school of dienst"), filters=[strip],
+                    validators=[Optional(), Length(max=100)])

@@ -2,7 +2,8 @@
 VIVO's withdrawal of an acceptance. Each records its audit event; the caller commits."""
 
 import re
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +15,28 @@ from app.models import IntakeOverride, Placement, School, Student, Term, User
 from app.outbox import in_language, queue_mail
 from app.auth.logic import active_logins
 from app.schedule import rules
-from app.schedule.clock import from_local, to_local
+from app.schedule.clock import brussels, from_local, to_local
+from app.schedule.timetable import active_override, term_state
+
+# Every date and moment VIVO enters lies in these years; outside them a typo (0001, 20255)
+# would be stored, or overflow when shown in Brussels time or copied a year later.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def year_in_range(value: date | datetime | None) -> bool:
+    """True for a missing value or one whose (Brussels) calendar year lies in the range."""
+    if value is None:
+        return True
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        if not MIN_YEAR - 1 <= value.year <= MAX_YEAR + 1:  # the UTC year; Brussels differs by hours
+            return False
+        value = to_local(value)
+    return MIN_YEAR <= value.year <= MAX_YEAR
+
+
+def internship_over_at(term_end: date) -> datetime:
+    """The moment the internship span ends: midnight (Brussels) after its last day."""
+    return brussels(term_end + timedelta(days=1))
 
 # --- terms -------------------------------------------------------------------------------
 
@@ -37,6 +59,9 @@ def timetable_problems(values: dict) -> dict[str, str]:
         problems["requests_visible_at"] = _l("De aanvragen moeten zichtbaar worden vóór de resultaten definitief zijn.")
     if v("second_round_until") and v("results_at") and v("second_round_until") <= v("results_at"):
         problems["second_round_until"] = _l("De tweede ronde moet eindigen na het moment waarop de resultaten definitief zijn.")
+    elif v("second_round_until") and v("internship_end") and v("second_round_until") > internship_over_at(v("internship_end")):
+        problems["second_round_until"] = _l("De tweede ronde moet eindigen uiterlijk op de laatste stagedag (%(day)s).",
+                                            day=v("internship_end").strftime("%d/%m/%Y"))
     return problems
 
 
@@ -69,14 +94,63 @@ def update_term(term: Term, values: dict) -> list[str]:
     return changed
 
 
-def change_consequences(term: Term, values: dict) -> list[str]:
-    """What a change to a term with requests means for schools and services, in their words."""
+FIELD_LABELS = {
+    "name": _l("Naam"),
+    "school_year": _l("Schooljaar"),
+    "internship_start": _l("Stage van"),
+    "internship_end": _l("Stage tot en met"),
+    "intake_opens_at": _l("Ingave opent"),
+    "intake_closes_at": _l("Ingave sluit"),
+    "requests_visible_at": _l("Aanvragen zichtbaar voor diensten"),
+    "results_at": _l("Resultaten definitief"),
+    "second_round_until": _l("Tweede ronde tot"),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed field of a term, old and new value as the pages show them."""
+
+    label: str
+    old: str
+    new: str
+
+
+def _shown(name: str, value) -> str:
+    from app.context import moment
+
+    if value is None or value == "":
+        return "—"
+    if name == "school_year":
+        return f"{value}-{value + 1}"
+    if isinstance(value, datetime):
+        return moment(value)
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def term_changes(term: Term, values: dict) -> list[Change]:
+    """Every field the admin changed, old -> new, in the order of the form."""
+    return [Change(str(FIELD_LABELS[name]), _shown(name, getattr(term, name)), _shown(name, values[name]))
+            for name in FIELD_LABELS if name in values and getattr(term, name) != values[name]]
+
+
+def change_consequences(term: Term, values: dict, now: datetime) -> list[str]:
+    """What a change to a term with requests means for schools and services, in their words;
+    only for the fields that change."""
     def moved(name):
         old, new = getattr(term, name), values[name]
         return None if old == new else ("later" if (old is None or (new is not None and new > old)) else "earlier")
 
+    def now_past(name):  # the change moves a moment that still lay ahead to now or before
+        old, new = getattr(term, name), values[name]
+        return old != new and new is not None and new <= now and (old is None or old > now)
+
     said = []
-    if moved("intake_closes_at") == "earlier":
+    if now_past("intake_closes_at"):
+        said.append(_("De ingave sluit meteen: scholen kunnen vanaf het opslaan geen aanvragen meer ingeven of wijzigen."))
+    elif moved("intake_closes_at") == "earlier":
         said.append(_("Als je de ingave vroeger sluit, kunnen scholen hun aanvragen vanaf dan niet meer ingeven of wijzigen."))
     elif moved("intake_closes_at") == "later":
         said.append(_("Scholen kunnen langer aanvragen ingeven en wijzigen."))
@@ -84,16 +158,24 @@ def change_consequences(term: Term, values: dict) -> list[str]:
         said.append(_("Als je de ingave later opent, kunnen scholen tot dan geen aanvragen ingeven of wijzigen."))
     if moved("requests_visible_at"):
         said.append(_("Diensten zien de aanvragen op het nieuwe moment; wie ze al zag, blijft ze zien zodra dat moment voorbij is."))
-    if moved("results_at") == "earlier":
+    if now_past("results_at"):
+        said.append(_("De resultaten worden meteen definitief: diensten kunnen vanaf het opslaan niet meer aanvaarden of hun aanvaarding intrekken."))
+    elif moved("results_at") == "earlier":
         said.append(_("Als de resultaten vroeger definitief worden, kunnen diensten vanaf dan niet meer aanvaarden of hun aanvaarding intrekken."))
     elif moved("results_at") == "later":
         said.append(_("Diensten kunnen langer aanvaarden en hun aanvaarding intrekken; de resultaten blijven langer voorlopig."))
     if moved("internship_start") or moved("internship_end"):
         said.append(_("De periodes van de bestaande aanvragen veranderen niet mee; controleer of ze nog binnen de stage vallen."))
-    if moved("second_round_until"):
+    if moved("second_round_until") and values["second_round_until"] is None:
+        said.append(_("De tweede ronde vervalt."))
+    elif now_past("second_round_until"):
+        said.append(_("De tweede ronde sluit meteen."))
+    elif moved("second_round_until"):
         said.append(_("De tweede ronde loopt tot het nieuwe moment."))
-    if moved("name") or moved("school_year"):
-        said.append(_("Scholen en diensten zien de stageperiode onder de nieuwe naam en het nieuwe schooljaar."))
+    if moved("name"):
+        said.append(_("Scholen en diensten zien de stageperiode onder de nieuwe naam."))
+    if moved("school_year"):
+        said.append(_("Scholen en diensten zien de stageperiode in het nieuwe schooljaar."))
     return said
 
 
@@ -121,6 +203,15 @@ def next_year_name(name: str) -> str:
     return re.sub(r"(?<!\d)(\d{4})(?!\d)", lambda m: str(int(m.group(1)) + 1), name)
 
 
+COPIED_DATES = ("internship_start", "internship_end", "intake_opens_at", "intake_closes_at",
+                "requests_visible_at", "results_at")
+
+
+def _calendar_year(value: date | datetime) -> int:
+    """The year of a date, or of a moment in Brussels."""
+    return to_local(value).year if isinstance(value, datetime) else value.year
+
+
 def copy_school_year(year: int) -> tuple[list[Term], str | None]:
     """Copy every term of `year` to `year + 1`, dates a year later; (new terms, refusal)."""
     source = db.session.scalars(select(Term).where(Term.school_year == year).order_by(Term.internship_start)).all()
@@ -129,6 +220,12 @@ def copy_school_year(year: int) -> tuple[list[Term], str | None]:
     if db.session.scalar(select(func.count(Term.id)).where(Term.school_year == year + 1)):
         return [], _("Het schooljaar %(year)s heeft al stageperiodes; pas die aan in plaats van te kopiëren.",
                      year=f"{year + 1}-{year + 2}")
+    def movable(value) -> bool:  # in the range now and a year later
+        return value is None or (year_in_range(value) and _calendar_year(value) < MAX_YEAR)
+
+    if year + 1 > MAX_YEAR or not all(movable(getattr(term, name)) for term in source for name in COPIED_DATES):
+        return [], _("Het schooljaar kan niet gekopieerd worden: alle datums moeten tussen %(first)d en %(last)d liggen.",
+                     first=MIN_YEAR, last=MAX_YEAR)
     copies = []
     for term in source:
         values = dict(
@@ -152,6 +249,23 @@ def copy_school_year(year: int) -> tuple[list[Term], str | None]:
 
 
 # --- late entry (TERM-3) -----------------------------------------------------------------
+
+
+def override_problems(term: Term, school_id: int, until: datetime, now: datetime) -> dict[str, str]:
+    """Why a late entry for this school and term until `until` cannot be granted, by field."""
+    from app.context import moment
+
+    if until >= term.results_at:  # also every term whose results are already final
+        return {"until": _("Een late ingave moet eindigen vóór de resultaten definitief zijn (%(at)s).",
+                           at=moment(term.results_at))}
+    if rules.intake_open(term, now) and until <= term.intake_closes_at:
+        return {"until": _("De ingave is voor alle scholen nog open tot %(at)s; een late ingave moet later eindigen.",
+                           at=moment(term.intake_closes_at))}
+    existing = active_override(term, school_id, now)
+    if existing is not None:
+        return {"school_id": _("Deze school heeft al een late ingave voor deze stageperiode tot %(at)s. "
+                               "Trek die eerst in om een andere toe te kennen.", at=moment(existing.until))}
+    return {}
 
 
 def grant_override(term: Term, school: School, until: datetime, reason: str, admin: User) -> IntakeOverride:
@@ -182,6 +296,9 @@ def second_round_refusal(term: Term, until: datetime | None, now: datetime) -> s
         return _("Een tweede ronde kan pas openen nadat de resultaten definitief zijn.")
     if until is not None and (until <= now or until <= term.results_at):
         return _("Kies een einde van de tweede ronde in de toekomst.")
+    if until is not None and until > internship_over_at(term.internship_end):
+        return _("De tweede ronde moet eindigen uiterlijk op de laatste stagedag (%(day)s).",
+                 day=term.internship_end.strftime("%d/%m/%Y"))
     return None
 
 
@@ -210,19 +327,22 @@ def close_second_round(term: Term, now: datetime) -> bool:
 
 # --- withdrawal by VIVO (SVC-4) ----------------------------------------------------------
 
-def admin_withdraw(placement: Placement, reason: str, admin: User) -> None:
+def admin_withdraw(placement: Placement, reason: str, admin: User, now: datetime) -> None:
     """Withdraw an acceptance at any time, with a reason mailed to the school and the service,
-    each login in its own language."""
+    each login in its own language. The mail says what happens next: while services can
+    accept, the period is open again; after that only a second round can place the student."""
     student, service, period = placement.student, placement.care_service, placement.period
     audit.record("placement.withdrawn_by_admin", student, user_id=admin.id,
                  detail=f"placement {placement.id}, period {period.number}, service {service.id}: {reason}")
     db.session.delete(placement)
     db.session.flush()
     db.session.expire(student, ["placements"])
-    for email, language in active_logins(User.school_id == student.school_id,
-                                         User.care_service_id == service.id):
-        with in_language(language):
-            subject = _("Stagematching: VIVO trok de aanvaarding van %(name)s door %(service)s in",
-                        name=student.full_name, service=service.name)
-            queue_mail(email, subject, "admin_withdrawn", student=student, service=service,
-                       period=period, reason=reason)
+    state = term_state(student.term, now)
+    for audience, owner in (("school", User.school_id == student.school_id),
+                             ("service", User.care_service_id == service.id)):
+        for email, language in active_logins(owner):
+            with in_language(language):
+                subject = _("Stagematching: VIVO heeft de aanvaarding van %(name)s door %(service)s ingetrokken",
+                            name=student.full_name, service=service.name)
+                queue_mail(email, subject, "admin_withdrawn", student=student, service=service,
+                           period=period, reason=reason, for_service=audience == "service", state=state)

@@ -59,12 +59,17 @@ def edit_term(term_id: int):
     """Edit a term; with requests already entered, first say what the change means."""
     term = _term_or_404(term_id)
     form = TermForm(obj=term)
+    if request.method == "POST" and request.form.get("action") == "back":
+        # "Terug" on the confirmation: the form again with the admin's changes, nothing saved.
+        return render_template("schedule/term_form.html", form=form, term=term)
     if form.validate_on_submit():
         values, requests = form.timetable(), operations.request_count(term)
-        consequences = operations.change_consequences(term, values)
+        consequences = operations.change_consequences(term, values, utcnow())
         if requests and consequences and request.form.get("confirmed") != "1":
-            posted = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "confirmed")]
+            posted = [(k, v) for k, v in request.form.items(multi=True)
+                      if k not in ("csrf_token", "confirmed", "action")]
             return render_template("schedule/term_confirm.html", term=term, requests=requests,
+                                   changes=operations.term_changes(term, values),
                                    consequences=consequences, posted=posted)
         operations.update_term(term, values)
         db.session.commit()
@@ -83,11 +88,12 @@ def term(term_id: int):
 def _term_page(term: Term, round_form: SecondRoundForm):
     now = utcnow()
     search = PlacementSearchForm(request.args)
-    search.validate()
-    result = timing.term_placements(term, search.q.data or "", request.args.get("page", 1, type=int))
+    query = search.q.data if search.validate() else ""
+    result = timing.term_placements(term, query or "", timing.page_number(request.args.get("page")))
     return render_page_or_fragment(
         "schedule/term.html", "schedule/_placements.html", term=term, state=term_state(term, now),
-        search=search, result=result, requests=operations.request_count(term), round_form=round_form,
+        search=search, result=result, second_round=timing.second_round_placements(term, result.items),
+        requests=operations.request_count(term), round_form=round_form,
         may_open_second_round=rules.second_round_may_open(term, now),
     )
 
@@ -105,7 +111,7 @@ def copy_school_year():
         flash(refusal, "error")
     else:
         db.session.commit()
-        flash(_("%(n)d stageperiodes gekopieerd naar %(year)s. Controleer en pas de data aan.",
+        flash(_("%(n)d stageperiodes gekopieerd naar %(year)s. Controleer en pas de datums aan.",
                 n=len(copies), year=school_year_label(form.school_year.data + 1)), "success")
     return redirect(url_for("schedule.terms"))
 
@@ -142,6 +148,8 @@ def close_second_round(term_id: int):
     if operations.close_second_round(term, utcnow()):
         db.session.commit()
         flash(_("Tweede ronde voor %(name)s gesloten.", name=term.name), "success")
+    else:
+        flash(_("Er loopt geen tweede ronde voor %(name)s; er is niets te sluiten.", name=term.name), "info")
     return redirect(url_for("schedule.term", term_id=term.id))
 
 
@@ -162,11 +170,12 @@ def withdraw_placement(placement_id: int):
     form = WithdrawForm()
     if form.validate_on_submit():
         term_id, name = placement.student.term_id, placement.student.full_name
-        operations.admin_withdraw(placement, form.reason.data, current_user)
+        operations.admin_withdraw(placement, form.reason.data, current_user, utcnow())
         commit_and_send()
         flash(_("Aanvaarding van %(name)s ingetrokken; school en dienst kregen een mail.", name=name), "success")
         return redirect(url_for("schedule.term", term_id=term_id))
-    return render_template("schedule/withdraw.html", placement=placement, form=form)
+    return render_template("schedule/withdraw.html", placement=placement, form=form,
+                           state=term_state(placement.student.term))
 
 
 # --- late entry (TERM-3) -----------------------------------------------------------------

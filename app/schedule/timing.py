@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import CareService, IntakeOverride, Placement, School, Student, Term, User, utcnow
 from app.schedule import rules
-from app.schedule.clock import school_year_label, school_year_of
+from app.schedule.clock import school_year_label, school_year_of, to_local
 from app.schedule.timetable import TermState, intake_window, term_state
 
 PAST, NOW, LATER = "past", "now", "later"
@@ -21,6 +21,42 @@ def _moment(value) -> str:
     from app.context import moment
 
     return moment(value)
+
+
+def _at_midnight(value: datetime) -> bool:
+    local = to_local(value)
+    return (local.hour, local.minute) == (0, 0)
+
+
+def _day(value: datetime) -> str:
+    return to_local(value).strftime("%d/%m/%Y")
+
+
+def _until(value: datetime):
+    """"Tot 15/11/2026 12:00", or as the manual says for midnight: "Vóór 15/11/2026"."""
+    if _at_midnight(value):
+        return _l("Vóór %(day)s", day=_day(value))
+    return _l("Tot %(at)s", at=_moment(value))
+
+
+def _from(value: datetime):
+    """"Vanaf 15/11/2026 12:00", or "Vanaf 15/11/2026" from midnight."""
+    return _l("Vanaf %(at)s", at=_day(value) if _at_midnight(value) else _moment(value))
+
+
+def _after(value: datetime):
+    """"Na 15/11/2026 12:00", or "Vanaf 15/11/2026" from midnight."""
+    if _at_midnight(value):
+        return _l("Vanaf %(at)s", at=_day(value))
+    return _l("Na %(at)s", at=_moment(value))
+
+
+def _span(start: datetime, end: datetime):
+    """"Van <start> tot <end>", midnight shown as the day alone ("vóór" the end's day)."""
+    shown_start = _day(start) if _at_midnight(start) else _moment(start)
+    if _at_midnight(end):
+        return _l("Van %(start)s tot vóór %(day)s", start=shown_start, day=_day(end))
+    return _l("Van %(start)s tot %(end)s", start=shown_start, end=_moment(end))
 
 
 @dataclass(frozen=True)
@@ -53,17 +89,16 @@ def school_rows(term: Term, now: datetime, school_id: int | None = None) -> list
         window = intake_window(term, school_id, now)
         intake_now = window.open
         closes = window.until if window.open else closes
-    if rules.phase(term, now) is rules.Phase.UPCOMING:
-        when = _l("Van %(start)s tot %(end)s", start=_moment(state.intake_opens), end=_moment(closes))
-    else:
-        when = _l("Tot %(end)s", end=_moment(closes))
+    upcoming = state.phase is rules.Phase.UPCOMING
+    when = _span(state.intake_opens, closes) if upcoming else _until(closes)
     rows = [
         TimingRow(closes, str(when), str(_l(
             "Cursisten met stageperiode %(term)s: stageaanvragen en voorkeursdienst ingeven.", term=term.name)),
-            _status(intake_now, not intake_now and now >= state.intake_opens)),
-        TimingRow(state.results, str(_l("Na %(at)s", at=_moment(state.results))), str(_l(
+            _status(intake_now, not intake_now and not upcoming)),
+        # "Definitief raadplegen" is now from the results moment until the internship is over.
+        TimingRow(state.results, str(_after(state.results)), str(_l(
             "Het CVO kan de cursisten en hun stageplaatsen voor %(term)s definitief raadplegen.", term=term.name)),
-            NOW if state.final else LATER),
+            _status(state.final and state.phase is not rules.Phase.CLOSED, state.phase is rules.Phase.CLOSED)),
     ]
     if state.second_round_deadline:
         rows.append(_second_round_row(state, now, _l(
@@ -75,13 +110,15 @@ def school_rows(term: Term, now: datetime, school_id: int | None = None) -> list
 def service_rows(term: Term, now: datetime) -> list[TimingRow]:
     """When a service sees this term's requests and until when it can accept."""
     state = term_state(term, now)
+    first_round = rules.first_round_open(term, now)
     rows = [
-        TimingRow(state.release, str(_l("Vanaf %(at)s", at=_moment(state.release))), str(_l(
+        # The release opens the first round; once the results are final this line is past.
+        TimingRow(state.release, str(_from(state.release)), str(_l(
             "Stageaanvragen van cursisten met stageperiode %(term)s zichtbaar voor de diensten van hun provincie.",
-            term=term.name)), NOW if state.released else LATER),
-        TimingRow(state.results, str(_l("Tot %(at)s", at=_moment(state.results))), str(_l(
+            term=term.name)), _status(first_round, state.final)),
+        TimingRow(state.results, str(_until(state.results)), str(_l(
             "Cursisten met stageperiode %(term)s aanvaarden (daarna zijn de resultaten definitief).", term=term.name)),
-            _status(rules.first_round_open(term, now), state.final)),
+            _status(first_round, state.final)),
     ]
     if state.second_round_deadline:
         rows.append(_second_round_row(state, now, _l(
@@ -90,7 +127,7 @@ def service_rows(term: Term, now: datetime) -> list[TimingRow]:
 
 
 def _second_round_row(state: TermState, now: datetime, what) -> TimingRow:
-    when = _l("Van %(start)s tot %(end)s", start=_moment(state.results), end=_moment(state.second_round_deadline))
+    when = _span(state.results, state.second_round_deadline)
     return TimingRow(state.second_round_deadline, str(when), str(what),
                      _status(state.second_round, now >= state.second_round_deadline))
 
@@ -144,18 +181,41 @@ def term_placements(term: Term, search: str = "", page: int = 1, per_page: int =
     )
     search = search.strip()
     if search:
-        like = f"%{search.lower()}%"
+        # % and _ are searched as typed, not as LIKE wildcards.
+        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
         full_name = func.lower(Student.first_name + " " + Student.last_name)
-        query = query.where(or_(full_name.like(like), func.lower(Student.last_name).like(like),
-                                func.lower(School.name).like(like), func.lower(CareService.name).like(like)))
+        query = query.where(or_(*(column.like(like, escape="\\") for column in (
+            full_name, func.lower(Student.last_name), func.lower(School.name), func.lower(CareService.name)))))
     query = query.order_by(Student.last_name, Student.first_name, Placement.id)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    if result.pages and page > result.pages:  # past the end: the last page
+        result = db.paginate(query, page=result.pages, per_page=per_page, error_out=False, count=True)
+    return result
+
+
+MAX_PAGE = 1_000_000
+
+
+def page_number(raw: str | None) -> int:
+    """A page number from the query string: 1 when it is none, never beyond MAX_PAGE (a
+    20-digit page would overflow the database's OFFSET)."""
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit()):
+        return 1
+    return min(max(int(raw), 1), MAX_PAGE)
+
+
+def second_round_placements(term: Term, placements) -> set[int]:
+    """The ids of the acceptances made in the second round: on or after the results moment."""
+    return {p.id for p in placements if p.created_at >= term.results_at}
 
 
 @dataclass(frozen=True)
 class OverrideLine:
     override: IntakeOverride
     school_name: str
+    term_label: str  # "name (2025-2026)": names repeat after a new school year is copied
     granted_by: str
     revoked_by: str
     active: bool
@@ -166,12 +226,14 @@ def override_lines(now: datetime | None = None) -> tuple[list[OverrideLine], lis
     now = now or utcnow()
     granter, revoker = aliased(User), aliased(User)
     rows = db.session.execute(
-        select(IntakeOverride, School.name, granter.email, revoker.email)
+        select(IntakeOverride, School.name, Term.name, Term.school_year, granter.email, revoker.email)
         .join(School, IntakeOverride.school_id == School.id)
+        .join(Term, IntakeOverride.term_id == Term.id)
         .outerjoin(granter, IntakeOverride.created_by_id == granter.id)
         .outerjoin(revoker, IntakeOverride.revoked_by_id == revoker.id)
         .order_by(IntakeOverride.created_at.desc(), IntakeOverride.id.desc())
     ).all()
-    lines = [OverrideLine(o, school, by or "", revoked or "", rules.override_active(o, now))
-             for o, school, by, revoked in rows]
+    lines = [OverrideLine(o, school, f"{term} ({school_year_label(year)})", by or "", revoked or "",
+                          rules.override_active(o, now))
+             for o, school, term, year, by, revoked in rows]
     return [line for line in lines if line.active], [line for line in lines if not line.active]
