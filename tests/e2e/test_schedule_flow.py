@@ -120,7 +120,7 @@ def test_a_late_entry_opens_the_intake_for_one_school(page: Page, browser, live_
     # The coordinator sees that nothing is open.
     coordinator = new_page(browser, live_server)
     log_in(coordinator, COORDINATOR)
-    expect(coordinator.get_by_text("geen enkele periode om stageaanvragen in te geven")).to_be_visible()
+    expect(coordinator.get_by_text("geen ingave van stageaanvragen.")).to_be_visible()
 
     log_in(page, ADMIN)
     open_menu(page, "Late ingave")
@@ -159,7 +159,7 @@ def test_a_late_entry_opens_the_intake_for_one_school(page: Page, browser, live_
     expect_message(page, "Late ingave ingetrokken.")
     expect(page.get_by_role("table", name="Voorbij of ingetrokken")).to_contain_text("CVO Laat")
     coordinator.reload()
-    expect(coordinator.get_by_text("geen enkele periode om stageaanvragen in te geven")).to_be_visible()
+    expect(coordinator.get_by_text("geen ingave van stageaanvragen.")).to_be_visible()
     coordinator.context.close()
 
 
