@@ -41,6 +41,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
 
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
+    from app.export.routes import bp as export_bp
     from app.main.routes import bp as main_bp
     from app.mentors.routes import bp as mentors_bp
     from app.placements.routes import bp as placements_bp
@@ -56,6 +57,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     app.register_blueprint(placements_bp, url_prefix="/dienst")
     app.register_blueprint(mentors_bp, url_prefix="/dienst/mentoren")
     app.register_blueprint(schedule_bp)
+    app.register_blueprint(export_bp, url_prefix="/export")
 
     from app import cli, context
 

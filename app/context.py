@@ -39,6 +39,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("schedule.terms", _l("Stageperiodes")),
         ("schedule.overrides", _l("Late ingave")),
         ("admin.users", _l("Logins")),
+        ("export.index", _l("Exporteren")),
         ("main.edit_help", _l("Hulppagina")),
         ("schedule.timing", _l("Timing")),
     ],

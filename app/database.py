@@ -35,12 +35,22 @@ def _on_begin(connection) -> None:
 
 
 def _read_only_request() -> bool:
-    from flask import current_app, has_request_context, request
+    from flask import current_app, g, has_request_context, request
 
     if not has_request_context():
         return False  # CLI commands and timers may write
+    if g.get("reads_only"):
+        return True
     view = current_app.view_functions.get(request.endpoint)
     return request.method in READ_ONLY_METHODS and not getattr(view, "writes_on_get", False)
+
+
+def reads_only_from_now() -> None:
+    """The rest of this request only reads (e.g. a long export streamed after its audit event
+    was committed): later transactions start deferred and hold no write lock."""
+    from flask import g
+
+    g.reads_only = True
 
 
 def writes_on_get(view):

@@ -18,6 +18,8 @@ SERVICE = frozenset({"service"})
 # Every endpoint of the app and who may use it. A new route without an entry fails the test.
 EXPECTED: dict[str, object] = {
     "static": PUBLIC,
+    "export.index": ANY,
+    "export.download": ANY,
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
     "auth.activate": PUBLIC,
@@ -142,4 +144,13 @@ def test_no_get_route_changes_stored_data(app, client, role):
     for endpoint, url, method in rules(app):
         if method == "GET":
             client.get(url)
-    assert row_counts(app) == before
+    after = row_counts(app)
+    # A GET may only leave a record that it happened: an export or a view of personal data
+    # is an audit event (SECURITY.md 23). Nothing else changes.
+    assert {t: n for t, n in after.items() if t != "audit_event"} == {
+        t: n for t, n in before.items() if t != "audit_event"}
+    with app.app_context():
+        from app.models import AuditEvent
+
+        actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert actions == ["export.downloaded"]  # the one GET that audits without an id: the export
