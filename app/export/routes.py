@@ -54,10 +54,10 @@ def download():
 
 def _xlsx_response(scope: queries.Scope, name: str):
     path = writers.xlsx_file(queries.rows(scope))
-    response = send_file(path, mimetype=writers.XLSX_MIMETYPE, as_attachment=True,
-                         download_name=name)
-    response.call_on_close(lambda: os.path.exists(path) and os.remove(path))
-    return response
+    # Unlinked at once: the open file stays readable until the server closes it after sending.
+    file = open(path, "rb")  # noqa: SIM115 - closed by the WSGI server
+    os.remove(path)
+    return send_file(file, mimetype=writers.XLSX_MIMETYPE, as_attachment=True, download_name=name)
 
 
 def _scope(form: ExportForm) -> queries.Scope:
