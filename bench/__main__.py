@@ -8,6 +8,7 @@ import argparse
 import statistics
 import tempfile
 import time
+import tracemalloc
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -83,6 +84,20 @@ def timed(client, url: str, repeat: int) -> float:
     return statistics.median(samples)
 
 
+def export_cost(client, url: str) -> tuple[float, float, float]:
+    """(seconds, MB written, peak MB of Python allocations) of one export download."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    response = client.get(url)
+    size = sum(len(chunk) for chunk in response.iter_encoded())
+    response.close()
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert response.status_code == 200, (url, response.status_code)
+    return seconds, size / 2**20, peak / 2**20
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=5000)
@@ -110,6 +125,10 @@ def main() -> None:
     print(f"{'page':45} median ms ({args.repeat} runs)")
     for label, client, url in cases:
         print(f"{label:45} {timed(client, url, args.repeat):8.1f}")
+    print(f"{'export (whole school)':45} seconds   file MB   peak MB")
+    for file_format in ("csv_excel", "csv", "xlsx"):
+        seconds, size, peak = export_cost(school, f"/export/bestand?format={file_format}")
+        print(f"{file_format:45} {seconds:7.1f} {size:9.1f} {peak:9.1f}")
     with app.app_context():
         db.engine.dispose()
     assert Placement  # imported for the mapper registry

@@ -194,3 +194,11 @@ def test_the_export_screen_offers_the_formats_and_refuses_an_unknown_one(app, wo
     wrong = client.get("/export/bestand?format=pdf")
     assert wrong.status_code == 200 and wrong.mimetype == "text/html"
     assert 'aria-invalid' in wrong.text or "class=\"error\"" in wrong.text
+
+
+def test_an_export_larger_than_one_batch_holds_every_student_once(app, world, monkeypatch):
+    from app.export import queries
+
+    monkeypatch.setattr(queries, "BATCH", 1)  # every student in its own batch
+    rows = excel_rows(download(app, world["admin"], format="csv_excel"))
+    assert sorted(r["Voornaam"] for r in rows) == sorted(["Sara", 'An;"na', "Later", "Bert"])

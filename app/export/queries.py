@@ -69,7 +69,7 @@ def rows(scope: Scope) -> Iterator[list]:
         selectinload(Student.declines).selectinload(Decline.care_service),
     ).execution_options(yield_per=BATCH)
     final: dict[int, bool] = {}
-    for number, student in enumerate(db.session.scalars(query), start=1):
+    for student in db.session.scalars(query):
         if student.term_id not in final:
             final[student.term_id] = term_state(student.term).final
         placements = student.placements
@@ -77,7 +77,13 @@ def rows(scope: Scope) -> Iterator[list]:
             placements = [p for p in placements if p.care_service_id == scope.care_service_id]
         yield export_row(student, national_number_of(student), placements, final[student.term_id],
                          show_declines=not scope.for_service)
-        if number % BATCH == 0:
-            # The rows written are no longer needed: let the session forget them (loaded
-            # attributes of the current batch stay readable once detached).
-            db.session.expunge_all()
+        _forget(student)
+
+
+def _forget(student: Student) -> None:
+    """Let the session drop a written student and its own rows, so memory stays flat; the
+    shared ones (school, term, supervisor, services, mentors) stay, as they repeat."""
+    for row in (*student.placements, *student.declines):
+        if row in db.session:
+            db.session.expunge(row)
+    db.session.expunge(student)  # its periods go with it (cascade)
