@@ -41,6 +41,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
 
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
+    from app.export.import_routes import bp as imports_bp
     from app.export.routes import bp as export_bp
     from app.main.routes import bp as main_bp
     from app.mentors.routes import bp as mentors_bp
@@ -57,6 +58,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     app.register_blueprint(placements_bp, url_prefix="/dienst")
     app.register_blueprint(mentors_bp, url_prefix="/dienst/mentoren")
     app.register_blueprint(schedule_bp)
+    app.register_blueprint(imports_bp, url_prefix="/import")
     app.register_blueprint(export_bp, url_prefix="/export")
 
     from app import cli, context
