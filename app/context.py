@@ -24,6 +24,7 @@ def _globals() -> dict:
         "timetable": _timetable,
         "term_state": _term_state,
         "service_may_withdraw": _service_may_withdraw,
+        "placements_final": _placements_final,
         "PROVINCES": PROVINCES,
         "INTERNSHIP_FORMS": INTERNSHIP_FORMS,
         "TRANSPORT_MODES": TRANSPORT_MODES,
@@ -80,6 +81,12 @@ def _term_state(term):
     from app.schedule.timetable import term_state
 
     return term_state(term)
+
+
+def _placements_final(placements) -> bool:
+    from app.schedule.timetable import placements_final
+
+    return placements_final(placements)
 
 
 def _service_may_withdraw(placement) -> bool:

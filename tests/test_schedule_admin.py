@@ -492,10 +492,43 @@ def test_a_late_entry_that_ends_while_the_intake_is_open_for_all_is_refused(app,
         db.session.commit()
         ids, closes = (school.id, term.id), term.intake_closes_at
     pointless = _late_entry(client, *ids, local(now + timedelta(days=2)))
-    assert ('<small id="until-error" class="error">De ingave is voor alle scholen nog open tot '
+    assert ('<small id="until-error" class="error">De ingave loopt voor alle scholen tot '
             f"{local_shown(closes)}; een late ingave moet later eindigen.</small>") in pointless.text
     assert override_count(app) == 0
     assert _late_entry(client, *ids, local(closes + timedelta(days=1))).status_code == 302
+
+
+def test_a_late_entry_for_a_term_that_has_not_opened_yet_is_refused(app, client, admin):
+    now = utcnow()
+    with app.app_context():
+        school = make_school()
+        term = make_term(intake_opens_at=now + timedelta(days=5), intake_closes_at=now + timedelta(days=20),
+                         results_at=now + timedelta(days=30))
+        db.session.commit()
+        ids, closes = (school.id, term.id), term.intake_closes_at
+    early = _late_entry(client, *ids, local(now + timedelta(days=10)))
+    assert "een late ingave moet later eindigen" in early.text
+    assert override_count(app) == 0
+
+
+def test_the_results_cannot_move_before_a_running_late_entry_ends(app, client, admin):
+    now = utcnow()
+    with app.app_context():
+        school, term = make_school(), make_term(intake_open=False)  # results in 10 days
+        until = (now + timedelta(days=5)).replace(second=0, microsecond=0)
+        db.session.add(IntakeOverride(term_id=term.id, school_id=school.id, until=until, reason="x"))
+        db.session.commit()
+        term_id, results = term.id, term.results_at
+        data = {"name": term.name, "school_year": str(term.school_year),
+                "internship_start": term.internship_start.isoformat(),
+                "internship_end": term.internship_end.isoformat(),
+                "intake_opens_at": local(term.intake_opens_at), "intake_closes_at": local(term.intake_closes_at),
+                "requests_visible_at": "", "second_round_until": "",
+                "results_at": local(now + timedelta(days=3))}
+    response = client.post(f"/stageperiodes/{term_id}/bewerken", data=data)
+    assert "Er loopt een late ingave tot" in response.text and 'id="results_at-error"' in response.text
+    with app.app_context():
+        assert db.session.get(Term, term_id).results_at == results
 
 
 def test_late_entries_show_the_term_with_its_school_year_and_no_empty_revoked_column(app, client, admin):
@@ -771,3 +804,25 @@ def test_the_new_school_year_text_uses_the_manuals_words(app, client, admin):
         db.session.commit()
     page = client.get("/stageperiodes").text
     assert "alle datums schuiven een jaar op, de uren blijven gelijk." in page
+
+
+def test_reopening_final_results_and_moving_the_release_say_what_they_mean(app, ctx):
+    from app.schedule.operations import change_consequences, term_changes
+
+    now = utcnow()
+    term = make_term(intake_open=False, results_at=now - timedelta(days=1))
+    values = {"name": term.name, "school_year": term.school_year,
+              "internship_start": term.internship_start, "internship_end": term.internship_end,
+              "intake_opens_at": term.intake_opens_at, "intake_closes_at": term.intake_closes_at,
+              "requests_visible_at": None, "results_at": now + timedelta(days=5),
+              "second_round_until": None}
+    said = " ".join(change_consequences(term, values, now))
+    assert "worden opnieuw voorlopig" in said and "blijven langer voorlopig" not in said
+    # Opening later without an own release moment: services lose sight of the requests.
+    values.update(intake_opens_at=now + timedelta(days=1), intake_closes_at=now + timedelta(days=2),
+                  results_at=now + timedelta(days=3))
+    said = " ".join(change_consequences(term, values, now))
+    assert "Diensten zien de aanvragen niet meer tot" in said
+    release = next(c for c in term_changes(term, {**values, "requests_visible_at": now + timedelta(days=1)})
+                   if c.label == "Aanvragen zichtbaar voor diensten")
+    assert release.old != "—"  # the release it stood for: the opening

@@ -176,3 +176,39 @@ def test_accepting_after_the_deadline_says_until_when_it_was_possible(app, world
     with app.app_context():
         assert db.session.scalar(
             select(func.count()).select_from(Placement).where(Placement.student_id == world["sara"])) == 0
+
+
+def test_a_second_round_acceptance_is_provisional_for_the_school_while_the_round_runs(app, world):
+    open_second_round(app, world, utcnow() + timedelta(days=5))
+    limburg = as_user(app, world["limburg"])
+    accept_sara(limburg, world, world["limburg_mentor"])
+    school = as_user(app, world["coordinator"])
+    overview = school.get(f"/studenten?term={world['term']}&q=Unplaced").text
+    assert "(voorlopig)" in overview and "(definitief)" not in overview
+    assert "<strong>voorlopig</strong>" in school.get(f"/studenten/{world['sara']}").text
+    # Tom's first-round acceptance is final.
+    assert "(definitief)" in school.get(f"/studenten?term={world['term']}&q=Placed").text
+
+
+def test_a_second_round_offers_only_periods_that_are_not_over(app, world):
+    from datetime import date
+
+    from app.models import Period, Student
+
+    open_second_round(app, world, utcnow() + timedelta(days=5))
+    today = utcnow().date()
+    with app.app_context():
+        sara = db.session.get(Student, world["sara"])
+        sara.periods[0].start_date, sara.periods[0].end_date = today - timedelta(days=20), today - timedelta(days=2)
+        sara.period_count = 2
+        sara.periods.append(Period(number=2, start_date=today + timedelta(days=3),
+                                   end_date=today + timedelta(days=30)))
+        over = make_student(school=sara.school, term=sara.term, first_name="Over", last_name="Voorbij")
+        over.periods[0].start_date, over.periods[0].end_date = date(2020, 1, 1), today - timedelta(days=1)
+        db.session.commit()
+        future_period = sara.periods[1].id
+    limburg = as_user(app, world["limburg"])
+    listing = limburg.get("/dienst/aanvragen").text
+    assert "Sara Unplaced" in listing and "Voorbij" not in listing
+    page = limburg.get(f"/dienst/aanvragen/{world['sara']}").text
+    assert f'value="{future_period}"' in page and f'value="{world["sara_period"]}"' not in page

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import CareService, Decline, Mentor, Period, Placement, Student, Term
 from app.schedule import rules
+from app.schedule.clock import local_date
 from app.tenancy import owned_or_404, valid_id
 
 PER_PAGE = 50
@@ -29,9 +30,13 @@ class RequestFilters:
     page: int = 1
 
 
-def _open_period_exists():
+def _open_period_exists(ending_from: date | None = None):
+    """A period nobody accepted yet (and, from `ending_from` on, not over yet)."""
     placed = exists().where(Placement.period_id == Period.id)
-    return exists().where(Period.student_id == Student.id, ~placed)
+    conditions = [Period.student_id == Student.id, ~placed]
+    if ending_from is not None:
+        conditions.append(Period.end_date >= ending_from)
+    return exists().where(*conditions)
 
 
 def visible_requests(service: CareService, now: datetime, include_placed: bool = False):
@@ -41,13 +46,16 @@ def visible_requests(service: CareService, now: datetime, include_placed: bool =
     a race is told "already placed" instead of "not found".
     """
     own_province = and_(rules.first_round_open_sql(now), Student.province == service.province)
+    # A second round offers only periods that are not over yet.
+    second_round = and_(rules.second_round_open_sql(now),
+                        true() if include_placed else _open_period_exists(local_date(now)))
     declined_by_me = exists().where(
         Decline.student_id == Student.id, Decline.care_service_id == service.id
     )
     return (
         select(Student)
         .join(Term, Student.term_id == Term.id)
-        .where(or_(own_province, rules.second_round_open_sql(now)))
+        .where(or_(own_province, second_round))
         .where(Student.stopped_on.is_(None), ~declined_by_me)
         .where(true() if include_placed else _open_period_exists())
     )

@@ -12,6 +12,7 @@ from app.models import Mentor, Placement, utcnow
 from app.outbox import commit_and_send
 from app.placements import logic, queries
 from app.placements.forms import AcceptForm, DeclineForm, MentorForm
+from app.schedule.clock import local_date
 from app.schedule.timetable import browsable_terms, term_state
 from app.security import roles_required
 from app.students.logic import national_number_of
@@ -73,7 +74,9 @@ def show(student_id: int):
 def _accept_form(student, every_period: bool = False, **kwargs) -> AcceptForm:
     """The accept form offering the open periods (every period when checking a post)."""
     placed = {placement.period_id for placement in student.placements}
-    periods = [p for p in student.periods if every_period or p.id not in placed]
+    today = local_date(utcnow())
+    periods = [p for p in student.periods
+               if every_period or (p.id not in placed and p.end_date >= today)]
     return AcceptForm(periods=periods, mentors=queries.service_mentors(_service().id), **kwargs)
 
 
@@ -129,7 +132,7 @@ def _open_request(student_id: int, include_placed: bool = False):
 
 def _flash_outcome(outcome: logic.AcceptOutcome) -> None:
     if outcome.accepted:
-        flash(_("Aanvaard: %(p)s.", p=", ".join(f"periode {p.number}" for p in outcome.accepted)), "success")
+        flash(_("Aanvaard: %(p)s.", p=", ".join(_("periode %(n)d", n=p.number) for p in outcome.accepted)), "success")
     for period in outcome.taken:
         flash(_("Periode %(n)d werd intussen door een andere dienst aanvaard.", n=period.number), "error")
     for period in outcome.overlapping:

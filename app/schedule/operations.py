@@ -65,6 +65,21 @@ def timetable_problems(values: dict) -> dict[str, str]:
     return problems
 
 
+def late_entry_problems(term: Term, values: dict, now: datetime) -> dict[str, str]:
+    """A new results moment may not fall before a running late entry ends (it would leave
+    requests entered that no service can accept)."""
+    from app.context import moment
+
+    results = values.get("results_at")
+    running = [o for o in db.session.scalars(select(IntakeOverride).where(IntakeOverride.term_id == term.id))
+               if rules.override_active(o, now)]
+    latest = max((o.until for o in running), default=None)
+    if results is not None and latest is not None and results <= latest:
+        return {"results_at": _("Er loopt een late ingave tot %(at)s; de resultaten kunnen pas daarna "
+                                "definitief worden. Pas die late ingave eerst aan.", at=moment(latest))}
+    return {}
+
+
 def request_count(term: Term) -> int:
     """How many internship requests (students) schools entered for this term."""
     return db.session.scalar(select(func.count(Student.id)).where(Student.term_id == term.id))
@@ -131,14 +146,22 @@ def _shown(name: str, value) -> str:
 
 
 def term_changes(term: Term, values: dict) -> list[Change]:
-    """Every field the admin changed, old -> new, in the order of the form."""
-    return [Change(str(FIELD_LABELS[name]), _shown(name, getattr(term, name)), _shown(name, values[name]))
+    """Every field the admin changed, old -> new, in the order of the form; an empty release
+    moment shows the moment it stands for (the opening)."""
+    def old(name):
+        if name == "requests_visible_at":
+            return rules.release_moment(term)
+        return getattr(term, name)
+
+    return [Change(str(FIELD_LABELS[name]), _shown(name, old(name)), _shown(name, values[name]))
             for name in FIELD_LABELS if name in values and getattr(term, name) != values[name]]
 
 
 def change_consequences(term: Term, values: dict, now: datetime) -> list[str]:
     """What a change to a term with requests means for schools and services, in their words;
     only for the fields that change."""
+    from app.context import moment
+
     def moved(name):
         old, new = getattr(term, name), values[name]
         return None if old == new else ("later" if (old is None or (new is not None and new > old)) else "earlier")
@@ -156,12 +179,20 @@ def change_consequences(term: Term, values: dict, now: datetime) -> list[str]:
         said.append(_("Scholen kunnen langer aanvragen ingeven en wijzigen."))
     if moved("intake_opens_at") == "later":
         said.append(_("Als je de ingave later opent, kunnen scholen tot dan geen aanvragen ingeven of wijzigen."))
-    if moved("requests_visible_at"):
-        said.append(_("Diensten zien de aanvragen op het nieuwe moment; wie ze al zag, blijft ze zien zodra dat moment voorbij is."))
+    old_release = rules.release_moment(term)
+    new_release = values.get("requests_visible_at") or values.get("intake_opens_at") or old_release
+    if new_release != old_release:
+        if old_release <= now < new_release:
+            said.append(_("Diensten zien de aanvragen niet meer tot %(at)s.", at=moment(new_release)))
+        else:
+            said.append(_("Diensten zien de aanvragen vanaf %(at)s.", at=moment(new_release)))
     if now_past("results_at"):
         said.append(_("De resultaten worden meteen definitief: diensten kunnen vanaf het opslaan niet meer aanvaarden of hun aanvaarding intrekken."))
     elif moved("results_at") == "earlier":
         said.append(_("Als de resultaten vroeger definitief worden, kunnen diensten vanaf dan niet meer aanvaarden of hun aanvaarding intrekken."))
+    elif moved("results_at") == "later" and rules.results_final(term, now) and values["results_at"] > now:
+        said.append(_("De resultaten zijn nu definitief en worden opnieuw voorlopig: diensten kunnen weer "
+                      "aanvaarden en hun aanvaarding intrekken tot %(at)s.", at=moment(values["results_at"])))
     elif moved("results_at") == "later":
         said.append(_("Diensten kunnen langer aanvaarden en hun aanvaarding intrekken; de resultaten blijven langer voorlopig."))
     if moved("internship_start") or moved("internship_end"):
@@ -258,8 +289,8 @@ def override_problems(term: Term, school_id: int, until: datetime, now: datetime
     if until >= term.results_at:  # also every term whose results are already final
         return {"until": _("Een late ingave moet eindigen vóór de resultaten definitief zijn (%(at)s).",
                            at=moment(term.results_at))}
-    if rules.intake_open(term, now) and until <= term.intake_closes_at:
-        return {"until": _("De ingave is voor alle scholen nog open tot %(at)s; een late ingave moet later eindigen.",
+    if until <= term.intake_closes_at:  # also before the window opens: that is no late entry
+        return {"until": _("De ingave loopt voor alle scholen tot %(at)s; een late ingave moet later eindigen.",
                            at=moment(term.intake_closes_at))}
     existing = active_override(term, school_id, now)
     if existing is not None:

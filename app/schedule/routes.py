@@ -62,7 +62,7 @@ def edit_term(term_id: int):
     if request.method == "POST" and request.form.get("action") == "back":
         # "Terug" on the confirmation: the form again with the admin's changes, nothing saved.
         return render_template("schedule/term_form.html", form=form, term=term)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _late_entries_in_the_way(form, term):
         values, requests = form.timetable(), operations.request_count(term)
         consequences = operations.change_consequences(term, values, utcnow())
         if requests and consequences and request.form.get("confirmed") != "1":
@@ -76,6 +76,14 @@ def edit_term(term_id: int):
         flash(_("Stageperiode %(name)s opgeslagen.", name=term.name), "success")
         return redirect(url_for("schedule.term", term_id=term.id))
     return render_template("schedule/term_form.html", form=form, term=term)
+
+
+def _late_entries_in_the_way(form: TermForm, term: Term) -> bool:
+    """A running late entry must stay before the results moment: say so next to the field."""
+    problems = operations.late_entry_problems(term, form.timetable(), utcnow())
+    for name, message in problems.items():
+        form[name].errors = [*form[name].errors, message]
+    return bool(problems)
 
 
 @bp.get("/stageperiodes/<int:term_id>")

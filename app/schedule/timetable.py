@@ -135,6 +135,14 @@ def acceptance_closed_message(term: Term, own_province: bool, now: datetime | No
                   term=term.name, at=_moment(closed_at)))
 
 
+def placements_final(placements, now: datetime | None = None) -> bool:
+    """Are these acceptances final: results final and none still withdrawable by its service
+    (a second-round acceptance stays provisional while that round runs)?"""
+    now = now or utcnow()
+    return all(rules.results_final(p.student.term, now) and not service_may_withdraw(p, now)
+               for p in placements)
+
+
 def service_may_withdraw(placement, now: datetime | None = None) -> bool:
     """May the service that made this acceptance still withdraw it (SVC-4)?"""
     return rules.service_may_withdraw(placement.student.term, placement.created_at, now or utcnow())
