@@ -505,7 +505,7 @@ def test_a_late_entry_for_a_term_that_has_not_opened_yet_is_refused(app, client,
         term = make_term(intake_opens_at=now + timedelta(days=5), intake_closes_at=now + timedelta(days=20),
                          results_at=now + timedelta(days=30))
         db.session.commit()
-        ids, closes = (school.id, term.id), term.intake_closes_at
+        ids = (school.id, term.id)
     early = _late_entry(client, *ids, local(now + timedelta(days=10)))
     assert "een late ingave moet later eindigen" in early.text
     assert override_count(app) == 0
