@@ -236,12 +236,24 @@ def _periods(row: Row, data: MultiDict) -> None:
         data["period_count"] = "1"
 
 
+class RowForm(StudentForm):
+    """The request form for one row; the school's supervisors are read once for the file."""
+
+    def __init__(self, *args, supervisors, **kwargs):
+        self.known_supervisors = supervisors
+        super().__init__(*args, **kwargs)
+
+    def load_supervisors(self, school_id: int) -> None:
+        self.supervisor_ids = {s.id for s in self.known_supervisors}
+
+
 def check_rows(rows: list[Row], term: Term, school_id: int) -> None:
     """Validate every row with the request form and find the same person twice."""
     lookups = Lookups(school_id)
     for row in rows:
         data = row_formdata(row, lookups)
-        form = StudentForm(formdata=data, meta={"csrf": False}, term=term, school_id=school_id)
+        form = RowForm(formdata=data, meta={"csrf": False}, term=term, school_id=school_id,
+                       supervisors=lookups.supervisors)
         form.validate()
         read_already = {header for header, _message in row.errors}
         for name, messages in form.errors.items():
