@@ -419,3 +419,31 @@ def test_the_xlsx_template_has_the_headers_and_a_typed_example(app, client, scho
     assert rows[1][REQUEST_HEADERS.index("Stage-/werkplekbegeleider")] == "An Peeters"
     preview = upload(client, school, response.data, "sjabloon.xlsx")
     assert "1 rij in orde" in preview.text
+
+
+@pytest.mark.parametrize("flavour", ["csv_excel", "csv", "xlsx"])
+def test_a_file_from_the_export_writers_imports_as_the_same_students(app, client, school, flavour):
+    import os
+
+    from app.export import writers
+
+    with app.app_context():
+        exported = exported_school(school)
+        db.session.commit()
+    if flavour == "xlsx":
+        path = writers.xlsx_file(exported)
+        with open(path, "rb") as file:
+            content = file.read()
+        os.remove(path)
+    else:
+        chosen = writers.EXCEL_CSV if flavour == "csv_excel" else writers.PLAIN_CSV
+        content = "".join(writers.csv_chunks(HEADERS, exported, chosen)).encode()
+    preview = upload(client, school, content, f"export.{'xlsx' if flavour == 'xlsx' else 'csv'}")
+    assert "3 rijen in orde" in preview.text, preview.text
+    save(client, school, preview)
+    with app.app_context():
+        imported = db.session.scalars(select(Student).where(Student.school_id == school["school_id"])
+                                      .order_by(Student.id)).all()
+        again = [request_values(s, national_number_of(s)) for s in imported]
+    context = len(COLUMNS) - len(HEADERS[HEADERS.index("Voornaam"):])
+    assert again == [row[context:context + len(REQUEST_COLUMNS)] for row in exported]
