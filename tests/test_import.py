@@ -233,6 +233,7 @@ def test_a_file_with_one_bad_row_saves_nothing_and_shows_the_error_next_to_it(ap
     ({"Startdatum periode 1": date(2001, 1, 1)}, "Startdatum periode 1", "binnen de stageperiode"),
     ({"Aantal periodes": 2}, "Startdatum periode 2", "startdatum van periode 2"),
     ({"Aantal periodes": 7}, "Aantal periodes", "1 tot 4"),
+    ({"Startdatum periode 2": date(2030, 1, 1)}, "Aantal periodes", "data van periode 2"),
     ({"Voornaam": None}, "Voornaam", "verplicht"),
     ({"Voorkeursdienst": "WZC Nergens"}, "Voorkeursdienst", "Geen actieve dienst"),
     ({"Stage-/werkplekbegeleider": "Nina Nieuw", "E-mail begeleider": None},

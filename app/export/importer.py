@@ -231,6 +231,9 @@ def _periods(row: Row, data: MultiDict) -> None:
         data["period_count"] = str(max(filled, 1))  # as many periods as dates were given
     elif _integer(count) in ("1", "2", "3", "4"):
         data["period_count"] = _integer(count)
+        if filled > int(data["period_count"]):  # dates that would silently be dropped
+            row.add_error("Aantal periodes", _("Er staan data van periode %(n)d in de rij, maar het aantal periodes is %(count)s.",
+                                               n=filled, count=data["period_count"]))
     else:
         row.add_error("Aantal periodes", _("Geef een aantal periodes van 1 tot 4."))
         data["period_count"] = "1"
