@@ -98,8 +98,9 @@ def _check_upload(storage, term: Term):
     max_bytes, _rows = import_files.limits()
     raw = storage.stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
+        megabytes = "%g" % (max_bytes / 1024 / 1024)
         return None, _("Het bestand is groter dan %(mb)s MB. Verdeel de studenten over meer bestanden.",
-                       mb=f"{max_bytes / 1024 / 1024:g}")
+                       mb=megabytes)
     try:
         kind = import_files.file_kind(storage.filename or "", raw)
         check = importer.check_file(kind, raw, term, current_user.school_id)
