@@ -13,14 +13,14 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.export.columns import DATE, HEADERS, NUMBER, REQUEST_COLUMNS
+# The exports put an apostrophe before such text; the import takes it off again.
+from app.export.writers import FORMULA_STARTS
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_ROWS = 2000
 # An .xlsx is a zip: refuse one that unpacks to far more than any honest sheet of students.
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_CELLS_PER_ROW = len(HEADERS) + 50
-# The exports put an apostrophe before text that a spreadsheet could take for a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 SUPERVISOR, SUPERVISOR_EMAIL = "Stage-/werkplekbegeleider", "E-mail begeleider"
 NATIONAL_NUMBER = "Rijksregisternummer"
