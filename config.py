@@ -81,6 +81,14 @@ class Config:
     # SECURITY.md 24: "required" (default), "optional" or "absent".
     NATIONAL_NUMBER_MODE = os.environ.get("NATIONAL_NUMBER_MODE", "required")
     RETENTION_YEARS = _env_int("RETENTION_YEARS", 5)
+
+    # Student import (EXP-5): limits per file, where a checked file waits for "Importeer".
+    IMPORT_MAX_BYTES = _env_int("IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+    IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 2000)
+    IMPORT_FOLDER = os.environ.get("IMPORT_FOLDER", "")  # empty: a folder in the temp directory
+    IMPORT_KEEP_SECONDS = _env_int("IMPORT_KEEP_SECONDS", 3600)
+    # Any request body larger than this is refused before it is read (413).
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
     # `flask send-reminders`: schools are reminded this many days before their intake closes.
     REMINDER_DAYS_BEFORE_CLOSE = _env_ints("REMINDER_DAYS_BEFORE_CLOSE", "7,1")
 
