@@ -58,8 +58,8 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     app.register_blueprint(placements_bp, url_prefix="/dienst")
     app.register_blueprint(mentors_bp, url_prefix="/dienst/mentoren")
     app.register_blueprint(schedule_bp)
-    app.register_blueprint(imports_bp, url_prefix="/import")
     app.register_blueprint(export_bp, url_prefix="/export")
+    app.register_blueprint(imports_bp, url_prefix="/import")
 
     from app import cli, context
 
