@@ -202,3 +202,9 @@ def test_an_export_larger_than_one_batch_holds_every_student_once(app, world, mo
     monkeypatch.setattr(queries, "BATCH", 1)  # every student in its own batch
     rows = excel_rows(download(app, world["admin"], format="csv_excel"))
     assert sorted(r["Voornaam"] for r in rows) == sorted(["Sara", 'An;"na', "Later", "Bert"])
+
+
+def test_the_csv_says_its_charset_once_and_an_admin_file_name_names_its_filters(app, world):
+    response = download(app, world["admin"], format="csv_excel", province="ANT", status="open")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert "stagematching-alle-scholen-ant-open-alle-stageperiodes-" in response.headers["Content-Disposition"]

@@ -93,7 +93,7 @@ def _file_name(scope: queries.Scope, file_format: str) -> str:
     elif scope.school_id:
         who = _slug(db.session.get(School, scope.school_id).name)
     else:
-        who = "alle-scholen"
+        who = "-".join(["alle-scholen", *(_slug(v) for v in (scope.province, scope.status) if v)])
     term = _slug(db.session.get(Term, scope.term_id).name) if scope.term_id else "alle-stageperiodes"
     extension = "xlsx" if file_format == "xlsx" else "csv"
     return f"stagematching-{who}-{term}-{local_date(utcnow()):%Y-%m-%d}.{extension}"

@@ -34,7 +34,7 @@ class CsvFlavour:
     bom: bool
     date_format: str  # strftime
     extension: str = "csv"
-    mimetype: str = "text/csv; charset=utf-8"
+    mimetype: str = "text/csv"  # Flask adds "; charset=utf-8"
 
 
 # EXP-1: Excel in a Belgian (Dutch) locale splits on ";" and reads UTF-8 only with a BOM.
