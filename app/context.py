@@ -37,9 +37,14 @@ def _globals() -> dict:
 # Menu entries per role: (endpoint, label). Later blueprints add their pages here.
 NAV: dict[str, list[tuple[str, str]]] = {
     "admin": [
+        ("admin.dashboard", _l("Dashboard")),
         ("schedule.terms", _l("Stageperiodes")),
         ("schedule.overrides", _l("Late ingave")),
+        ("admin.schools", _l("Scholen")),
+        ("admin.services", _l("Diensten")),
         ("admin.users", _l("Logins")),
+        ("admin.unanswered", _l("Onbeantwoord")),
+        ("admin.audit_log", _l("Logboek")),
         ("export.index", _l("Exporteren")),
         ("main.edit_help", _l("Hulppagina")),
         ("schedule.timing", _l("Timing")),

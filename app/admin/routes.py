@@ -77,3 +77,7 @@ def _users_row_or_redirect(user: User):
     if wants_fragment():
         return render_template("admin/_user_row.html", user=user, oob_flashes=True)
     return redirect(url_for("admin.users"))
+
+
+# The other screens of VIVO's desk register their routes on this blueprint.
+from app.admin import audit_log, dashboard, helpdesk, organisations  # noqa: E402,F401

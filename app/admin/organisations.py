@@ -1,0 +1,3 @@
+"""VIVO's desk: organisations (issue 9). Routes on the admin blueprint."""
+
+from app.admin.routes import bp  # noqa: F401
