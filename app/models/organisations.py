@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, String
+from sqlalchemy import Boolean, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -31,6 +31,9 @@ class CareService(Base):
     """A care organisation (dienst) that accepts trainees; sees requests of its province."""
 
     __tablename__ = "care_service"
+    __table_args__ = (
+        CheckConstraint("capacity_default >= 0", name="capacity_default_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -41,6 +44,10 @@ class CareService(Base):
     province: Mapped[str] = mapped_column(String(3), index=True)
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
+    # Ondernemingsnummer in compact form (10 digits); the import matches services on it.
+    enterprise_number: Mapped[str | None] = mapped_column(String(10), unique=True)
+    # Places offered per term when the service itself set none for that term.
+    capacity_default: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

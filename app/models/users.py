@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, and_
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, and_, not_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,13 +56,24 @@ class User(UserMixin, Base):
 
     @hybrid_property
     def is_active(self) -> bool:
-        """Enabled and activated: may log in and receives mail (in Python and in SQL)."""
-        return self.enabled and self.activated_at is not None
+        """Enabled, activated and of an active organisation: may log in and receives mail
+        (in Python and in SQL)."""
+        return (
+            self.enabled
+            and self.activated_at is not None
+            and (self.school is None or self.school.active)
+            and (self.care_service is None or self.care_service.active)
+        )
 
     @is_active.inplace.expression
     @classmethod
     def _is_active_sql(cls):
-        return and_(cls.enabled, cls.activated_at.is_not(None))
+        return and_(
+            cls.enabled,
+            cls.activated_at.is_not(None),
+            not_(cls.school.has(School.active.is_(False))),
+            not_(cls.care_service.has(CareService.active.is_(False))),
+        )
 
     @property
     def organisation_name(self) -> str:

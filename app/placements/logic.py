@@ -41,6 +41,10 @@ def capacity(service_id: int, term_id: int) -> tuple[int | None, int]:
             ServiceCapacity.care_service_id == service_id, ServiceCapacity.term_id == term_id
         )
     )
+    if offered is None:  # the default VIVO keeps for the service, when it set nothing itself
+        offered = db.session.scalar(
+            select(CareService.capacity_default).where(CareService.id == service_id)
+        )
     taken = db.session.scalar(
         select(func.count(func.distinct(Placement.student_id)))
         .join(Student, Placement.student_id == Student.id)
