@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Protocol
 
-from sqlalchemy import and_, exists, func, or_
+from sqlalchemy import and_, case, exists, func, or_
 
 from app.models import IntakeOverride, Term
 from app.schedule.clock import local_date
@@ -163,3 +163,24 @@ def phase(term: Timetable, now: datetime) -> Phase:
     if local_date(now) > term.internship_end:
         return Phase.CLOSED
     return Phase.FINAL
+
+
+# --- VIVO's desk (ADM-3, ADM-5) ----------------------------------------------------------
+
+
+def waiting_since(term: Timetable, created_at: datetime) -> datetime:
+    """Since when a request waits for an answer: its entry, or the release if that is later."""
+    return max(created_at, release_moment(term))
+
+
+def waiting_since_sql(created_at):
+    """`created_at` is a column such as Student.created_at (the query joins Term)."""
+    release = release_moment_sql()
+    return case((created_at > release, created_at), else_=release)
+
+
+def matching_days(term: Timetable) -> tuple[date, date]:
+    """The Belgian days on which services accept: from the release to the results moment, or
+    to the end of the second round when one was opened."""
+    until = term.second_round_until or term.results_at
+    return local_date(release_moment(term)), local_date(until)
