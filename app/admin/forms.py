@@ -1,20 +1,52 @@
-"""Forms of the VIVO administration."""
+"""Forms of the VIVO administration: logins, schools, care services and their filters."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from wtforms import EmailField, SelectField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import func, select
+from wtforms import EmailField, IntegerField, SearchField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
+from app.admin.queries import find_organisation
 from app.auth.logic import find_user
 from app.extensions import db
-from app.formtools import choice_list
+from app.formtools import PhoneField, choice_list, cleaned_by, plain_text
 from app.models import CareService, School
-from app.tenancy import valid_id
+from app.models.reference import PROVINCES, SERVICE_KINDS
+from app.validation import FieldProblem, clean_email, clean_phone, clean_postcode
 
-ROLE_CHOICES = choice_list(
-    [("school", _l("School (CVO)")), ("service", _l("Dienst")), ("admin", _l("VIVO-beheerder"))]
-)
+ROLES = [("school", _l("School (CVO)")), ("service", _l("Dienst")), ("admin", _l("VIVO-beheerder"))]
+ROLE_CHOICES = choice_list(ROLES)
+STATUS_CHOICES = [("", _l("Alle")), ("actief", _l("actief")), ("gedeactiveerd", _l("gedeactiveerd"))]
+
+
+def clean_enterprise_number(value: str) -> str:
+    """The 10 digits of a valid Belgian enterprise number (ondernemingsnummer), else FieldProblem."""
+    from stdnum import exceptions as stdnum_errors
+    from stdnum.be import vat
+
+    try:
+        return vat.validate(str(value))
+    except stdnum_errors.ValidationError:
+        raise FieldProblem(
+            _l("Dit ondernemingsnummer klopt niet: 10 cijfers, bv. BE 0403.170.701.")
+        ) from None
+
+
+def format_enterprise_number(digits: str | None) -> str:
+    """BE 0403.170.701, as on the KBO."""
+    if not digits or len(digits) != 10:
+        return digits or ""
+    return f"BE {digits[:4]}.{digits[4:7]}.{digits[7:]}"
+
+
+class EnterpriseNumberField(StringField):
+    """An enterprise-number input that shows the stored digits formatted."""
+
+    def _value(self) -> str:
+        if self.data and not self.errors:
+            return format_enterprise_number(self.data)
+        return super()._value()
 
 
 class InviteForm(FlaskForm):
@@ -23,30 +55,99 @@ class InviteForm(FlaskForm):
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
     role = SelectField(_l("Rol"), choices=ROLE_CHOICES, validators=[DataRequired()])
-    school_id = SelectField(_l("School"), coerce=int, validate_choice=False)
-    care_service_id = SelectField(_l("Dienst"), coerce=int, validate_choice=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        schools = db.session.execute(
-            select(School.id, School.name).where(School.active).order_by(School.name)
-        ).all()
-        services = db.session.execute(
-            select(CareService.id, CareService.name).where(CareService.active).order_by(CareService.name)
-        ).all()
-        self.school_id.choices = choice_list([(0, "—"), *schools])
-        self.care_service_id.choices = choice_list([(0, "—"), *services])
+    organisation = StringField(
+        _l("Organisatie"),
+        validators=[Length(max=300)],
+        description=_l("Typ een deel van de naam en kies uit de lijst. Niet nodig voor VIVO."),
+    )
 
     def validate_email(self, field) -> None:
         if find_user(field.data) is not None:
             raise ValidationError(_l("Er bestaat al een login met dit e-mailadres."))
 
-    def validate_school_id(self, field) -> None:
-        if self.role.data == "school" and not (valid_id(field.data) and db.session.get(School, field.data)):
-            raise ValidationError(_l("Kies de school van deze login."))
+    def validate_organisation(self, field) -> None:
+        self.school_id = self.care_service_id = None
+        if self.role.data == "admin":
+            return
+        found = find_organisation(self.role.data, field.data or "")
+        if found is None:
+            if self.role.data == "school":
+                raise ValidationError(_l("Kies een actieve school uit de lijst."))
+            raise ValidationError(_l("Kies een actieve dienst uit de lijst."))
+        if self.role.data == "school":
+            self.school_id = found.id
+        else:
+            self.care_service_id = found.id
 
-    def validate_care_service_id(self, field) -> None:
-        if self.role.data == "service" and not (
-            valid_id(field.data) and db.session.get(CareService, field.data)
-        ):
-            raise ValidationError(_l("Kies de dienst van deze login."))
+
+class UserFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a search changes nothing
+
+    q = SearchField(_l("E-mailadres bevat"), validators=[Optional(), Length(max=254)])
+    role = SelectField(_l("Rol"), default="", choices=choice_list([("", _l("Alle")), *ROLES]))
+    organisation = SearchField(_l("Organisatie bevat"), validators=[Optional(), Length(max=200)])
+
+
+class OrganisationFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Zoeken"), validators=[Optional(), Length(max=200)],
+                    description=_l("Naam, gemeente of postcode."))
+    status = SelectField(_l("Status"), default="", choices=choice_list(STATUS_CHOICES))
+    province = SelectField(_l("Provincie"), default="",
+                           choices=choice_list([("", _l("Alle")), *PROVINCES.items()]))
+
+
+class _OrganisationForm(FlaskForm):
+    name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200), plain_text])
+    street = StringField(_l("Straat en nummer"), validators=[Length(max=200), plain_text])
+    postcode = StringField(_l("Postcode"), validators=[cleaned_by(clean_postcode)])
+    city = StringField(_l("Gemeente"), validators=[Length(max=100), plain_text])
+    email = EmailField(_l("E-mailadres"), validators=[Length(max=254), cleaned_by(clean_email)])
+    phone = PhoneField(_l("Telefoon"), validators=[cleaned_by(clean_phone)])
+
+
+class SchoolForm(_OrganisationForm):
+    def __init__(self, *args, school: School | None = None, **kwargs):
+        super().__init__(*args, obj=school, **kwargs)
+        self.school = school
+
+    def validate_name(self, field) -> None:
+        taken = db.session.scalar(
+            select(School.id).where(func.lower(School.name) == field.data.strip().lower())
+        )
+        if taken is not None and (self.school is None or taken != self.school.id):
+            raise ValidationError(_l("Er bestaat al een school met deze naam."))
+
+
+class ServiceForm(_OrganisationForm):
+    kind = SelectField(_l("Type"), choices=choice_list(SERVICE_KINDS.items()),
+                       validators=[DataRequired()])
+    province = SelectField(_l("Provincie"), choices=choice_list(PROVINCES.items()),
+                           validators=[DataRequired()])
+    enterprise_number = EnterpriseNumberField(
+        _l("Ondernemingsnummer"),
+        validators=[DataRequired(), cleaned_by(clean_enterprise_number)],
+    )
+    capacity_default = IntegerField(
+        _l("Standaardcapaciteit"),
+        validators=[Optional(), NumberRange(min=0, max=500)],
+        description=_l("Stageplaatsen per stageperiode als de dienst zelf niets invulde."),
+    )
+
+    def __init__(self, *args, service: CareService | None = None, **kwargs):
+        super().__init__(*args, obj=service, **kwargs)
+        self.service = service
+
+    def validate_enterprise_number(self, field) -> None:
+        taken = db.session.scalar(
+            select(CareService.id).where(CareService.enterprise_number == field.data)
+        )
+        if taken is not None and (self.service is None or taken != self.service.id):
+            raise ValidationError(_l("Er bestaat al een dienst met dit ondernemingsnummer."))
+
+
+class ServiceImportForm(FlaskForm):
+    file = FileField(_l("Bestand (CSV of Excel)"), validators=[FileRequired(_l("Kies een bestand."))])

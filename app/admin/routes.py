@@ -1,14 +1,14 @@
-"""VIVO administration: logins (ADM-2)."""
+"""VIVO administration: logins (ADM-2); the other desk screens add their routes below."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.admin.forms import InviteForm
-from app.admin.queries import list_users
+from app.admin.forms import InviteForm, UserFilterForm
+from app.admin.queries import list_users, organisation_options
 from app.auth import logic
 from app.extensions import db
-from app.htmx import wants_fragment
+from app.htmx import render_page_or_fragment, wants_fragment
 from app.models import User
 from app.outbox import commit_and_send
 from app.security import roles_required
@@ -19,16 +19,28 @@ bp = Blueprint("admin", __name__)
 @bp.route("/logins", methods=["GET", "POST"])
 @roles_required("admin")
 def users():
-    """List logins and invite a new one."""
-    form = InviteForm()
+    """Search and filter logins, and invite a new one."""
+    form = InviteForm(data=_invite_prefill() if request.method == "GET" else None)
     if form.validate_on_submit():
-        logic.invite_user(
-            form.email.data, form.role.data, form.school_id.data, form.care_service_id.data
-        )
+        logic.invite_user(form.email.data, form.role.data, form.school_id, form.care_service_id)
         commit_and_send()
         flash(_("Uitnodiging verstuurd naar %(email)s.", email=form.email.data), "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/users.html", form=form, users=list_users())
+    filters = UserFilterForm(request.args)
+    filters.validate()
+    result = list_users(search=filters.q.data or "", role=filters.role.data or "",
+                        organisation=filters.organisation.data or "",
+                        page=request.args.get("page", 1, type=int))
+    return render_page_or_fragment(
+        "admin/users.html", "admin/_users_table.html", form=form, filters=filters, result=result,
+        school_options=organisation_options("school"), service_options=organisation_options("service"),
+    )
+
+
+def _invite_prefill() -> dict:
+    """The invite form opened from an organisation's row: its role and name filled in."""
+    role = request.args.get("rol", "")
+    return {"role": role, "organisation": request.args.get("organisatie", "")} if role else {}
 
 
 def _user_or_404(user_id: int) -> User:
