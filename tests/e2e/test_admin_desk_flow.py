@@ -1,0 +1,65 @@
+"""VIVO's desk in the browser (ADM-1, ADM-2): an admin creates a school and a care service,
+invites a coordinator for the new school and imports a list of care services."""
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_service_flow import expect_message, log_in, open_menu, row_of
+from tests.factories import make_user
+
+ADMIN = "beheer@vivo.example"
+COORDINATOR = "coordinator@leerpunt.example"
+SERVICES_FILE = (
+    "\ufeffNaam;Type;Straat;Postcode;Plaats;Provincie;E-mail;Telefoon;Ondernemingsnummer;Capaciteit\r\n"
+    "WZC Ter Duinen;Woonzorgcentrum;Zeedijk 1;8400;Oostende;West-Vlaanderen;;;BE 0100.000.070;2\r\n"
+    "Thuiszorg Maasland;Thuiszorg;;3600;Genk;Limburg;;;0100000169;\r\n"
+)
+
+
+def test_admin_sets_up_a_school_a_service_a_login_and_imports_services(page: Page, seed, mailbox, tmp_path):
+    seed(lambda: make_user("admin", email=ADMIN))
+    log_in(page, ADMIN)
+
+    open_menu(page, "Scholen")
+    page.get_by_role("button", name="Nieuwe school").click()
+    page.get_by_label("Naam").fill("CVO Leerpunt")
+    page.get_by_label("Postcode").fill("9000")
+    page.get_by_label("Gemeente").fill("Gent")
+    page.get_by_role("button", name="Bewaren").click()
+    expect_message(page, "School CVO Leerpunt is bewaard.")
+    expect(row_of(page, "CVO Leerpunt")).to_contain_text("actief")
+
+    open_menu(page, "Diensten")
+    page.get_by_role("button", name="Nieuwe dienst").click()
+    page.get_by_label("Naam").fill("WZC De Linde")
+    page.get_by_label("Type").select_option(label="Woonzorgcentrum")
+    page.get_by_label("Provincie").select_option(label="Antwerpen")
+    page.get_by_label("Ondernemingsnummer").fill("0403.170.702")
+    page.get_by_role("button", name="Bewaren").click()
+    expect(page.get_by_text("Dit ondernemingsnummer klopt niet")).to_be_visible()
+    page.get_by_label("Ondernemingsnummer").fill("0403.170.701")
+    page.get_by_role("button", name="Bewaren").click()
+    expect_message(page, "Dienst WZC De Linde is bewaard.")
+    expect(row_of(page, "WZC De Linde")).to_contain_text("BE 0403.170.701")
+
+    open_menu(page, "Scholen")
+    row_of(page, "CVO Leerpunt").get_by_role("link", name="Login uitnodigen").click()
+    invite = page.locator("form").filter(has=page.get_by_role("button", name="Uitnodigen", exact=True))
+    expect(invite.get_by_label("Organisatie")).to_have_value("CVO Leerpunt")
+    invite.get_by_label("E-mailadres").fill(COORDINATOR)
+    page.get_by_role("button", name="Uitnodigen", exact=True).click()
+    expect_message(page, f"Uitnodiging verstuurd naar {COORDINATOR}.")
+    assert mailbox.link_for(COORDINATOR).startswith("http")
+    page.get_by_label("E-mailadres bevat").fill("leerpunt")
+    expect(page.get_by_role("row").filter(has_text=COORDINATOR)).to_contain_text("CVO Leerpunt")
+
+    open_menu(page, "Diensten")
+    page.get_by_role("button", name="Diensten importeren").click()
+    services_file = tmp_path / "diensten.csv"
+    services_file.write_text(SERVICES_FILE, encoding="utf-8")
+    page.get_by_label("Bestand (CSV of Excel)").set_input_files(services_file)
+    page.get_by_role("button", name="Controleren").click()
+    expect(page.get_by_text("Alle 2 regels zijn in orde.")).to_be_visible()
+    page.get_by_role("button", name="Importeren").click()
+    expect_message(page, "2 diensten toegevoegd, 0 bijgewerkt.")
+    expect(row_of(page, "WZC Ter Duinen")).to_contain_text("West-Vlaanderen")
+    expect(row_of(page, "Thuiszorg Maasland")).to_contain_text("Limburg")
