@@ -54,7 +54,8 @@ def helpdesk():
     services = select(CareService).order_by(CareService.name, CareService.id)
     if search:
         pattern = f"%{search.lower()}%"
-        schools = schools.where(func.lower(School.name).like(pattern))
+        schools = schools.where(or_(func.lower(School.name).like(pattern),
+                                    func.lower(School.city).like(pattern)))
         services = services.where(or_(func.lower(CareService.name).like(pattern),
                                       func.lower(CareService.city).like(pattern)))
     return render_template(
