@@ -2,6 +2,9 @@
 
 import csv
 import io
+import re
+import time
+import zipfile
 from datetime import date, datetime, timedelta
 
 import openpyxl
@@ -9,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from app.export.columns import COLUMNS, HEADERS, REQUEST_COLUMNS, export_row, request_values
+from app.export.import_files import MAX_BLANK_RUN
 from app.extensions import db
 from app.models import AuditEvent, School, Student, Supervisor, Term
 from app.students.logic import national_number_of
@@ -233,11 +237,14 @@ def test_a_file_with_one_bad_row_saves_nothing_and_shows_the_error_next_to_it(ap
     ({"Startdatum periode 1": date(2001, 1, 1)}, "Startdatum periode 1", "binnen de stageperiode"),
     ({"Aantal periodes": 2}, "Startdatum periode 2", "startdatum van periode 2"),
     ({"Aantal periodes": 7}, "Aantal periodes", "1 tot 4"),
-    ({"Startdatum periode 2": date(2030, 1, 1)}, "Aantal periodes", "data van periode 2"),
+    ({"Startdatum periode 2": date(2030, 1, 1)}, "Aantal periodes", "Er staan datums van periode 2 in de rij"),
     ({"Voornaam": None}, "Voornaam", "verplicht"),
     ({"Voorkeursdienst": "WZC Nergens"}, "Voorkeursdienst", "Geen actieve dienst"),
     ({"Stage-/werkplekbegeleider": "Nina Nieuw", "E-mail begeleider": None},
-     "Stage-/werkplekbegeleider", "geen begeleider met deze naam"),
+     "Stage-/werkplekbegeleider", "Voeg hem of haar eerst toe onder Stagebegeleiders."),
+    # A name and an e-mail of two different supervisors: no silent choice of one of them.
+    ({"Stage-/werkplekbegeleider": "Bram Claes", "E-mail begeleider": "an.peeters@cvo.example"},
+     "Stage-/werkplekbegeleider", "twee verschillende begeleiders (Bram Claes en An Peeters)"),
 ])
 def test_every_rule_of_the_form_applies_to_a_row(app, client, school, values, header, message):
     row = a_row(school, **{"Voorkeursdienst": "WZC De Linde (Antwerpen)", **values})
@@ -407,8 +414,15 @@ def test_the_csv_template_opens_in_excel_and_imports_as_it_is(app, client, schoo
     lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert lines[0] == REQUEST_HEADERS and len(lines) == 2
     assert lines[1][REQUEST_HEADERS.index("Startdatum periode 1")] == school["start"].strftime("%d/%m/%Y")
+    # The example row itself is never imported by mistake...
     preview = upload(client, school, response.data)
-    assert "1 rij in orde" in preview.text
+    assert "Dit is de voorbeeldrij van het sjabloon; verwijder ze." in row_html(preview, 2)
+    assert "Importeer" not in preview.text
+    # ...but a row made from it, with another person in it, is fine.
+    example = dict(zip(lines[0], lines[1]))
+    example.update({"Voornaam": "Tom", "E-mail": "tom@mail.example"})
+    preview = upload(client, school, rows_file([example]))
+    assert "1 rij in orde" in preview.text, preview.text
 
 
 def test_the_xlsx_template_has_the_headers_and_a_typed_example(app, client, school):
@@ -419,7 +433,8 @@ def test_the_xlsx_template_has_the_headers_and_a_typed_example(app, client, scho
     assert rows[1][REQUEST_HEADERS.index("Startdatum periode 1")] == datetime.combine(school["start"], datetime.min.time())
     assert rows[1][REQUEST_HEADERS.index("Stage-/werkplekbegeleider")] == "An Peeters"
     preview = upload(client, school, response.data, "sjabloon.xlsx")
-    assert "1 rij in orde" in preview.text
+    assert "0 rijen in orde" in preview.text
+    assert "Dit is de voorbeeldrij van het sjabloon; verwijder ze." in row_html(preview, 2)
 
 
 @pytest.mark.parametrize("flavour", ["csv_excel", "csv", "xlsx"])
@@ -448,3 +463,180 @@ def test_a_file_from_the_export_writers_imports_as_the_same_students(app, client
         again = [request_values(s, national_number_of(s)) for s in imported]
     context = len(COLUMNS) - len(HEADERS[HEADERS.index("Voornaam"):])
     assert again == [row[context:context + len(REQUEST_COLUMNS)] for row in exported]
+
+
+# --- third review: limits of an .xlsx, the preview, the same person, notices ---------------------
+
+XLSX_NAME = "studenten.xlsx"
+
+
+def patched(content: bytes, part: str, change) -> bytes:
+    """The .xlsx `content` with one zip part rewritten by `change` (bytes -> bytes)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            target.writestr(info.filename, change(data) if info.filename == part else data)
+    return out.getvalue()
+
+
+def shared_strings_xlsx(school, strings: bytes) -> bytes:
+    """A valid one-row file whose xl/sharedStrings.xml holds `strings` as well."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})  # text as shared strings
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, REQUEST_HEADERS)
+    for index, value in enumerate(a_row(school).get(h) for h in REQUEST_HEADERS):
+        if isinstance(value, date):
+            sheet.write_datetime(1, index, datetime.combine(value, datetime.min.time()))
+        elif value is not None:
+            sheet.write(1, index, value)
+    workbook.close()
+    return patched(buffer.getvalue(), "xl/sharedStrings.xml",
+                   lambda data: data.replace(b"</sst>", strings + b"</sst>"))
+
+
+def sheet_xml(content: bytes, change) -> bytes:
+    return patched(content, "xl/worksheets/sheet1.xml", lambda data: change(data.decode()).encode())
+
+
+def test_shared_strings_that_unpack_beyond_the_cap_are_refused_before_parsing(app, client, school):
+    content = shared_strings_xlsx(school, b"<si><t>a</t></si>" * 700_000)  # 12 MB unpacked
+    assert len(content) < 100_000
+    started = time.monotonic()
+    response = upload(client, school, content, XLSX_NAME)
+    assert time.monotonic() - started < 2
+    assert "te groot of te ingewikkeld om te lezen" in response.text
+
+
+def test_many_small_shared_strings_are_refused_by_their_number(app, client, school):
+    app.config["IMPORT_MAX_ROWS"] = 10  # room for (10 + 10) rows x the export's columns
+    content = shared_strings_xlsx(school, b"<si><t>a</t></si>" * 5_000)
+    assert "te groot of te ingewikkeld om te lezen" in upload(client, school, content, XLSX_NAME).text
+    small = shared_strings_xlsx(school, b"<si><t>a</t></si>" * 100)
+    assert "1 rij in orde" in upload(client, school, small, XLSX_NAME).text
+
+
+def test_a_zip_that_lies_about_its_unpacked_size_is_refused(app, client, school):
+    content = shared_strings_xlsx(school, b"<si><t>a</t></si>" * 700_000)
+    # Declare 1000 bytes for sharedStrings.xml in the central directory.
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    info = archive.getinfo("xl/sharedStrings.xml")
+    entry = next(m.start() for m in re.finditer(rb"PK\x01\x02", content)
+                 if content[m.start() + 46:m.start() + 46 + len(info.filename)] == info.filename.encode())
+    lying = content[:entry + 24] + (1000).to_bytes(4, "little") + content[entry + 28:]
+    assert zipfile.ZipFile(io.BytesIO(lying)).getinfo("xl/sharedStrings.xml").file_size == 1000
+    started = time.monotonic()
+    response = upload(client, school, lying, XLSX_NAME)
+    assert time.monotonic() - started < 2
+    assert "geen geldig Excel-bestand" in response.text
+
+
+def test_blank_rows_end_the_sheet_quickly(app, client, school):
+    """No <dimension>, a student far below 1000 blank rows: read up to the blank run, quickly."""
+    content = rows_file([a_row(school)], writer=xlsx)
+
+    def far_rows(xml: str) -> str:
+        xml = re.sub(r"<dimension[^>]*>", "", xml)
+        return xml.replace("</sheetData>", '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>Tom</t></is></c></row></sheetData>')
+
+    started = time.monotonic()
+    response = upload(client, school, sheet_xml(content, far_rows), XLSX_NAME)
+    assert time.monotonic() - started < 3
+    assert "1 rij in orde" in response.text, response.text
+    assert f"Na rij 2 volgen {MAX_BLANK_RUN} lege rijen" in response.text
+
+
+def test_blank_lines_count_towards_the_limit_of_the_file(app, client, school):
+    app.config["IMPORT_MAX_ROWS"] = 2
+    blank = b"\r\n" * 600
+    header, line = rows_file([a_row(school)]).split(b"\r\n", 2)[:2]
+    content = header + b"\r\n" + (line + b"\r\n" + blank) * 2
+    response = upload(client, school, content)
+    assert "meer dan 1004 rijen (lege rijen meegeteld)" in response.text
+
+
+def test_an_xlsx_with_a_wrong_dimension_is_read_whole(app, client, school):
+    rows = [a_row(school, Voornaam=f"Student{n}", **{"E-mail": f"s{n}@mail.example",
+                  "Rijksregisternummer": valid_national_number(date(2001, 1, 1) + timedelta(days=n), 45)})
+            for n in range(20)]
+    content = sheet_xml(rows_file(rows, writer=xlsx),
+                        lambda xml: re.sub(r'<dimension ref="[^"]+"\s*/>', '<dimension ref="A1:AN3"/>', xml))
+    assert b'ref="A1:AN3"' in zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
+    assert "20 rijen in orde" in upload(client, school, content, XLSX_NAME).text
+
+
+def test_the_preview_shows_the_errors_first_and_above_the_table(app, client, school):
+    rows = [a_row(school), a_row(school, Voornaam="Tom", Postcode="200",
+                                 Rijksregisternummer=valid_national_number(date(2001, 3, 9), 45))]
+    response = upload(client, school, rows_file(rows))
+    summary, table = response.text.split("<table", 1)
+    assert "Rij 3: <strong>Postcode</strong>: Een Belgische postcode heeft 4 cijfers" in summary
+    assert "Rij 2:" not in summary
+    head = table.split("</thead>", 1)[0]
+    assert head.index("Rij") < head.index("Fouten") < head.index("Voornaam")
+    bad = row_html(response, 3)
+    assert bad.index("Een Belgische postcode") < bad.index("<td>Tom</td>")
+    assert '<tr class="row-invalid">\n        <th scope="row">3</th>' in response.text
+    assert '<tr>\n        <th scope="row">2</th>' in response.text
+    assert "style=" not in response.text.split('<section id="import-preview"', 1)[1]
+
+
+@pytest.mark.parametrize("mode", ["optional", "absent"])
+def test_without_national_numbers_the_same_person_is_found_by_name_and_e_mail(app, client, school, mode):
+    app.config["NATIONAL_NUMBER_MODE"] = mode
+    headers = [h for h in REQUEST_HEADERS if h != "Rijksregisternummer"]
+    sara = a_row(school)
+    same = a_row(school, Voornaam=" sara ", Achternaam="JANSSENS", **{"E-mail": "Sara@Mail.example "})
+    tom = a_row(school, Voornaam="Tom", **{"E-mail": "tom@mail.example"})
+    response = upload(client, school, rows_file([sara, same, tom], headers=headers))
+    assert "ook op rij 3" in row_html(response, 2) and "ook op rij 2" in row_html(response, 3)
+    assert "in orde" in row_html(response, 4)
+    # Imported once, the same file again is refused row by row.
+    save(client, school, upload(client, school, rows_file([sara, tom], headers=headers)))
+    assert students(app, school) == [("Sara", "Janssens"), ("Tom", "Janssens")]
+    again = upload(client, school, rows_file([same, tom], headers=headers))
+    assert "0 rijen in orde" in again.text
+    assert "al ingegeven voor deze stageperiode" in row_html(again, 2)
+    assert "al ingegeven voor deze stageperiode" in row_html(again, 3)
+    # Another person of the same name (another e-mail) is no duplicate.
+    other = upload(client, school, rows_file([a_row(school, **{"E-mail": "sara.j@mail.example"})], headers=headers))
+    assert "1 rij in orde" in other.text
+
+
+def test_a_row_without_national_number_matches_a_row_with_one(app, client, school):
+    app.config["NATIONAL_NUMBER_MODE"] = "optional"
+    response = upload(client, school, rows_file([a_row(school), a_row(school, Rijksregisternummer=None)]))
+    assert "ook op rij 3" in row_html(response, 2) and "ook op rij 2" in row_html(response, 3)
+
+
+def test_a_stopped_student_of_an_export_is_imported_as_open_with_a_notice(app, client, school):
+    headers = [*REQUEST_HEADERS, "Status", "Gestopt op"]
+    rows = [a_row(school, Status="gestopt", **{"Gestopt op": school["start"]}),
+            a_row(school, Voornaam="Tom", Status="open",
+                  Rijksregisternummer=valid_national_number(date(2001, 3, 9), 45))]
+    preview = upload(client, school, rows_file(rows, headers=headers))
+    assert "2 rijen in orde" in preview.text
+    notice = "In de export stond deze student als gestopt; hij of zij wordt als nieuwe, open aanvraag ingegeven."
+    assert notice in row_html(preview, 2) and notice not in row_html(preview, 3)
+    assert '<tr class="row-notice">' in preview.text
+    save(client, school, preview)
+    with app.app_context():
+        assert [s.stopped_on for s in db.session.scalars(select(Student))] == [None, None]
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_refused_csrf_token_shows_the_import_page_with_a_message(app, client, school, htmx):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = upload(client, school, rows_file([a_row(school)]), htmx=htmx)
+    assert "De pagina was verlopen; er werd niets gecontroleerd of opgeslagen." in response.text
+    assert "HX-Refresh" not in response.headers
+    if htmx:  # swapped into the page: the chosen file stays, the form gets a valid token
+        assert response.status_code == 200 and response.text.startswith('<section id="import-preview"')
+        assert 'hx-swap-oob="true"' in response.text and 'id="csrf_token"' in response.text
+    else:
+        assert response.status_code == 400 and 'type="file"' in response.text
+    assert students(app, school) == []

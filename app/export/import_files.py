@@ -4,6 +4,7 @@ header, with a clear message for a file that cannot be used; and the empty templ
 
 import csv
 import io
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -18,9 +19,16 @@ from app.export.writers import FORMULA_STARTS
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_ROWS = 2000
-# An .xlsx is a zip: refuse one that unpacks to far more than any honest sheet of students.
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_CELLS_PER_ROW = len(HEADERS) + 50
+# An .xlsx is a zip of XML parts: a small upload can unpack to far more work than any honest
+# sheet of students. Refuse it before parsing, by the declared sizes and by what really unpacks,
+# and count the shared strings and cells, which is what takes the parser its time.
+MAX_UNPACKED_BYTES = 30 * 1024 * 1024
+MAX_PART_BYTES = {"xl/sharedStrings.xml": 10 * 1024 * 1024}
+MAX_SHEET_BYTES = 25 * 1024 * 1024
+MAX_BLANK_RUN = 1000  # this many blank rows in a row end the sheet
+SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
+CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 
 SUPERVISOR, SUPERVISOR_EMAIL = "Stage-/werkplekbegeleider", "E-mail begeleider"
 NATIONAL_NUMBER = "Rijksregisternummer"
@@ -40,6 +48,7 @@ class Row:
     number: int
     cells: dict[str, object]
     errors: list[tuple[str, str]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # worth knowing, but no reason to refuse
     form: object = None  # the StudentForm, once checked
 
     def add_error(self, header: str, message: str) -> None:
@@ -84,7 +93,7 @@ def read_rows(kind: str, raw: bytes) -> tuple[list[Row], list[str]]:
     else:
         text, notices = _decode(raw)
         grid = _csv_grid(text)
-    return _rows_by_header(grid), notices
+    return _rows_by_header(grid, notices), notices
 
 
 def _decode(raw: bytes) -> tuple[str, list[str]]:
@@ -116,13 +125,7 @@ def _csv_grid(text: str):
 
 
 def _xlsx_grid(raw: bytes):
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise ImportProblem(_("Dit is geen geldig Excel-bestand (.xlsx).")) from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ImportProblem(_("Dit Excel-bestand is te groot om te lezen."))
+    _check_xlsx_parts(raw)
     import openpyxl
 
     try:
@@ -133,10 +136,62 @@ def _xlsx_grid(raw: bytes):
         raise ImportProblem(_("Dit is geen geldig Excel-bestand (.xlsx).")) from None
     try:
         sheet = workbook.worksheets[0]
+        # Read-only mode stops at the size the file declares, which is often wrong: read all.
+        sheet.reset_dimensions()
         for cells in sheet.iter_rows(values_only=True, max_col=MAX_CELLS_PER_ROW):
             yield list(cells)
+    except ImportProblem:
+        raise
+    except Exception:  # noqa: BLE001 - a damaged sheet part
+        raise ImportProblem(_("Dit is geen geldig Excel-bestand (.xlsx).")) from None
     finally:
         workbook.close()
+
+
+def _too_big() -> ImportProblem:
+    return ImportProblem(_("Dit Excel-bestand is te groot of te ingewikkeld om te lezen. Kopieer alleen de rijen met studenten naar een nieuw bestand, of sla het op als CSV UTF-8."))
+
+
+def _check_xlsx_parts(raw: bytes) -> None:
+    """Refuse a zip that unpacks beyond what an honest file of max_rows students needs.
+
+    The declared sizes are checked first; every part is then unpacked with a cap, so a zip that
+    lies about its sizes is refused too (zipfile also stops at the declared size and checks the
+    CRC). Shared strings and cells are counted, as their number is what the parser's time is.
+    """
+    max_items = (limits()[1] + 10) * len(HEADERS)
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            infos = archive.infolist()
+            if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
+                raise _too_big()
+            total = 0
+            for info in infos:
+                cap = _part_cap(info.filename)
+                if info.file_size > cap:
+                    raise _too_big()
+                with archive.open(info) as part:
+                    data = part.read(cap + 1)
+                total += len(data)
+                if len(data) > cap or total > MAX_UNPACKED_BYTES:
+                    raise _too_big()
+                pattern = SHARED_STRING if info.filename == "xl/sharedStrings.xml" else (
+                    CELL if info.filename.startswith("xl/worksheets/") else None)
+                # Room for the strings of another sheet and for empty, formatted cells.
+                allowed = max_items * 3 // (2 if pattern is SHARED_STRING else 1)
+                if pattern is not None and len(pattern.findall(data)) > allowed:
+                    raise _too_big()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
+            ValueError) as error:  # RuntimeError: an encrypted part
+        if isinstance(error, ImportProblem):
+            raise
+        raise ImportProblem(_("Dit is geen geldig Excel-bestand (.xlsx).")) from None
+
+
+def _part_cap(name: str) -> int:
+    if name in MAX_PART_BYTES:
+        return MAX_PART_BYTES[name]
+    return MAX_SHEET_BYTES if name.startswith("xl/worksheets/") else MAX_UNPACKED_BYTES
 
 
 def normal(text) -> str:
@@ -163,13 +218,24 @@ def _clean_cell(value):
     return value
 
 
-def _rows_by_header(grid) -> list[Row]:
+def _rows_by_header(grid, notices: list[str]) -> list[Row]:
+    """The rows under the header; reading stops after MAX_BLANK_RUN blank rows in a row, and a
+    file with far more lines than max_rows students (blank ones included) is refused."""
     max_rows = limits()[1]
-    headers, rows = None, []
+    max_lines = 2 * max_rows + MAX_BLANK_RUN
+    headers, rows, blank_run = None, [], 0
     for number, cells in enumerate(grid, start=1):
+        if number > max_lines:
+            raise ImportProblem(_("Het bestand bevat meer dan %(max)d rijen (lege rijen meegeteld). Verdeel de studenten over meer bestanden.", max=max_lines))
         cells = [_clean_cell(c) for c in cells]
         if all(c is None for c in cells):
+            blank_run += 1
+            if blank_run == MAX_BLANK_RUN:
+                notices.append(_("Na rij %(row)d volgen %(n)d lege rijen: de rest van het blad werd niet gelezen.",
+                                 row=number - blank_run, n=MAX_BLANK_RUN))
+                break
             continue
+        blank_run = 0
         if headers is None:
             headers = _header_row(cells)
             continue
@@ -226,13 +292,23 @@ def display(value) -> str:
 # --- the empty template --------------------------------------------------------------------
 
 
+# Who the template's example row is: a row of this person is refused, so the example is never
+# imported by mistake (the import checks it with is_example).
+EXAMPLE = {"Voornaam": "Sara", "Achternaam": "Janssens", "E-mail": "sara.janssens@voorbeeld.be"}
+
+
+def is_example(row: Row) -> bool:
+    """True for the template's example row, left in the file (its name and e-mail)."""
+    return all(normal(row.cells.get(header) or "") == normal(value) for header, value in EXAMPLE.items())
+
+
 def template_values(term, supervisor) -> list:
     """One example request in REQUEST_COLUMNS order, with dates inside the term."""
     start = term.internship_start
     example = {
-        "Voornaam": "Sara", "Achternaam": "Janssens", NATIONAL_NUMBER: "85.07.30-033.28",
+        **EXAMPLE, NATIONAL_NUMBER: "85.07.30-033.28",
         "Straat": "Kerkstraat 1", "Postcode": "2000", "Plaats": "Antwerpen", "Provincie": "Antwerpen",
-        "Telefoon": "0470 12 34 56", "E-mail": "sara.janssens@voorbeeld.be",
+        "Telefoon": "0470 12 34 56",
         "Vervoersmiddel": "Fiets, Openbaar vervoer", "Opmerkingen": "",
         SUPERVISOR: supervisor.name if supervisor else "An Peeters",
         SUPERVISOR_EMAIL: supervisor.email if supervisor else "an.peeters@school.be",

@@ -9,13 +9,14 @@ from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
 
 from app.export import import_files, importer
 from app.export.import_files import ImportProblem
 from app.extensions import db
-from app.htmx import hx_redirect, render_page_or_fragment
+from app.htmx import hx_redirect, is_htmx, render_page_or_fragment
 from app.models import Term, utcnow
 from app.schedule.timetable import all_terms, default_term, intake_window
 from app.security import roles_required
@@ -91,6 +92,24 @@ def template(kind: str):
         body, mimetype = import_files.template_csv(values), "text/csv; charset=utf-8"
     return send_file(BytesIO(body), mimetype=mimetype, as_attachment=True,
                      download_name=f"stagematching-sjabloon.{kind}")
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(error: CSRFError):
+    """A refused form (a new session since the page was opened): the import page again with a
+    fresh form and a message, instead of a silent reload that loses the chosen file."""
+    from app.errors import _csrf_error
+
+    if not current_user.is_authenticated or current_user.role != "school":
+        return _csrf_error(error)
+    term = _term()
+    window = intake_window(term, current_user.school_id, utcnow())
+    problem = _("De pagina was verlopen; er werd niets gecontroleerd of opgeslagen. Kies het bestand opnieuw als dat nodig is en klik nog eens op ‘Controleer het bestand’.")
+    body = _render(term, window, ImportForm(formdata=None), None, problem)
+    if is_htmx():  # htmx swaps only a 2xx answer; the new token replaces the form's old one
+        token = ImportForm(formdata=None).csrf_token
+        return body + str(token(**{"hx-swap-oob": "true"})), 200
+    return body, 400
 
 
 def _check_upload(storage, term: Term):

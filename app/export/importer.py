@@ -27,6 +27,7 @@ from app.export.import_files import (
     SUPERVISOR_EMAIL,
     Row,
     display,
+    is_example,
     normal,
     read_rows,
 )
@@ -84,20 +85,24 @@ class Lookups:
             db.select(CareService).where(CareService.active).order_by(CareService.id)))
 
     def supervisor(self, name, email) -> tuple[int, str | None]:
-        """The school's supervisor with this e-mail (preferred) or this name; 0 and why not."""
+        """The school's supervisor with this e-mail (preferred) or this name; 0 and why not.
+
+        A name and an e-mail that each belong to another supervisor are a mistake to fix."""
+        by_name = [s for s in self.supervisors if normal(s.name) == normal(name)] if name else []
         if email:
             found = [s for s in self.supervisors if normal(s.email) == normal(email)]
             if found:
+                if by_name and found[0] not in by_name:
+                    return 0, _("Deze naam en dit e-mailadres horen bij twee verschillende begeleiders (%(by_name)s en %(by_email)s). Verbeter de naam of het e-mailadres.",
+                                by_name=by_name[0].name, by_email=found[0].name)
                 return found[0].id, None
-        if name:
-            found = [s for s in self.supervisors if normal(s.name) == normal(name)]
-            if len(found) == 1:
-                return found[0].id, None
-            if found:
-                return 0, _("Meerdere begeleiders van je school heten zo: vul ook het e-mailadres van de begeleider in.")
+        if len(by_name) == 1:
+            return by_name[0].id, None
+        if by_name:
+            return 0, _("Meerdere begeleiders van je school heten zo: vul ook het e-mailadres van de begeleider in.")
         if not (name or email):
             return 0, None
-        return 0, _("Je school heeft geen begeleider met deze naam of dit e-mailadres. Voeg hem of haar eerst toe onder Begeleiders.")
+        return 0, _("Je school heeft geen begeleider met deze naam of dit e-mailadres. Voeg hem of haar eerst toe onder Stagebegeleiders.")
 
     def service(self, text, province: str) -> tuple[int, str | None]:
         """The active service named "name (city)" or by a unique name, in the province first."""
@@ -232,7 +237,7 @@ def _periods(row: Row, data: MultiDict) -> None:
     elif _integer(count) in ("1", "2", "3", "4"):
         data["period_count"] = _integer(count)
         if filled > int(data["period_count"]):  # dates that would silently be dropped
-            row.add_error("Aantal periodes", _("Er staan data van periode %(n)d in de rij, maar het aantal periodes is %(count)s.",
+            row.add_error("Aantal periodes", _("Er staan datums van periode %(n)d in de rij, maar het aantal periodes is %(count)s.",
                                                n=filled, count=data["period_count"]))
     else:
         row.add_error("Aantal periodes", _("Geef een aantal periodes van 1 tot 4."))
@@ -254,6 +259,7 @@ def check_rows(rows: list[Row], term: Term, school_id: int) -> None:
     """Validate every row with the request form and find the same person twice."""
     lookups = Lookups(school_id)
     for row in rows:
+        row.errors, row.notices = [], []  # a second check (after a failed save) starts afresh
         data = row_formdata(row, lookups)
         form = RowForm(formdata=data, meta={"csrf": False}, term=term, school_id=school_id,
                        supervisors=lookups.supervisors)
@@ -264,7 +270,17 @@ def check_rows(rows: list[Row], term: Term, school_id: int) -> None:
             if header not in read_already:  # the reading problem says more than the form's
                 row.errors += [(header, str(message)) for message in messages]
         row.form = form
+        if is_example(row):
+            row.add_error("Voornaam", _("Dit is de voorbeeldrij van het sjabloon; verwijder ze."))
+        if normal(row.cells.get("Status") or "") == "gestopt" or row.cells.get("Gestopt op") is not None:
+            row.notices.append(_("In de export stond deze student als gestopt; hij of zij wordt als nieuwe, open aanvraag ingegeven."))
     _mark_duplicates(rows, term, school_id)
+    _mark_same_names(rows, term, school_id)
+
+
+def _has_national_number(row: Row) -> bool:
+    form = row.form
+    return "national_number" in form and bool(form.national_number.data)
 
 
 def _mark_duplicates(rows: list[Row], term: Term, school_id: int) -> None:
@@ -272,7 +288,7 @@ def _mark_duplicates(rows: list[Row], term: Term, school_id: int) -> None:
     by_index: dict[str, list[Row]] = {}
     for row in rows:
         form = row.form
-        if "national_number" in form and form.national_number.data and not form.national_number.errors:
+        if _has_national_number(row) and not form.national_number.errors:
             by_index.setdefault(national_number_index(form.national_number.data), []).append(row)
     for index, same in by_index.items():
         if find_duplicate(school_id, term.id, index, None) is not None:
@@ -282,6 +298,40 @@ def _mark_duplicates(rows: list[Row], term: Term, school_id: int) -> None:
             for row in same:
                 others = ", ".join(str(r.number) for r in same if r is not row)
                 row.add_error(NATIONAL_NUMBER, _("Deze student staat meer dan eens in het bestand (ook op rij %(rows)s).", rows=others))
+
+
+def _person(first_name, last_name, email) -> tuple[str, str, str] | None:
+    """Who a request is without a national number: first and last name and e-mail."""
+    key = tuple(normal(value or "") for value in (first_name, last_name, email))
+    return key if key[0] and key[1] else None
+
+
+def _mark_same_names(rows: list[Row], term: Term, school_id: int) -> None:
+    """A row without a national number is the same person as a row or request of the term with
+    the same first name, last name and e-mail (case and spaces do not count)."""
+    by_person: dict[tuple, list[Row]] = {}
+    for row in rows:
+        key = _person(row.cells.get("Voornaam"), row.cells.get("Achternaam"), row.cells.get("E-mail"))
+        if key:
+            by_person.setdefault(key, []).append(row)
+    if not any(not _has_national_number(row) for same in by_person.values() for row in same):
+        return
+    entered = {
+        _person(*found) for found in db.session.execute(
+            db.select(Student.first_name, Student.last_name, Student.email)
+            .where(Student.school_id == school_id, Student.term_id == term.id))
+    }
+    for key, same in by_person.items():
+        for row in same:
+            if _has_national_number(row):
+                partners = [r for r in same if r is not row and not _has_national_number(r)]
+            else:
+                partners = [r for r in same if r is not row]
+                if key in entered:
+                    row.add_error("Voornaam", _("Deze student is al ingegeven voor deze stageperiode."))
+            if partners:
+                others = ", ".join(str(r.number) for r in partners)
+                row.add_error("Voornaam", _("Deze student staat meer dan eens in het bestand (ook op rij %(rows)s).", rows=others))
 
 
 def check_file(kind: str, raw: bytes, term: Term, school_id: int) -> Check:

@@ -59,12 +59,19 @@ def test_the_coordinator_fixes_a_bad_row_and_imports_the_term(page: Page, seed, 
     lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     headers, example = lines
     assert example[headers.index("Stage-/werkplekbegeleider")] == "An Peeters"
+    # The example row itself is refused; Sara with her own e-mail address is a real student.
+    sara = list(example)
+    sara[headers.index("E-mail")] = "sara@mail.example"
     tom = list(example)
     for header, value in (("Voornaam", "Tom"), ("Achternaam", "Peeters"), ("Postcode", "200"),
                           ("Rijksregisternummer", TOM_NN), ("E-mail", "tom@mail.example")):
         tom[headers.index(header)] = value
 
     check_file(page, write_csv(tmp_path / "studenten.csv", [headers, example, tom]))
+    expect(page.get_by_text("Rij 2: Voornaam: Dit is de voorbeeldrij van het sjabloon; verwijder ze.")).to_be_visible()
+
+    check_file(page, write_csv(tmp_path / "studenten.csv", [headers, sara, tom]))
+    expect(page.get_by_text("Rij 3: Postcode: Een Belgische postcode heeft 4 cijfers")).to_be_visible()
     tom_row = page.get_by_role("row").filter(has_text="Tom")
     expect(tom_row).to_contain_text("Postcode: Een Belgische postcode heeft 4 cijfers")
     expect(page.get_by_role("row").filter(has_text="Sara")).to_contain_text("in orde")
@@ -72,7 +79,7 @@ def test_the_coordinator_fixes_a_bad_row_and_imports_the_term(page: Page, seed, 
     expect(page.get_by_role("button", name=re.compile("^Importeer"))).to_have_count(0)
 
     tom[headers.index("Postcode")] = "2018"
-    check_file(page, write_csv(tmp_path / "studenten-verbeterd.csv", [headers, example, tom]))
+    check_file(page, write_csv(tmp_path / "studenten-verbeterd.csv", [headers, sara, tom]))
     expect(page.get_by_text("2 rijen in orde")).to_be_visible()
     page.get_by_role("button", name="Importeer 2 stageaanvragen").click()
 
