@@ -45,6 +45,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("admin.users", _l("Logins")),
         ("admin.unanswered", _l("Onbeantwoord")),
         ("admin.audit_log", _l("Logboek")),
+        ("admin.helpdesk", _l("Ondersteuning")),
         ("export.index", _l("Exporteren")),
         ("main.edit_help", _l("Hulppagina")),
         ("schedule.timing", _l("Timing")),

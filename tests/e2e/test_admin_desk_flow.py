@@ -1,5 +1,6 @@
-"""VIVO's desk in the browser (ADM-1, ADM-2): an admin creates a school and a care service,
-invites a coordinator for the new school and imports a list of care services."""
+"""VIVO's desk in the browser (ADM-1..6): an admin creates a school and a care service,
+invites a coordinator for the new school, imports a list of care services, reads the dashboard
+and opens a school's overview from the helpdesk view."""
 
 from playwright.sync_api import Page, expect
 
@@ -63,3 +64,33 @@ def test_admin_sets_up_a_school_a_service_a_login_and_imports_services(page: Pag
     expect_message(page, "2 diensten toegevoegd, 0 bijgewerkt.")
     expect(row_of(page, "WZC Ter Duinen")).to_contain_text("West-Vlaanderen")
     expect(row_of(page, "Thuiszorg Maasland")).to_contain_text("Limburg")
+
+
+def test_admin_reads_the_dashboard_and_opens_a_school_as_helpdesk(page: Page, seed):
+    from tests.factories import make_placement, make_school, make_service, make_student, make_term
+
+    def build():
+        make_user("admin", email=ADMIN)
+        term = make_term(name="1 okt – 31 dec 2026")
+        school = make_school("CVO Gent")
+        service = make_service("OVL", name="WZC Zonnebloem")
+        placed = make_student(school=school, term=term, first_name="Sara", last_name="Geplaatst",
+                              province="OVL")
+        make_placement(placed, service=service)
+        make_student(school=school, term=term, first_name="Tom", last_name="Open", province="OVL")
+
+    seed(build)
+    log_in(page, ADMIN)
+    open_menu(page, "Dashboard")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_role("heading", name="Per school")).to_be_visible()
+    # CVO Gent: 2 requests, 1 accepted, 1 open.
+    expect(page.get_by_role("row").filter(has_text="CVO Gent").first).to_contain_text("2")
+    expect(page.get_by_role("img").first).to_be_visible()  # the charts are drawn
+
+    open_menu(page, "Scholen")
+    row_of(page, "CVO Gent").get_by_role("link", name="Bekijk CVO Gent als ondersteuning").click()
+    expect(page.get_by_text("Je bekijkt dit als ondersteuning")).to_be_visible()
+    expect(page.get_by_role("link", name="Geplaatst, Sara")).to_be_visible()
+    expect(page.get_by_role("button", name="Stageaanvraag ingeven")).to_have_count(0)
+    expect(page.get_by_role("link", name="Stageaanvraag ingeven", exact=True)).to_have_count(0)
