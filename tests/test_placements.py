@@ -266,7 +266,7 @@ def test_decline_with_reason_the_school_sees(app, world, outbox):
     school = app.test_client()
     login(school, world["school_email"])
     overview = school.get(f"/studenten?term={world['term']}").text
-    assert "Afgewezen door Dienst A: Geen plaats in mei" in overview
+    assert "Geweigerd door Dienst A: Geen plaats in mei" in overview
     assert any("niet aanvaarden" in m[1] for m in outbox())
     with app.app_context():
         assert db.session.scalar(select(Decline)).reason == "Geen plaats in mei"
