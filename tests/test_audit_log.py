@@ -116,7 +116,7 @@ def test_paging(app, client, log):
     assert "65 gebeurtenissen" in client.get("/admin/logboek").text
     assert second[-1] == "student.stopped"
     assert "page=2" in client.get("/admin/logboek").text
-    assert listed(client.get("/admin/logboek?page=99")) == []  # past the end: empty, no error
+    assert listed(client.get("/admin/logboek?page=99")) == second  # past the end: the last page
     assert client.get("/admin/logboek?page=abc").status_code == 200
 
 
@@ -201,3 +201,100 @@ def test_no_route_changes_or_deletes_an_audit_event(app, client, log, role):
     after = _snapshot(app)
     assert {k: v for k, v in after.items() if k in before} == before
     assert min(set(after) - set(before), default=max(before) + 1) > max(before)  # only appended
+
+
+def test_student_name_filter_and_export_are_complete_beyond_500_matches(app, client, log):
+    """The name filter is a subquery, not a capped list of ids: all 505 matches count."""
+    from datetime import date, timedelta
+
+    from tests.factories import make_supervisor, valid_national_number
+
+    with app.app_context():
+        school, term = make_school(), make_term()
+        supervisor = make_supervisor(school)
+        for n in range(505):
+            student = make_student(school, term, supervisor, first_name="Veerle",
+                                   last_name=f"Veelvoud{n}", national_number=valid_national_number(
+                                       date(1985, 1, 1) + timedelta(days=n // 900), n % 900 + 1))
+            db.session.add(AuditEvent(at=at(5), action="student.stopped",
+                                      object_type="Student", object_id=student.id))
+        db.session.commit()
+    as_admin(client, log)
+    assert "505 gebeurtenissen" in client.get("/admin/logboek?student=veelvoud").text
+    response = client.get("/admin/logboek/export?student=veelvoud")
+    body = response.get_data(as_text=True)
+    response.close()
+    assert len(list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))) == 1 + 505
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999999", "-5", "²", "1e9"])
+def test_a_nonsense_or_huge_page_number_is_no_error(app, client, log, page):
+    response = as_admin(client, log).get(f"/admin/logboek?page={page}")
+    assert response.status_code == 200
+    assert listed(response)  # the first or the last page, never an empty one
+
+
+def test_the_pager_is_compact(app, client, log):
+    with app.app_context():
+        db.session.add_all(AuditEvent(at=at(20, hour=0), action="export.downloaded")
+                           for _ in range(50 * 30))
+        db.session.commit()
+    html = as_admin(client, log).get("/admin/logboek?page=15&actie=export.downloaded").text
+    nav = html.split('<nav class="pagination"')[1].split("</nav>")[0]
+    shown = [int(n) for n in re.findall(r">(\d+)</(?:a|strong)>", nav)]
+    assert shown == [1, 13, 14, 15, 16, 17, 30]
+    assert 'aria-current="page">15<' in nav and nav.count("…") == 2
+    assert "page=14" in nav and "page=16" in nav and "Vorige" in nav and "Volgende" in nav
+    assert "actie=export.downloaded" in nav  # the filters stay
+
+
+def test_the_object_column_names_types_in_dutch_and_links_students_by_id(app, client, log):
+    html = as_admin(client, log).get("/admin/logboek").text
+    rows = re.findall(r"<tr>(.*?)</tr>", html.split("<tbody>")[1], re.S)
+    objects = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", re.findall(r"<td>(.*?)</td>", row, re.S)[4])).strip()
+               for row in rows]
+    with app.app_context():
+        from app.models import Student, Term, User
+
+        anna = db.session.get(Student, log["anna"])
+        term = db.session.scalar(select(Term))
+        coordinator = db.session.scalar(select(User).where(User.email == log["school"]))
+        school_id = anna.school_id
+    assert objects == [f"Stageperiode {term.name} #{term.id}",
+                       f"Login {log['school']} #{coordinator.id}",
+                       f"Student #{log['anna']}", f"Student #{log['bert']}",
+                       f"Student #{log['anna']}"]
+    assert f'href="/admin/hulp/scholen/{school_id}/studenten/{log["anna"]}"' in html
+    assert "CareService" not in html and "Anna" not in html  # no class names, no student names
+
+
+def test_the_object_names_cost_the_same_statements_for_more_rows(app, client, log):
+    from sqlalchemy import event as sa_event
+
+    as_admin(client, log)
+
+    def statements() -> int:
+        seen = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        sa_event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/admin/logboek").status_code == 200
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    client.get("/admin/logboek")
+    few = statements()
+    with app.app_context():
+        for _ in range(10):
+            student = make_student()
+            service = make_service()
+            db.session.add_all([
+                AuditEvent(at=at(6), action="student.stopped", object_type="Student",
+                           object_id=student.id),
+                AuditEvent(at=at(6), action="service.updated", object_type="CareService",
+                           object_id=service.id)])
+        db.session.commit()
+    assert statements() == few + 1  # one more object type (CareService) on the page

@@ -131,6 +131,24 @@ def test_the_page_shows_the_counts_in_tables_beside_svg_charts(app, client):
     assert 'class="bar-accepted"' in html
 
 
+def test_long_school_names_are_shortened_in_the_chart_with_the_full_name_as_title(app, client):
+    long_name = "Centrum voor Volwassenenonderwijs Hoger Instituut voor Verpleegkunde Sint-Jan"
+    with app.app_context():
+        term = make_term()
+        make_student(make_school(name=long_name), term)
+        make_student(make_school(name="CVO Kort"), term)
+        db.session.commit()
+        term_id = term.id
+        as_admin(client)
+    html = client.get(f"/admin/dashboard?term={term_id}").text
+    chart = html.split('id="schools-title"')[1].split("</svg>")[0].split("<svg")[1]
+    labels = re.findall(r'<text[^>]*class="chart-label">(.*?)</text>', chart, re.S)
+    assert f"<title>{long_name}</title>Centrum voor Volwasse…" in labels
+    assert "CVO Kort" in labels  # a short name unchanged, without a title
+    for label in labels:
+        assert len(re.sub(r"<title>.*?</title>", "", label)) <= 22
+
+
 def test_acceptances_per_day_over_the_matching_weeks(ctx):
     now = utcnow()
     release = now - timedelta(days=5)
@@ -180,6 +198,32 @@ def test_unplaced_and_free_capacity_per_province(app, client):
     unplaced = html.split('id="unplaced-title"')[1].split("</section>")[0]
     assert '<strong class="big-number">2</strong>' in unplaced
     assert "<li>Limburg: 1</li>" in unplaced and "<li>Antwerpen: 1</li>" in unplaced
+
+
+def test_free_capacity_falls_back_to_the_services_default(app, client):
+    """No ServiceCapacity row for the term: CareService.capacity_default counts, as in
+    app.placements.logic.capacity; a row of the term wins over the default."""
+    from app.placements.logic import capacity as service_capacity
+
+    with app.app_context():
+        term = make_term()
+        roomy = make_service("OVL", capacity_default=2)
+        full = make_service("OVL", capacity_default=1)
+        overruled = make_service("OVL", capacity_default=5)
+        make_service("OVL")  # neither: unknown
+        db.session.add(ServiceCapacity(care_service_id=overruled.id, term_id=term.id, places=0))
+        make_placement(make_student(term=term, province="OVL"), roomy)
+        make_placement(make_student(term=term, province="OVL"), full)
+        db.session.commit()
+        row = {r.province: r for r in stats.capacity_per_province(term.id)}["OVL"]
+        for service, free in [(roomy, 1), (full, 0), (overruled, 0)]:
+            offered, taken = service_capacity(service.id, term.id)
+            assert offered - taken == free
+        term_id = term.id
+        as_admin(client)
+    assert (row.services, row.with_room, row.free_places, row.full, row.unknown) == (4, 1, 1, 2, 1)
+    html = client.get(f"/admin/dashboard?term={term_id}").text
+    assert table_row(html, "Capaciteit van de actieve diensten per provincie", "Oost-Vlaanderen") == [4, 1, 1, 2, 1]
 
 
 def test_without_a_choice_the_default_term_is_shown(app, client):

@@ -214,3 +214,22 @@ def test_every_post_of_school_and_service_screens_is_refused_to_an_admin(app, ad
     with app.app_context():
         assert db.session.get(User, desk["admin_id"]).role == "admin"  # no impersonation
     assert events(app) == []
+
+
+def test_index_search_treats_like_wildcards_as_text(app, admin_client, desk):
+    with app.app_context():
+        make_school(name="CVO 100% Zorg")
+        make_service(name="WZC_Onderstreept")
+        db.session.commit()
+    everything = admin_client.get("/admin/hulp?q=%25").text  # q=%
+    assert "CVO 100% Zorg" in everything
+    assert "CVO Helpdesk" not in everything and "WZC Hulp" not in everything
+    underscore = admin_client.get("/admin/hulp?q=_").text
+    assert "WZC_Onderstreept" in underscore and "WZC Hulp" not in underscore
+
+
+@pytest.mark.parametrize("path", ["/admin/hulp/scholen/{school}?term={term}&page={page}",
+                                  "/admin/hulp/diensten/{service}?page={page}"])
+def test_a_huge_page_number_is_no_error(app, admin_client, desk, path):
+    url = path.format(page="99999999999999999999999", **desk)
+    assert admin_client.get(url).status_code == 200

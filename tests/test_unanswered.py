@@ -107,6 +107,40 @@ def test_paging(app, client):
     assert names_on(client.get("/admin/onbeantwoord?page=9").text) == second  # past the end
 
 
+def test_the_pager_is_compact(app):
+    """The shared pager of VIVO's tables: first, previous, two either side, next, last."""
+    from flask import render_template_string
+
+    template = ('{% from "admin/_pager.html" import pager %}'
+                '{{ pager(current, 58, "admin.unanswered", dict(provincie="LIM"), "#unanswered") }}')
+    with app.test_request_context():
+        middle = render_template_string(template, current=30)
+        first = render_template_string(template, current=1)
+        last = render_template_string(template, current=58)
+        single = render_template_string(template.replace("58", "1"), current=1)
+    numbers = lambda html: [int(n) for n in re.findall(r">(\d+)</(?:a|strong)>", html)]  # noqa: E731
+    assert numbers(middle) == [1, 28, 29, 30, 31, 32, 58] and middle.count("…") == 2
+    assert "Vorige" in middle and "Volgende" in middle
+    assert 'href="/admin/onbeantwoord?page=29&amp;provincie=LIM"' in middle or \
+        'href="/admin/onbeantwoord?provincie=LIM&amp;page=29"' in middle
+    assert 'hx-target="#unanswered"' in middle
+    assert numbers(first) == [1, 2, 3, 58] and "Vorige" not in first
+    assert numbers(last) == [1, 56, 57, 58] and "Volgende" not in last
+    assert "pagination" not in single
+
+
+def test_the_list_uses_the_compact_pager(app, client):
+    with app.app_context():
+        term, school = make_term(), make_school()
+        for n in range(26):
+            make_student(school, term)
+        db.session.commit()
+        as_admin(client)
+    html = client.get("/admin/onbeantwoord?page=99999999999999999999999").text
+    nav = html.split('<nav class="pagination"')[1].split("</nav>")[0]
+    assert 'aria-current="page">2<' in nav and "Vorige" in nav and "Volgende" not in nav
+
+
 def test_waiting_since_is_the_same_rule_in_python_and_in_sql(ctx):
     now = utcnow()
     terms = [make_term(), make_term(requests_visible_at=now - timedelta(days=1))]
@@ -144,7 +178,8 @@ def test_the_reminder_goes_once_a_day_to_the_provinces_active_service_logins(
         as_admin(client)
     response = client.post("/admin/onbeantwoord/herinneren", data={"provincie": "LIM"},
                            follow_redirects=True)
-    assert "Herinnering verstuurd naar 3 login(s) van diensten in Limburg." in response.text
+    assert "Herinnering verstuurd: 3 mails naar 3 logins van diensten in Limburg." in response.text
+    assert "login(s)" not in response.text
     mails = outbox()
     assert sorted(to for to, _, _ in mails) == hear
     to, subject, body = mails[0]
@@ -155,11 +190,18 @@ def test_the_reminder_goes_once_a_day_to_the_provinces_active_service_logins(
                         follow_redirects=True)
     assert "kregen vandaag al een herinnering" in again.text
     assert len(outbox()) == 3
+    # The page says so instead of offering the button again; other provinces keep theirs.
+    limburg = again.text.split(">Limburg</a></th>")[1].split("</tr>")[0]
+    assert "vandaag al herinnerd" in limburg and "<button" not in limburg
+    antwerpen = again.text.split(">Antwerpen</a></th>")[1].split("</tr>")[0]
+    assert "<button" in antwerpen and "vandaag al herinnerd" not in antwerpen
 
     # Another province the same day is its own reminder: one mail per term with waiting
-    # requests (Antwerpen has them in two terms).
-    client.post("/admin/onbeantwoord/herinneren", data={"provincie": "ANT"})
+    # requests (Antwerpen has them in two terms): mails and logins are counted apart.
+    response = client.post("/admin/onbeantwoord/herinneren", data={"provincie": "ANT"},
+                           follow_redirects=True)
     assert [to for to, _, _ in outbox()[3:]] == ["x@ant.example"] * 2
+    assert "Herinnering verstuurd: 2 mails naar 1 login van diensten in Antwerpen." in response.text
 
     # The next Belgian day, Limburg may be reminded again.
     import app.admin.dashboard as dashboard
@@ -174,8 +216,9 @@ def test_the_reminder_goes_once_a_day_to_the_provinces_active_service_logins(
             select(AuditEvent.detail).where(AuditEvent.action == "unanswered.reminded")).all()
     assert kinds == {f"unanswered:LIM:{local_date(utcnow())}", f"unanswered:ANT:{local_date(utcnow())}",
                      f"unanswered:LIM:{local_date(tomorrow)}"}
-    assert audits == ["province=LIM mails=3", "province=LIM mails=0", "province=ANT mails=2",
-                      "province=LIM mails=3"]
+    # A click that sent nothing (already reminded today) writes no event.
+    assert audits == ["province=LIM mails=3 logins=3", "province=ANT mails=2 logins=1",
+                      "province=LIM mails=3 logins=3"]
 
 
 def test_no_reminder_without_waiting_requests_or_for_an_unknown_province(app, client, outbox):

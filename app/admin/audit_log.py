@@ -7,7 +7,7 @@ write is the new event that records an export of the log.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import Response, render_template, request, stream_with_context
+from flask import Response, render_template, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
@@ -17,13 +17,13 @@ from app.admin.routes import bp
 from app.database import reads_only_from_now, writes_on_get
 from app.export import writers
 from app.extensions import db
-from app.models import AuditEvent, CareService, School, Student, User, utcnow
+from app.models import AuditEvent, CareService, School, Student, Term, User, utcnow
 from app.schedule.clock import BRUSSELS, brussels, local_date
+from app.schedule.timing import page_number
 from app.security import roles_required
 from app.tenancy import valid_id
 
 PER_PAGE = 50
-MAX_NAME_MATCHES = 500  # a name search resolves to at most this many student ids
 
 # Dutch labels for the actions the app writes; an unknown action shows its code.
 ACTION_LABELS = {
@@ -87,7 +87,7 @@ class LogFilters:
             action=args.get("actie", "").strip()[:64],
             student=args.get("student", "").strip()[:100],
             date_from=_date(args.get("van", "")), date_until=_date(args.get("tot", "")),
-            page=max(args.get("page", 1, type=int) or 1, 1),
+            page=page_number(args.get("page")),
         )
 
     def query_args(self) -> dict:
@@ -119,16 +119,18 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _student_ids(text: str) -> list[int]:
-    """The ids a student filter means: the id itself, or every student whose name matches."""
-    if text.isdigit():
-        return [number] if (number := valid_id(int(text))) else []
-    query = select(Student.id)
+def _student_condition(text: str):
+    """The events a student filter means: about the student with that id, or about any
+    student whose name matches (a subquery, so every match counts: no capped id list)."""
+    about_a_student = AuditEvent.object_type == "Student"
+    if text.isascii() and text.isdigit():
+        return and_(about_a_student, AuditEvent.object_id == (valid_id(int(text)) or 0))
+    names = select(Student.id)
     for word in text.split()[:5]:
         pattern = _like(word)
-        query = query.where(or_(func.lower(Student.first_name).like(pattern, escape="\\"),
+        names = names.where(or_(func.lower(Student.first_name).like(pattern, escape="\\"),
                                 func.lower(Student.last_name).like(pattern, escape="\\")))
-    return list(db.session.scalars(query.order_by(Student.id).limit(MAX_NAME_MATCHES)))
+    return and_(about_a_student, AuditEvent.object_id.in_(names))
 
 
 Actor = aliased(User)
@@ -151,9 +153,7 @@ def log_query(filters: LogFilters, *columns):
     if filters.action:
         query = query.where(AuditEvent.action == filters.action)
     if filters.student:
-        ids = _student_ids(filters.student)
-        query = query.where(and_(AuditEvent.object_type == "Student",
-                                 AuditEvent.object_id.in_(ids or [0])))
+        query = query.where(_student_condition(filters.student))
     if filters.date_from:
         query = query.where(AuditEvent.at >= brussels(filters.date_from))
     if filters.date_until:
@@ -173,11 +173,80 @@ def known_actions() -> list[tuple[str, str]]:
 def audit_log():
     """Every audit event, newest first: filter, page, export (ADM-4)."""
     filters = LogFilters.from_args(request.args)
-    page = db.paginate(log_query(filters), page=filters.page, per_page=PER_PAGE,
-                       error_out=False, count=True)
+    query = log_query(filters)
+    page = db.paginate(query, page=filters.page, per_page=PER_PAGE, error_out=False, count=True)
+    if page.pages and filters.page > page.pages:  # past the end: the last page
+        page = db.paginate(query, page=page.pages, per_page=PER_PAGE, error_out=False,
+                           count=True)
     return render_template("admin/audit_log.html", filters=filters, page=page,
                            actors=_actors({e.user_id for e in page.items} - {None}),
+                           objects=object_refs(page.items), object_label=object_label,
                            actions=known_actions(), action_label=action_label)
+
+
+# Dutch names of the object types the app records; an unknown type shows its class name.
+OBJECT_LABELS = {
+    "CareService": _l("Dienst"),
+    "Decline": _l("Weigering"),
+    "IntakeOverride": _l("Late ingave"),
+    "Placement": _l("Stageplaats"),
+    "School": _l("School"),
+    "Student": _l("Student"),
+    "Term": _l("Stageperiode"),
+    "User": _l("Login"),
+}
+
+
+def object_label(object_type: str) -> str:
+    label = OBJECT_LABELS.get(object_type)
+    return str(label) if label is not None else object_type
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """How the log shows an event's object: its Dutch type, a name where it has one that is
+    not personal data (organisation, term, login), and a link where the admin can look."""
+
+    label: str
+    object_id: int | None
+    name: str = ""
+    url: str = ""
+
+
+# The name of an object per type, read once per page for all the page's ids of that type.
+_NAME_COLUMNS = {"School": School.name, "CareService": CareService.name, "Term": Term.name,
+                 "User": User.email}
+
+
+def object_refs(events) -> dict[tuple[str, int], ObjectRef]:
+    """(type, id) → ObjectRef for the objects of a page of events: at most one query per
+    object type on the page, never one per row. A student is shown by id only (its name is
+    personal data), linked to the helpdesk view of its school's request."""
+    ids: dict[str, set[int]] = {}
+    for event in events:
+        if event.object_type and event.object_id:
+            ids.setdefault(event.object_type, set()).add(event.object_id)
+    refs = {}
+    for object_type, wanted in ids.items():
+        names, urls = {}, {}
+        column = _NAME_COLUMNS.get(object_type)
+        if column is not None:
+            model_id = column.class_.id
+            names = dict(db.session.execute(select(model_id, column).where(model_id.in_(wanted))).all())
+        elif object_type == "Student":
+            rows = db.session.execute(
+                select(Student.id, Student.school_id).where(Student.id.in_(wanted)))
+            urls = {sid: url_for("admin.helpdesk_student", school_id=school_id, student_id=sid)
+                    for sid, school_id in rows}
+        if object_type == "School":
+            urls = {oid: url_for("admin.helpdesk_school", school_id=oid) for oid in names}
+        elif object_type == "CareService":
+            urls = {oid: url_for("admin.helpdesk_service", service_id=oid) for oid in names}
+        for object_id in wanted:
+            refs[(object_type, object_id)] = ObjectRef(
+                object_label(object_type), object_id, names.get(object_id) or "",
+                urls.get(object_id, ""))
+    return refs
 
 
 def _actors(user_ids: set[int]) -> dict[int, tuple[str, str]]:

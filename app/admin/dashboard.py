@@ -5,6 +5,8 @@ from datetime import datetime
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import select
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.validators import AnyOf, InputRequired
@@ -12,9 +14,10 @@ from wtforms.validators import AnyOf, InputRequired
 from app import audit
 from app.admin import stats
 from app.admin.routes import bp
+from app.extensions import db
 from app.formtools import choice_list
 from app.htmx import render_page_or_fragment
-from app.models import utcnow
+from app.models import ReminderSent, utcnow
 from app.models.reference import PROVINCES
 from app.outbox import commit_and_send
 from app.schedule.clock import local_date
@@ -92,6 +95,7 @@ def unanswered():
         "admin/unanswered.html", "admin/_unanswered_table.html", form=form, result=result,
         rows=stats.waiting(result.items, now), province=province, school_id=school_id,
         per_province=stats.unanswered_per_province(now, school_id), remind_form=RemindForm(),
+        reminded=reminded_today(now),
     )
 
 
@@ -104,11 +108,13 @@ def remind_unanswered():
         flash(_("Kies een provincie."), "error")
         return redirect(url_for("admin.unanswered"))
     province = form.provincie.data
-    sent, already = remind_province(province, utcnow())
+    sent, logins, already = remind_province(province, utcnow())
     name = PROVINCES[province]
     if sent:
-        flash(_("Herinnering verstuurd naar %(count)d login(s) van diensten in %(province)s.",
-                count=sent, province=name), "success")
+        flash(_("Herinnering verstuurd: %(mails)s naar %(logins)s van diensten in %(province)s.",
+                mails=ngettext("%(num)d mail", "%(num)d mails", sent),
+                logins=ngettext("%(num)d login", "%(num)d logins", logins), province=name),
+              "success")
     elif already:
         flash(_("De diensten van %(province)s kregen vandaag al een herinnering.", province=name),
               "info")
@@ -123,14 +129,23 @@ def reminder_kind(province: str, now: datetime) -> str:
     return f"unanswered:{province}:{local_date(now).isoformat()}"
 
 
-def remind_province(province: str, now: datetime) -> tuple[int, int]:
+def reminded_today(now: datetime) -> set[str]:
+    """The provinces whose services had a reminder today (one query for all provinces)."""
+    kinds = {reminder_kind(code, now): code for code in PROVINCES}
+    found = db.session.scalars(
+        select(ReminderSent.kind).where(ReminderSent.kind.in_(list(kinds))).distinct())
+    return {kinds[kind] for kind in found}
+
+
+def remind_province(province: str, now: datetime) -> tuple[int, int, int]:
     """Queue, per term open for acceptance with unanswered requests in `province`, one mail to
     each active login of the province's active services, unless it had that term's reminder
-    today; audited. Returns (mails queued, mails already sent today)."""
+    today. Audited when at least one mail went out (a click that sends nothing writes no
+    event). Returns (mails queued, logins that got one, mails already sent today)."""
     from app.auth.logic import external_url
 
     logins = [Recipient(email, language) for email, language in stats.province_service_logins(province)]
-    kind, sent, already = reminder_kind(province, now), 0, 0
+    kind, sent, already, reached = reminder_kind(province, now), 0, 0, set()
     for term, count in stats.unanswered_per_term(now, province):
         subject = _l("Stagematching: %(count)s stageaanvragen in %(province)s wachten op antwoord",
                      count=count, province=PROVINCES[province])
@@ -140,8 +155,11 @@ def remind_province(province: str, now: datetime) -> tuple[int, int]:
                          province=PROVINCES[province], link=link,
                          until=term_state(term, now).accept_until):
                 sent += 1
+                reached.add(to.email)
             else:
                 already += 1
-    audit.record("unanswered.reminded", detail=f"province={province} mails={sent}")
-    commit_and_send()
-    return sent, already
+    if sent:
+        audit.record("unanswered.reminded",
+                     detail=f"province={province} mails={sent} logins={len(reached)}")
+        commit_and_send()
+    return sent, len(reached), already

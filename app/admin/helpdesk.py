@@ -21,6 +21,7 @@ from app.placements import logic as placement_logic
 from app.placements import queries as placement_queries
 from app.schedule.timetable import (all_terms, browsable_terms, default_term, intake_window,
                                     term_state)
+from app.schedule.timing import page_number
 from app.security import roles_required
 from app.students import logic as student_logic
 from app.students.queries import overview as school_overview
@@ -52,12 +53,13 @@ def helpdesk():
     search = request.args.get("q", "").strip()[:100]
     schools = select(School).order_by(School.name)
     services = select(CareService).order_by(CareService.name, CareService.id)
-    if search:
-        pattern = f"%{search.lower()}%"
-        schools = schools.where(or_(func.lower(School.name).like(pattern),
-                                    func.lower(School.city).like(pattern)))
-        services = services.where(or_(func.lower(CareService.name).like(pattern),
-                                      func.lower(CareService.city).like(pattern)))
+    if search:  # % and _ are searched as themselves, not as LIKE wildcards
+        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        schools = schools.where(or_(func.lower(School.name).like(pattern, escape="\\"),
+                                    func.lower(School.city).like(pattern, escape="\\")))
+        services = services.where(or_(func.lower(CareService.name).like(pattern, escape="\\"),
+                                      func.lower(CareService.city).like(pattern, escape="\\")))
     return render_template(
         "admin/helpdesk.html", search=search,
         schools=db.session.scalars(schools.limit(INDEX_LIMIT)).all(),
@@ -75,7 +77,7 @@ def helpdesk_school(school_id: int):
     wanted = request.args.get("term", type=int)
     term = next((t for t in terms if t.id == wanted), None) or default_term(terms, utcnow(), school.id)
     args = dict(search=request.args.get("q", ""), sort=request.args.get("sort", "naam"),
-                page=request.args.get("page", 1, type=int))
+                page=page_number(request.args.get("page")))
     page = school_overview(school.id, term.id, **args) if term else None
     _record_view(school, f"school={school.id} term={term.id if term else '-'}")
     return render_page_or_fragment(
@@ -107,7 +109,7 @@ def _filters() -> placement_queries.RequestFilters:
         term_id=valid_id(args.get("term", type=int)), form=args.get("vorm", ""),
         transport=args.get("vervoer", ""), period_from=_date_arg("van"),
         period_until=_date_arg("tot"), preferred_only=args.get("voorkeur") == "1",
-        sort=args.get("sort", "voorkeur"), page=args.get("page", 1, type=int),
+        sort=args.get("sort", "voorkeur"), page=page_number(args.get("page")),
     )
 
 

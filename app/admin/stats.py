@@ -141,8 +141,10 @@ class Capacity:
 
 
 def capacity_per_province(term_id: int) -> list[Capacity]:
-    """Free places per province: capacity (ServiceCapacity.places) minus the distinct
-    students placed at the service in the term; active services only."""
+    """Free places per province: capacity minus the distinct students placed at the service
+    in the term; active services only. The capacity is the service's ServiceCapacity.places
+    for the term, else its CareService.capacity_default (the rule of
+    app.placements.logic.capacity); a service with neither counts as unknown."""
     placed = (
         select(Placement.care_service_id.label("service_id"),
                func.count(func.distinct(Placement.student_id)).label("students"))
@@ -151,8 +153,9 @@ def capacity_per_province(term_id: int) -> list[Capacity]:
         .group_by(Placement.care_service_id)
         .subquery()
     )
-    known = ServiceCapacity.id.is_not(None)
-    free = ServiceCapacity.places - func.coalesce(placed.c.students, 0)
+    places = func.coalesce(ServiceCapacity.places, CareService.capacity_default)
+    known = places.is_not(None)
+    free = places - func.coalesce(placed.c.students, 0)
     query = (
         select(
             CareService.province,
