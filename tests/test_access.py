@@ -32,6 +32,7 @@ EXPECTED: dict[str, object] = {
     "main.dashboard": ANY,
     "main.edit_help": ADMIN,
     "admin.users": ADMIN,
+    "admin.organisation_choices": ADMIN,
     "admin.resend_invitation": ADMIN,
     "admin.disable_user": ADMIN,
     "admin.enable_user": ADMIN,

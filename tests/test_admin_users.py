@@ -88,3 +88,52 @@ def test_invite_refuses_an_unknown_or_inactive_organisation(app, admin, outbox):
 def test_invite_form_opened_from_an_organisation_is_prefilled(app, admin):
     page = admin.get("/admin/logins?rol=school&organisatie=CVO+Leerpunt").text
     assert 'value="CVO Leerpunt"' in page and '<option selected value="school">' in page
+
+
+def test_invite_list_is_searched_as_the_user_types_among_any_number(app, admin, outbox):
+    from app.models import CareService
+
+    with app.app_context():
+        for n in range(600):
+            db.session.add(CareService(name=f"WZC Reeks {n:03d}", province="ANT", city="Gent"))
+        db.session.commit()
+    options = admin.get("/admin/logins/organisaties?role=service&organisation=Reeks+599",
+                        headers={"HX-Request": "true"}).text
+    assert options.startswith('<datalist id="organisation-options">')
+    assert '<option value="WZC Reeks 599 (Gent)">' in options and "Reeks 598" not in options
+    assert "WZC Reeks" not in admin.get("/admin/logins/organisaties?role=school&organisation=Reeks").text
+    page = admin.get("/admin/logins").text
+    assert 'hx-get="/admin/logins/organisaties"' in page and page.count("<option value=") <= 100
+    admin.post("/admin/logins", data={"email": "laatste@reeks.example", "role": "service",
+                                      "organisation": "WZC Reeks 599"})
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "laatste@reeks.example"))
+        assert user.care_service.name == "WZC Reeks 599"
+
+
+def test_two_services_of_the_same_name_and_city_can_each_be_invited(app, admin, outbox):
+    with app.app_context():
+        first = make_service(name="WZC Sint-Jozef", city="Gent", enterprise_number="0403170701")
+        second = make_service(name="WZC Sint-Jozef", city="Gent", enterprise_number="0202239951")
+        db.session.commit()
+        ids = first.id, second.id
+    options = admin.get("/admin/logins/organisaties?role=service&organisation=Sint-Jozef").text
+    assert '<option value="WZC Sint-Jozef (Gent) — BE 0403.170.701">' in options
+    assert '<option value="WZC Sint-Jozef (Gent) — BE 0202.239.951">' in options
+    for typed in ("WZC Sint-Jozef", "WZC Sint-Jozef (Gent)"):
+        page = admin.post("/admin/logins", data={"email": "x@jozef.example", "role": "service",
+                                                 "organisation": typed}).text
+        assert "Meerdere diensten heten zo; kies er een uit de lijst." in page
+    for email, label in (("een@jozef.example", "WZC Sint-Jozef (Gent) — BE 0403.170.701"),
+                         ("twee@jozef.example", "WZC Sint-Jozef (Gent) — BE 0202.239.951")):
+        admin.post("/admin/logins", data={"email": email, "role": "service", "organisation": label})
+    with app.app_context():
+        found = [db.session.scalar(select(User.care_service_id).where(User.email == email))
+                 for email in ("een@jozef.example", "twee@jozef.example")]
+        assert tuple(found) == ids
+    assert len(outbox()) == 2
+
+
+def test_login_actions_answer_404_for_ids_no_integer_holds(admin):
+    for action in ("deactiveren", "activeren", "uitnodiging"):
+        assert admin.post(f"/admin/logins/9223372036854775808/{action}").status_code == 404

@@ -272,3 +272,119 @@ def test_save_without_the_preview_saves_nothing(app, admin):
     response = admin.post("/admin/diensten/import/opslaan", data={"token": "x" * 32})
     assert response.status_code == 302
     assert count_services(app) == 0
+
+
+# --- review fixes ------------------------------------------------------------------------
+
+
+def test_an_update_changes_only_the_columns_the_file_fills(app, admin):
+    with app.app_context():
+        make_service(name="WZC Oud", kind="wzc", enterprise_number=enterprise_number(7),
+                     street="Kerkstraat 1", postcode="3500", city="Hasselt", province="LIM",
+                     email="info@oud.example", phone="+3211223344", capacity_default=4)
+        db.session.commit()
+    # Only the required columns, and a blank name: nothing but the province changes.
+    data = ("Naam;Type;Provincie;Ondernemingsnummer\r\n"
+            f";Woonzorgcentrum;Antwerpen;{enterprise_number(7)}\r\n").encode()
+    preview = upload(admin, data).text
+    assert "bijwerken: WZC Oud" in preview
+    assert "Provincie: <del>Limburg</del> → <ins>Antwerpen</ins>" in preview
+    assert "Straat:" not in preview and "Naam:" not in preview
+    confirm(admin, preview)
+    with app.app_context():
+        service = db.session.scalar(select(CareService))
+        assert (service.name, service.street, service.postcode, service.city, service.email,
+                service.phone, service.capacity_default, service.province) == (
+            "WZC Oud", "Kerkstraat 1", "3500", "Hasselt", "info@oud.example", "+3211223344", 4, "ANT")
+    # All columns, blanks included: blanks keep the stored value.
+    preview = upload(admin, csv_file(f"WZC Oud;wzc;;;Genk;ANT;;;{enterprise_number(7)};")).text
+    assert "Plaats: <del>Hasselt</del> → <ins>Genk</ins>" in preview
+    confirm(admin, preview)
+    with app.app_context():
+        service = db.session.scalar(select(CareService))
+        assert (service.city, service.street, service.capacity_default) == ("Genk", "Kerkstraat 1", 4)
+    assert actions(app).count("service.updated") == 2
+
+
+def test_reimporting_unchanged_services_writes_and_audits_nothing(app, admin):
+    lines = [f"WZC {n};wzc;Straat {n};2000;Antwerpen;ANT;info{n}@wzc.example;03 212 34 56;"
+             f"{enterprise_number(n)};2" for n in range(3)]
+    confirm(admin, upload(admin, csv_file(*lines)).text)
+    before = len(actions(app))
+    changed = lines[:2] + [lines[2].replace(";2000;", ";2018;")]
+    preview = upload(admin, csv_file(*changed)).text
+    assert preview.count("ongewijzigd: WZC") == 2
+    assert "Postcode: <del>2000</del> → <ins>2018</ins>" in preview
+    response = confirm(admin, preview)
+    assert "0 diensten toegevoegd, 1 bijgewerkt, 2 ongewijzigd." in admin.get(response.headers["Location"]).text
+    assert actions(app)[before:] == ["service.updated"]
+
+
+def test_import_knows_brussels_and_explains_a_broken_capacity_once(app, admin):
+    preview = upload(admin, csv_file(
+        f"WZC Een;wzc;;;;Brussel;;;{enterprise_number(1)};",
+        f"WZC Twee;wzc;;;;BRUSSELS;;;{enterprise_number(2)};",
+        f"WZC Drie;wzc;;;;Antwerpen;;;{enterprise_number(3)};2.5",
+    )).text
+    assert "Regel 2, Provincie" not in preview and "Regel 3, Provincie" not in preview
+    assert preview.count("Regel 4, Capaciteit") == 1
+    assert "Geef een geheel getal, bv. 4." in preview
+    page = admin.post("/admin/diensten/nieuw", data=service_form(capacity_default="2.5")).text
+    assert page.count("Geef een geheel getal") == 1 and "500" not in page.split('id="capacity_default-error"')[1][:200]
+
+
+def test_an_all_zero_enterprise_number_is_refused(app, admin):
+    page = admin.post("/admin/diensten/nieuw", data=service_form(enterprise_number="0000000097")).text
+    assert 'id="enterprise_number-error"' in page and "klopt niet" in page
+    assert count_services(app) == 0
+
+
+def test_school_names_differing_only_by_invisible_characters_are_the_same(app, admin):
+    with app.app_context():
+        make_school("CVO Leerpunt")
+        db.session.commit()
+    for name in ("CVO Leer\u200bpunt", "CVO\u00ad Leerpunt", "ＣＶＯ Leerpunt"):
+        page = admin.post("/admin/scholen/nieuw", data={"name": name, "postcode": "9000"}).text
+        assert "Er bestaat al een school met deze naam." in page, name
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(School)) == 1
+
+
+@pytest.mark.parametrize("path", ["/admin/scholen", "/admin/diensten", "/admin/logins"])
+def test_oversized_page_numbers_are_clamped(admin, path):
+    for page in ("922337203685477580", "99999999999999999999999", "-3", "x"):
+        assert admin.get(f"{path}?page={page}").status_code == 200
+
+
+def test_deactivation_ends_sessions_for_good(app, admin):
+    with app.app_context():
+        school = make_school()
+        make_user("school", school, email="coord@cvo.example")
+        db.session.commit()
+        school_id = school.id
+    coordinator = app.test_client()
+    login(coordinator, "coord@cvo.example")
+    assert coordinator.get("/studenten").status_code == 200
+    admin.post(f"/admin/scholen/{school_id}/deactiveren")
+    admin.post(f"/admin/scholen/{school_id}/activeren")
+    assert coordinator.get("/studenten").status_code == 302  # the old cookie is not revived
+
+
+def test_htmx_row_keeps_the_logins_count_and_links_to_exactly_its_logins(app, admin):
+    with app.app_context():
+        linde = make_service(name="WZC Linde")
+        other = make_service(name="WZC Linde Noord")
+        make_user("service", linde, email="a@linde.example")
+        make_user("service", linde, email="b@linde.example")
+        make_user("service", other, email="c@noord.example")
+        db.session.commit()
+        linde_id, other_id = linde.id, other.id
+    row = admin.post(f"/admin/diensten/{linde_id}/deactiveren", headers={"HX-Request": "true"}).text
+    link = f'href="/admin/logins?dienst={linde_id}">2</a>'
+    assert link in row
+    assert link in admin.get("/admin/diensten").text
+    logins = admin.get(f"/admin/logins?dienst={linde_id}").text
+    assert "a@linde.example" in logins and "b@linde.example" in logins
+    assert "c@noord.example" not in logins and "2 logins" in logins
+    assert "c@noord.example" in admin.get(f"/admin/logins?dienst={other_id}").text
+    assert "0 logins" in admin.get("/admin/logins?dienst=99999999999999").text

@@ -1,13 +1,23 @@
 """Forms of the VIVO administration: logins, schools, care services and their filters."""
 
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import EmailField, IntegerField, SearchField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
-from app.admin.queries import find_organisation
+from app.admin.queries import organisation_matches
 from app.auth.logic import find_user
 from app.extensions import db
 from app.formtools import PhoneField, choice_list, cleaned_by, plain_text
@@ -26,11 +36,41 @@ def clean_enterprise_number(value: str) -> str:
     from stdnum.be import vat
 
     try:
-        return vat.validate(str(value))
+        digits = vat.validate(str(value))
     except stdnum_errors.ValidationError:
+        digits = None
+    if digits is None or not digits[:8].strip("0"):  # 0000000097 passes the 97-check
         raise FieldProblem(
             _l("Dit ondernemingsnummer klopt niet: 10 cijfers, bv. BE 0403.170.701.")
-        ) from None
+        )
+    return digits
+
+
+def organisation_name(value):
+    """A name as typed, without invisible characters (zero-width spaces, soft hyphens…) and
+    with look-alike forms folded (NFKC), so that two names that look the same are the same."""
+    if not isinstance(value, str):
+        return value
+    value = unicodedata.normalize("NFKC", value)
+    return " ".join("".join(ch for ch in value if unicodedata.category(ch) != "Cf").split())
+
+
+class WholeNumberField(IntegerField):
+    """An integer input with one clear message for '2.5' or 'vier' (not also the range's)."""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = int(str(valuelist[0]).strip())
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Geef een geheel getal, bv. 4.")) from None
+
+    def pre_validate(self, form) -> None:
+        if self.process_errors:
+            raise StopValidation()
 
 
 def format_enterprise_number(digits: str | None) -> str:
@@ -69,7 +109,12 @@ class InviteForm(FlaskForm):
         self.school_id = self.care_service_id = None
         if self.role.data == "admin":
             return
-        found = find_organisation(self.role.data, field.data or "")
+        matches = organisation_matches(self.role.data, field.data or "")
+        if len(matches) > 1:
+            if self.role.data == "school":
+                raise ValidationError(_l("Meerdere scholen heten zo; kies er een uit de lijst."))
+            raise ValidationError(_l("Meerdere diensten heten zo; kies er een uit de lijst."))
+        found = matches[0] if matches else None
         if found is None:
             if self.role.data == "school":
                 raise ValidationError(_l("Kies een actieve school uit de lijst."))
@@ -101,7 +146,8 @@ class OrganisationFilterForm(FlaskForm):
 
 
 class _OrganisationForm(FlaskForm):
-    name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200), plain_text])
+    name = StringField(_l("Naam"), filters=[organisation_name],
+                       validators=[DataRequired(), Length(max=200), plain_text])
     street = StringField(_l("Straat en nummer"), validators=[Length(max=200), plain_text])
     postcode = StringField(_l("Postcode"), validators=[cleaned_by(clean_postcode)])
     city = StringField(_l("Gemeente"), validators=[Length(max=100), plain_text])
@@ -115,9 +161,11 @@ class SchoolForm(_OrganisationForm):
         self.school = school
 
     def validate_name(self, field) -> None:
-        taken = db.session.scalar(
-            select(School.id).where(func.lower(School.name) == field.data.strip().lower())
-        )
+        # Compared in Python: stored names may still hold invisible characters, and SQLite's
+        # lower() folds ASCII only. Schools are few (the CVOs).
+        wanted = organisation_name(field.data).casefold()
+        taken = next((school_id for school_id, name in db.session.execute(select(School.id, School.name))
+                      if organisation_name(name).casefold() == wanted), None)
         if taken is not None and (self.school is None or taken != self.school.id):
             raise ValidationError(_l("Er bestaat al een school met deze naam."))
 
@@ -131,7 +179,7 @@ class ServiceForm(_OrganisationForm):
         _l("Ondernemingsnummer"),
         validators=[DataRequired(), cleaned_by(clean_enterprise_number)],
     )
-    capacity_default = IntegerField(
+    capacity_default = WholeNumberField(
         _l("Standaardcapaciteit"),
         validators=[Optional(), NumberRange(min=0, max=500)],
         description=_l("Stageplaatsen per stageperiode als de dienst zelf niets invulde."),

@@ -15,6 +15,7 @@ from app.export.import_files import ImportProblem, file_kind
 from app.extensions import db
 from app.htmx import render_page_or_fragment, wants_fragment
 from app.models import CareService, School
+from app.schedule.timing import page_number
 from app.security import roles_required
 
 KEPT = "service_import"
@@ -28,7 +29,7 @@ def _list(model, page_template: str):
         query = queries.services_query(province=filters.province.data or "", **args)
     else:
         query = queries.schools_query(**args)
-    result = queries.paged(query, request.args.get("page", 1, type=int))
+    result = queries.paged(query, page_number(request.args.get("page")))
     logins = queries.logins_per_organisation(model, [o.id for o in result.items])
     return render_page_or_fragment(page_template, "admin/_organisation_table.html", filters=filters,
                                    result=result, logins=logins, model=model.__name__)
@@ -110,8 +111,9 @@ def _set_active(organisation, active: bool, list_endpoint: str):
         flash(_("%(name)s is gedeactiveerd; de logins ervan kunnen niet meer aanmelden.",
                 name=organisation.name), "success")
     if wants_fragment():
+        logins = queries.logins_per_organisation(type(organisation), [organisation.id])
         return render_template("admin/_organisation_row.html", organisation=organisation,
-                               logins={}, model=type(organisation).__name__, oob_flashes=True)
+                               logins=logins, model=type(organisation).__name__, oob_flashes=True)
     return redirect(url_for(list_endpoint))
 
 
@@ -163,7 +165,8 @@ def import_services():
         if valid:
             session[KEPT] = importer.keep_upload(file_kind(form.file.data.filename or "", raw), raw)
     return render_template("admin/services_import.html", form=form, lines=lines, valid=valid,
-                           problem=problem, token=session.get(KEPT) if valid else None)
+                           problem=problem, token=session.get(KEPT) if valid else None,
+                           change_list=service_import.change_list)
 
 
 @bp.post("/diensten/import/opslaan")
@@ -186,11 +189,15 @@ def save_service_import():
         flash(_("Het bestand is niet meer geldig (gewijzigde gegevens?). Er werd niets bewaard."),
               "error")
         return redirect(url_for("admin.import_services"))
-    created, updated = service_import.save(lines)
+    created, updated, unchanged = service_import.save(lines)
     db.session.commit()
     importer.drop_upload(session.pop(KEPT, None))
-    flash(_("%(created)d diensten toegevoegd, %(updated)d bijgewerkt.", created=created,
-            updated=updated), "success")
+    if unchanged:
+        flash(_("%(created)d diensten toegevoegd, %(updated)d bijgewerkt, %(unchanged)d ongewijzigd.",
+                created=created, updated=updated, unchanged=unchanged), "success")
+    else:
+        flash(_("%(created)d diensten toegevoegd, %(updated)d bijgewerkt.", created=created,
+                updated=updated), "success")
     return redirect(url_for("admin.services"))
 
 

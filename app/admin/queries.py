@@ -16,9 +16,15 @@ def _contains(column, text: str):
     return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
-def users_query(search: str = "", role: str = "", organisation: str = "") -> Select:
-    """Logins matching an e-mail fragment, a role and an organisation-name fragment."""
+def users_query(search: str = "", role: str = "", organisation: str = "",
+                school_id: int | None = None, care_service_id: int | None = None) -> Select:
+    """Logins matching an e-mail fragment, a role and an organisation-name fragment, and
+    (from an organisation's row) of exactly one school or service."""
     query = select(User).options(selectinload(User.school), selectinload(User.care_service))
+    if school_id is not None:
+        query = query.where(User.school_id == school_id)
+    if care_service_id is not None:
+        query = query.where(User.care_service_id == care_service_id)
     if search.strip():
         query = query.where(_contains(User.email, search))
     if role:
@@ -84,36 +90,78 @@ def logins_per_organisation(model, ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def organisation_label(organisation) -> str:
-    """How an organisation appears in the invite list: name, and the city for a service."""
+def _short_label(organisation) -> str:
     if isinstance(organisation, CareService) and organisation.city:
         return f"{organisation.name} ({organisation.city})"
     return organisation.name
 
 
-def organisation_options(role: str, search: str = "", limit: int = 500) -> list[str]:
-    """Labels of the active schools or services (the invite form's searchable list)."""
+def organisation_label(organisation) -> str:
+    """How an organisation appears in the invite list: a school by its (unique) name; a
+    service by name, city and enterprise number, so that two of the same name differ."""
+    from app.admin.forms import format_enterprise_number
+
+    label = _short_label(organisation)
+    if isinstance(organisation, CareService) and organisation.enterprise_number:
+        label = f"{label} — {format_enterprise_number(organisation.enterprise_number)}"
+    return label
+
+
+def _typed_name(text: str) -> str:
+    """The name part of what was typed in the invite field (no city, no enterprise number)."""
+    text = " ".join(text.split()).split(" — ", 1)[0]
+    if text.endswith(")") and " (" in text:
+        text = text.rsplit(" (", 1)[0]
+    return text
+
+
+def organisation_options(role: str, search: str = "", limit: int = 50) -> list[str]:
+    """Labels of active schools or services matching what was typed (the invite form's list,
+    filled as the user types): name, for services also city or enterprise-number digits."""
+    if role not in ("school", "service"):
+        return []
     model = School if role == "school" else CareService
     query = select(model).where(model.active)
-    if search.strip():
-        query = query.where(_contains(model.name, search))
-    return [organisation_label(o) for o in db.session.scalars(query.order_by(model.name).limit(limit))]
+    text = _typed_name(search)
+    if text:
+        conditions = [_contains(model.name, text)]
+        if model is CareService:
+            conditions.append(_contains(CareService.city, text))
+            digits = "".join(ch for ch in search if ch.isdigit())
+            if len(digits) >= 4:
+                conditions.append(CareService.enterprise_number.contains(digits))
+        query = query.where(or_(*conditions))
+    query = query.order_by(model.name, model.id).limit(limit)
+    return [organisation_label(o) for o in db.session.scalars(query)]
+
+
+def organisation_matches(role: str, label: str) -> list:
+    """The active schools or services a typed label names: one, none, or several when the
+    name (and city) alone is ambiguous. A label with an enterprise number names one service."""
+    if role not in ("school", "service") or not label.strip():
+        return []
+    model = School if role == "school" else CareService
+    wanted = " ".join(label.split())
+    if model is CareService and " — " in wanted:
+        digits = "".join(ch for ch in wanted.rsplit(" — ", 1)[1] if ch.isdigit())
+        service = db.session.scalar(
+            select(CareService).where(CareService.active, CareService.enterprise_number == digits)
+        ) if len(digits) == 10 else None
+        if service is not None and service.name.lower() == _typed_name(wanted).lower():
+            return [service]
+        return []
+    lowered = wanted.lower()
+    names = {lowered, _typed_name(wanted).lower()}
+    candidates = db.session.scalars(
+        select(model).where(model.active, func.lower(model.name).in_(names)).order_by(model.id)
+    ).all()
+    exact = [o for o in candidates if _short_label(o).lower() == lowered]
+    return exact or [o for o in candidates if o.name.lower() == lowered]
 
 
 def find_organisation(role: str, label: str):
     """The active school or service a label of the invite list names, or None (also if ambiguous)."""
-    if role not in ("school", "service") or not label.strip():
-        return None
-    model = School if role == "school" else CareService
-    wanted = " ".join(label.split()).lower()
-    names = {wanted}
-    if wanted.endswith(")") and " (" in wanted:
-        names.add(wanted.rsplit(" (", 1)[0])
-    candidates = db.session.scalars(
-        select(model).where(model.active, func.lower(model.name).in_(names))
-    ).all()
-    exact = [o for o in candidates if organisation_label(o).lower() == wanted]
-    matches = exact or [o for o in candidates if o.name.lower() == wanted]
+    matches = organisation_matches(role, label)
     return matches[0] if len(matches) == 1 else None
 
 

@@ -1,6 +1,6 @@
 """VIVO administration: logins (ADM-2); the other desk screens add their routes below."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,9 +9,11 @@ from app.admin.queries import list_users, organisation_options
 from app.auth import logic
 from app.extensions import db
 from app.htmx import render_page_or_fragment, wants_fragment
-from app.models import User
+from app.models import CareService, School, User
 from app.outbox import commit_and_send
+from app.schedule.timing import page_number
 from app.security import roles_required
+from app.tenancy import valid_id
 
 bp = Blueprint("admin", __name__)
 
@@ -28,13 +30,36 @@ def users():
         return redirect(url_for("admin.users"))
     filters = UserFilterForm(request.args)
     filters.validate()
+    scope = _scope()
     result = list_users(search=filters.q.data or "", role=filters.role.data or "",
                         organisation=filters.organisation.data or "",
-                        page=request.args.get("page", 1, type=int))
+                        school_id=scope.get("school_id"), care_service_id=scope.get("care_service_id"),
+                        page=page_number(request.args.get("page")))
+    typed = form.organisation.data or ""
     return render_page_or_fragment(
         "admin/users.html", "admin/_users_table.html", form=form, filters=filters, result=result,
-        school_options=organisation_options("school"), service_options=organisation_options("service"),
+        scope=scope, school_options=organisation_options("school", typed),
+        service_options=organisation_options("service", typed),
     )
+
+
+def _scope() -> dict:
+    """?school=<id> or ?dienst=<id> (the logins count of an organisation's row): exactly the
+    logins of that school or service (id 0, none, for an unknown one) and its name."""
+    for key, model, column in (("school", School, "school_id"), ("dienst", CareService, "care_service_id")):
+        if key in request.args:
+            object_id = valid_id(request.args.get(key, type=int))
+            found = db.session.get(model, object_id) if object_id else None
+            return {"key": key, column: found.id if found else 0, "organisation": found}
+    return {}
+
+
+@bp.get("/logins/organisaties")
+@roles_required("admin")
+def organisation_choices():
+    """The invite field's list for what was typed so far (htmx, as the user types)."""
+    options = organisation_options(request.args.get("role", ""), request.args.get("organisation", ""))
+    return render_template("admin/_organisation_options.html", options=options)
 
 
 def _invite_prefill() -> dict:
@@ -44,6 +69,8 @@ def _invite_prefill() -> dict:
 
 
 def _user_or_404(user_id: int) -> User:
+    if valid_id(user_id) is None:  # a 20-digit id overflows the database's integer
+        abort(404)
     return db.get_or_404(User, user_id)
 
 

@@ -1,5 +1,6 @@
 """Importing care services from VIVO's list (CSV or XLSX): read, check every line, save all
-or nothing. A line whose enterprise number is known updates that service.
+or nothing. A line whose enterprise number is known updates that service: only the columns
+the file has with a value, and only when something differs.
 """
 
 import csv
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.admin.forms import ServiceForm
-from app.admin.organisation_logic import save_service
+from app.admin.organisation_logic import save_service, update_service
 from app.export.import_files import ImportProblem, file_kind
 from app.extensions import db
 from app.models import CareService
@@ -44,6 +45,7 @@ class Line:
     errors: list[tuple[str, str]] = field(default_factory=list)
     data: dict | None = None
     existing: CareService | None = None
+    changes: dict = field(default_factory=dict)
 
 
 def _key(text) -> str:
@@ -138,28 +140,56 @@ def _xlsx_grid(raw: bytes):
         workbook.close()
 
 
-def _code(value: str, labels: dict[str, str]) -> str | None:
+# Names VIVO's lists use for a province besides the label (keys as _key gives them).
+ALIASES = {
+    "Provincie": {"brussel": "BRU", "brussels": "BRU", "bruxelles": "BRU", "brussel-hoofdstad": "BRU",
+                  "brussels gewest": "BRU", "brussels hoofdstedelijk gewest": "BRU"},
+}
+
+
+def _code(value: str, labels: dict[str, str], aliases: dict[str, str] | None = None) -> str | None:
     wanted = _key(value)
-    return next((code for code, label in labels.items() if wanted in (_key(code), _key(label))), None)
+    found = next((code for code, label in labels.items() if wanted in (_key(code), _key(label))), None)
+    return found or (aliases or {}).get(wanted)
+
+
+def _as_cell(service: CareService, name: str) -> str:
+    """A stored value as the file would give it (for a column the file leaves out or blank)."""
+    value = getattr(service, name)
+    return "" if value is None else str(value)
 
 
 def check(lines: list[Line]) -> bool:
-    """Check every line as the service form would; True when all lines are valid."""
+    """Check every line as the service form would; True when all lines are valid.
+
+    A line of a known enterprise number updates that service: only the columns the file has,
+    with a value, count; the others keep what is stored (line.changes: only what differs).
+    """
     seen: dict[str, int] = {}
     for line in lines:
-        data = MultiDict({name: line.cells.get(header, "") for header, name in COLUMNS.items()})
-        for header, labels in (("Type", SERVICE_KINDS), ("Provincie", PROVINCES)):
+        raw_number = line.cells.get("Ondernemingsnummer", "")
+        existing = _service_with(raw_number) if raw_number else None
+        given = {name for header, name in COLUMNS.items() if line.cells.get(header, "")}
+        data = MultiDict()
+        for header, name in COLUMNS.items():
             value = line.cells.get(header, "")
-            code = _code(value, labels) if value else ""
-            if code is None:
+            if not value and existing is not None:
+                value = _as_cell(existing, name)
+            data[name] = value
+        for header, labels in (("Type", SERVICE_KINDS), ("Provincie", PROVINCES)):
+            name = COLUMNS[header]
+            value = data[name]
+            code = _code(value, labels, ALIASES.get(header)) if value else ""
+            if code is None and name in given:
                 line.errors.append((header, _("Onbekende waarde. Kies uit: %(names)s.",
                                               names=", ".join(labels.values()))))
-            data[COLUMNS[header]] = code or ""
+            data[name] = code or ""
         form = ServiceForm(formdata=data, meta={"csrf": False})
-        number = form.enterprise_number.data
-        line.existing = form.service = _service_with(number) if number else None
+        line.existing = form.service = existing
         form.validate()
         for name, messages in form.errors.items():
+            if existing is not None and name not in given:
+                continue  # a stored value the file does not change is not judged again
             if name in ("kind", "province") and any(h == HEADER_OF[name] for h, _m in line.errors):
                 continue
             line.errors.extend((HEADER_OF[name], str(m)) for m in messages)
@@ -169,7 +199,39 @@ def check(lines: list[Line]) -> bool:
                                                         n=seen[enterprise_number])))
         seen.setdefault(enterprise_number, line.number)
         line.data = form.data if not line.errors else None
+        if line.data is not None and existing is not None:
+            line.changes = _changes(existing, line.data, given)
     return all(not line.errors for line in lines)
+
+
+def _changes(service: CareService, data: dict, given: set[str]) -> dict:
+    """The columns of `given` whose checked value differs from the stored one."""
+    changes = {}
+    for name in COLUMNS.values():
+        if name not in given or name == "enterprise_number":
+            continue
+        value = data.get(name)
+        value = value.strip() if isinstance(value, str) else value
+        if value != getattr(service, name):
+            changes[name] = value
+    return changes
+
+
+def shown(name: str, value) -> str:
+    """A value as the preview shows it: labels for codes, a dash for nothing."""
+    if value in (None, ""):
+        return "—"
+    if name == "kind":
+        return SERVICE_KINDS.get(value, value)
+    if name == "province":
+        return PROVINCES.get(value, value)
+    return str(value)
+
+
+def change_list(line: Line) -> list[tuple[str, str, str]]:
+    """(column, old, new) of every change an update line makes, in the template's order."""
+    return [(HEADER_OF[name], shown(name, getattr(line.existing, name)), shown(name, value))
+            for name, value in line.changes.items()]
 
 
 def _service_with(raw_number: str) -> CareService | None:
@@ -183,13 +245,20 @@ def _service_with(raw_number: str) -> CareService | None:
     return db.session.scalar(select(CareService).where(CareService.enterprise_number == number))
 
 
-def save(lines: list[Line]) -> tuple[int, int]:
-    """Create or update the service of every (checked, valid) line; (created, updated)."""
-    created = updated = 0
+def save(lines: list[Line]) -> tuple[int, int, int]:
+    """Create a service for every new line, change the updated ones; (created, updated,
+    unchanged). An unchanged line writes nothing and leaves no audit event."""
+    created = updated = unchanged = 0
     for line in lines:
-        save_service(line.existing, line.data, how="import")
-        created, updated = (created, updated + 1) if line.existing else (created + 1, updated)
-    return created, updated
+        if line.existing is None:
+            save_service(None, line.data, how="import")
+            created += 1
+        elif line.changes:
+            update_service(line.existing, line.changes, how="import")
+            updated += 1
+        else:
+            unchanged += 1
+    return created, updated, unchanged
 
 
 def template_csv() -> bytes:

@@ -65,6 +65,21 @@ def test_admin_sets_up_a_school_a_service_a_login_and_imports_services(page: Pag
     expect(row_of(page, "WZC Ter Duinen")).to_contain_text("West-Vlaanderen")
     expect(row_of(page, "Thuiszorg Maasland")).to_contain_text("Limburg")
 
+    # The invite list is filled as the admin types: the imported service is offered by its
+    # unambiguous label (name, city, enterprise number) and can be invited.
+    open_menu(page, "Logins")
+    page.get_by_role("button", name="Nieuwe login uitnodigen").click()
+    invite = page.locator("form").filter(has=page.get_by_role("button", name="Uitnodigen", exact=True))
+    invite.get_by_label("Rol").select_option(label="Dienst")
+    invite.get_by_label("Organisatie").press_sequentially("Duinen")
+    label = "WZC Ter Duinen (Oostende) — BE 0100.000.070"
+    expect(page.locator(f'#organisation-options option[value="{label}"]')).to_have_count(1)
+    expect(page.locator("#organisation-options option")).to_have_count(1)
+    invite.get_by_label("Organisatie").fill(label)
+    invite.get_by_label("E-mailadres").fill("team@terduinen.example")
+    page.get_by_role("button", name="Uitnodigen", exact=True).click()
+    expect_message(page, "Uitnodiging verstuurd naar team@terduinen.example.")
+
 
 def test_admin_reads_the_dashboard_and_opens_a_school_as_helpdesk(page: Page, seed):
     from tests.factories import make_placement, make_school, make_service, make_student, make_term
