@@ -7,13 +7,22 @@ from datetime import timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_mail import Message
-from sqlalchemy import or_, select, update
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
 
 from app.extensions import db, mail
 from app.models import OutboxMail, utcnow
 
 log = logging.getLogger(__name__)
 CLAIM_TIMEOUT = timedelta(minutes=10)
+QUEUED = "outbox_queued"  # session.info key: the mails this transaction queued
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_queued(session) -> None:
+    """A transaction that ended without commit_and_send leaves its mails to the timer."""
+    session.info.pop(QUEUED, None)
 MAX_ATTEMPTS = 20
 
 
@@ -30,6 +39,7 @@ def queue_mail(recipient: str, subject: str, template: str, **context) -> Outbox
     body = render_template(f"mail/{template}.txt", **context)
     message = OutboxMail(recipient=recipient, subject=subject, body_text=body)
     db.session.add(message)
+    db.session.info.setdefault(QUEUED, []).append(message)
     return message
 
 
@@ -45,6 +55,12 @@ def deliver_pending(limit: int = 100) -> tuple[int, int]:
         .limit(limit)
     ).all()
     db.session.commit()
+    return _deliver(ids)
+
+
+def _deliver(ids) -> tuple[int, int]:
+    """Claim and send these mails one by one; (sent, failed)."""
+    sent = failed = 0
     for mail_id in ids:
         if not _claim(mail_id):
             continue
@@ -109,11 +125,16 @@ def commit_and_send(anonymous: bool = False) -> None:
     `flask send-mail` timer unless OUTBOX_SEND_ANONYMOUS_INLINE, so that response times do not
     tell whether an address has a login (SECURITY.md 14).
     """
+    queued = db.session.info.pop(QUEUED, [])
+    db.session.flush()
+    ids = [message.id for message in queued if message.id is not None]
     db.session.commit()
     if anonymous and not current_app.config.get("OUTBOX_SEND_ANONYMOUS_INLINE"):
         return
     try:
-        deliver_pending()
+        # Only what this request queued: older pending mail is the `send-mail` timer's work,
+        # so a request never waits for a backlog.
+        _deliver(ids)
     except Exception:  # noqa: BLE001 - the outbox keeps the mail for `flask send-mail`
         db.session.rollback()
         log.exception("outbox delivery failed")

@@ -97,3 +97,24 @@ def test_a_mail_is_sent_once_even_when_two_senders_run(ctx, smtp_port):
         controller.stop()
     assert first == (1, 0) and second == (0, 0)
     assert len(recorder.messages) == 1
+
+
+def test_a_request_sends_only_the_mail_it_queued_never_the_backlog(ctx, smtp_port):
+    """A backlog (the mail server was down) is the send-mail timer's work, not a request's."""
+    from app.outbox import commit_and_send
+
+    for n in range(3):
+        queue_one(f"old{n}@cvo.example")  # pending, never sent
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        with ctx.test_request_context():
+            queue_mail("new@cvo.example", "Nieuw", "password_changed", user=None, link="http://x")
+            commit_and_send()
+    finally:
+        controller.stop()
+    rows = {m.recipient: m.sent_at for m in db.session.scalars(select(OutboxMail))}
+    assert rows["new@cvo.example"] is not None
+    assert [r for r, sent in rows.items() if sent is None] == [f"old{n}@cvo.example" for n in range(3)]
+    assert [m["To"] for m in recorder.messages] == ["new@cvo.example"]
