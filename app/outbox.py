@@ -45,7 +45,6 @@ def queue_mail(recipient: str, subject: str, template: str, **context) -> Outbox
 
 def deliver_pending(limit: int = 100) -> tuple[int, int]:
     """Send unsent mails (oldest first); returns (sent, failed). Safe to run in parallel."""
-    sent = failed = 0
     now = utcnow()
     ids = db.session.scalars(
         select(OutboxMail.id)
