@@ -401,3 +401,48 @@ def test_the_school_is_told_in_the_language_of_each_login(app, world, outbox):
     subjects = {recipient: subject for recipient, subject, _ in outbox()}
     assert subjects[english_email] == "Stagematching: Sara Peeters was accepted by Dienst A"
     assert subjects[world["school_email"]] == "Stagematching: Sara Peeters werd aanvaard door Dienst A"
+
+
+def statements_for(app, client, url: str) -> tuple[int, str]:
+    """How many SQL statements one GET runs, and the page."""
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(seen), response.text
+
+
+def test_my_trainees_runs_the_same_statements_for_few_and_many_and_audits_each(app, world):
+    def add_trainees(n):
+        with app.app_context():
+            from app.models import CareService, Mentor, School, Term
+
+            service = db.session.get(CareService, world["services"]["a"]["id"])
+            mentor = db.session.get(Mentor, world["services"]["a"]["mentor"])
+            school, term = db.session.get(School, world["school"]), db.session.get(Term, world["term"])
+            for _ in range(n):
+                make_placement(make_student(school=school, term=term), service=service, mentor=mentor)
+            db.session.commit()
+
+    client = as_service(app, world, "a")
+    add_trainees(3)
+    few, _ = statements_for(app, client, "/dienst/stagiairs")
+    add_trainees(30)
+    many, page = statements_for(app, client, "/dienst/stagiairs")
+    assert few == many, (few, many)
+    assert page.count("Aanvaarding intrekken") >= 33
+    with app.app_context():
+        views = db.session.scalars(select(AuditEvent.object_id).where(
+            AuditEvent.action == "student.personal_data_viewed")).all()
+        assert len(views) == 3 + 33 and len(set(views[3:])) == 33

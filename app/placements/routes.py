@@ -87,9 +87,12 @@ def _request_page(student, accept_form, decline_form, mentor_form, status: int =
                    capacity=logic.capacity(_service().id, student.term_id))
     if mine:
         context["national_number"] = format_national_number(national_number_of(student))
+    page = render_template("placements/show.html", **context)
+    if mine:
+        # Audited after rendering: a commit first would expire what the page needs to read.
         audit.record("student.personal_data_viewed", student)
         db.session.commit()
-    return render_template("placements/show.html", **context), status
+    return page, status
 
 
 @bp.post("/aanvragen/<int:student_id>/aanvaarden")
@@ -198,8 +201,9 @@ def withdraw(placement_id: int):
 def trainees():
     """Mijn stagiairs: accepted students with their contact data (each view is audited)."""
     placements = queries.my_trainees(_service())
-    for student in {p.student for p in placements}:
-        audit.record("student.personal_data_viewed", student)
-    db.session.commit()
     numbers = {p.student_id: format_national_number(national_number_of(p.student)) for p in placements}
-    return render_template("placements/trainees.html", placements=placements, numbers=numbers)
+    page = render_template("placements/trainees.html", placements=placements, numbers=numbers)
+    # One insert for every student shown, after rendering (a commit expires what the page reads).
+    audit.record_views("student.personal_data_viewed", "Student", sorted(numbers))
+    db.session.commit()
+    return page
