@@ -16,6 +16,9 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+SESSIONLESS_ENDPOINTS = frozenset({"static", "main.healthz"})
+
+
 def create_app(config: type[Config] | Config | None = None, **overrides) -> Flask:
     """Build the app; `config` defaults to the class named by STAGEMATCHING_ENV."""
     app = Flask(__name__, instance_relative_config=False)
@@ -68,8 +71,12 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
 
     @app.before_request
     def _session_lifetime() -> None:
-        # The session cookie expires after PERMANENT_SESSION_LIFETIME of inactivity.
-        session.permanent = True
+        # The session cookie expires after PERMANENT_SESSION_LIFETIME of inactivity. Static
+        # files and the health check never touch the session: no cookie, no Vary: Cookie.
+        from flask import request
+
+        if request.endpoint not in SESSIONLESS_ENDPOINTS:
+            session.permanent = True
 
     return app
 

@@ -28,6 +28,7 @@ EXPECTED: dict[str, object] = {
     "auth.reset_password": PUBLIC,
     "main.index": PUBLIC,
     "main.help_page": PUBLIC,
+    "main.healthz": PUBLIC,
     "main.set_language": PUBLIC,
     "main.dashboard": ANY,
     "main.edit_help": ADMIN,

@@ -105,3 +105,23 @@ def test_login_limit_is_shared_by_worker_processes(backend, tmp_path):
     for instance in (first, second):
         with instance.app_context():
             db.engine.dispose()
+
+
+def test_static_files_and_the_health_check_set_no_cookie(app):
+    from tests.factories import login, make_user
+
+    with app.app_context():
+        email = make_user("school").email
+        from app.extensions import db
+
+        db.session.commit()
+    client = app.test_client()
+    login(client, email)
+    for url in ("/static/css/app.css", "/healthz"):
+        response = client.get(url)
+        response.close()
+        assert response.status_code == 200, url
+        assert "Set-Cookie" not in response.headers, url
+    assert client.get("/healthz").text == "ok"
+    # A page still renews the session cookie.
+    assert "Set-Cookie" in client.get("/start").headers

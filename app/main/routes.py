@@ -42,6 +42,20 @@ def index():
     return redirect(url_for("auth.login"))
 
 
+@bp.get("/healthz")
+@public
+def healthz():
+    """For monitoring: one trivial query, no session; 200 "ok" or 503."""
+    from sqlalchemy import text
+
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        db.session.rollback()
+        return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8"}
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 @bp.get("/start")
 @roles_required(*ANY_USER)
 def dashboard():
