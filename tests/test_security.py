@@ -125,3 +125,18 @@ def test_static_files_and_the_health_check_set_no_cookie(app):
     assert client.get("/healthz").text == "ok"
     # A page still renews the session cookie.
     assert "Set-Cookie" in client.get("/start").headers
+
+
+def test_the_health_check_answers_503_when_the_database_fails(app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from app.extensions import db
+
+    def broken(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("database is down"))
+
+    client = app.test_client()
+    with app.app_context():
+        monkeypatch.setattr(db.session, "execute", broken)
+        response = client.get("/healthz")
+    assert response.status_code == 503 and "unavailable" in response.text
