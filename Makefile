@@ -38,7 +38,8 @@ test: $(VENV)/.installed-dev translations e2e-deps
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check app tests config.py wsgi.py
+	$(BIN)/ruff check app tests config.py wsgi.py bench
+	$(BIN)/ruff format --check app tests config.py wsgi.py bench
 
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python -m bench

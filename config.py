@@ -49,7 +49,9 @@ class Config:
     MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "info@stagematching.org")
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "info@stagematching.org"
+    )
 
     # Reset and resend-activation mails go out in the request in development and tests; in
     # production the send-mail timer sends them, so timing does not reveal known addresses.
@@ -60,8 +62,12 @@ class Config:
     # Login throttling; storage shared by all worker processes in production (Redis).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
-    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get(
+        "LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"
+    )
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get(
+        "LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"
+    )
 
     BABEL_DEFAULT_LOCALE = "nl"
     BABEL_DEFAULT_TIMEZONE = "Europe/Brussels"
@@ -85,7 +91,9 @@ class Config:
     # Student import (EXP-5): limits per file, where a checked file waits for "Importeer".
     IMPORT_MAX_BYTES = _env_int("IMPORT_MAX_BYTES", 2 * 1024 * 1024)
     IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 2000)
-    IMPORT_FOLDER = os.environ.get("IMPORT_FOLDER", "")  # empty: a folder in the temp directory
+    IMPORT_FOLDER = os.environ.get(
+        "IMPORT_FOLDER", ""
+    )  # empty: a folder in the temp directory
     IMPORT_KEEP_SECONDS = _env_int("IMPORT_KEEP_SECONDS", 3600)
     # Any request body larger than this is refused before it is read (413).
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
@@ -101,7 +109,9 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
     PROXY_FIX = True
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    RATELIMIT_STORAGE_URI = os.environ.get(
+        "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0"
+    )
     OUTBOX_SEND_ANONYMOUS_INLINE = _env_bool("OUTBOX_SEND_ANONYMOUS_INLINE", False)
     REQUIRED_SECRETS = ("SECRET_KEY", "ENCRYPTION_KEY", "BLIND_INDEX_KEY")
 

@@ -88,4 +88,6 @@ def _check_production_secrets(app: Flask) -> None:
     required = app.config.get("REQUIRED_SECRETS", ())
     missing = [name for name in required if not os.environ.get(name)]
     if missing and not app.config.get("TESTING"):
-        raise RuntimeError("Production needs these environment variables: " + ", ".join(missing))
+        raise RuntimeError(
+            "Production needs these environment variables: " + ", ".join(missing)
+        )

@@ -25,11 +25,16 @@ def create_admin(email: str) -> None:
     user = logic.invite_user(email, "admin", send=False)
     token = logic.issue_token(user, logic.ACTIVATE)
     db.session.commit()
-    click.echo("Activation link (valid once): " + logic.external_url("auth.activate", token=token))
+    click.echo(
+        "Activation link (valid once): "
+        + logic.external_url("auth.activate", token=token)
+    )
 
 
 @click.command("send-mail")
-@click.option("--limit", default=200, show_default=True, help="Most mails sent in one run.")
+@click.option(
+    "--limit", default=200, show_default=True, help="Most mails sent in one run."
+)
 def send_mail(limit: int) -> None:
     """Send queued mails from the outbox; failures stay queued for the next run (cron/timer)."""
     from app.outbox import deliver_pending
@@ -52,12 +57,18 @@ def _moment_option(ctx, param, value):
 
 
 @click.command("send-reminders")
-@click.option("--now", callback=_moment_option,
-              help="Act as if it were this ISO moment (without offset: Belgian time). For tests "
-                   "and catching up only: what it sends is recorded, and is not sent again at "
-                   "its real moment. Try it with --dry-run first.")
-@click.option("--dry-run", is_flag=True,
-              help="Print the mails that would be queued; record, queue or change nothing.")
+@click.option(
+    "--now",
+    callback=_moment_option,
+    help="Act as if it were this ISO moment (without offset: Belgian time). For tests "
+    "and catching up only: what it sends is recorded, and is not sent again at "
+    "its real moment. Try it with --dry-run first.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the mails that would be queued; record, queue or change nothing.",
+)
 def send_reminders(now, dry_run: bool) -> None:
     """Queue the reminder mails that are due (hourly timer); `send-mail` delivers them.
 

@@ -69,8 +69,11 @@ NAV: dict[str, list[tuple[str, str]]] = {
 def _nav_items() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
-    return [(endpoint, label) for endpoint, label in NAV.get(current_user.role, [])
-            if endpoint in current_app.view_functions]
+    return [
+        (endpoint, label)
+        for endpoint, label in NAV.get(current_user.role, [])
+        if endpoint in current_app.view_functions
+    ]
 
 
 def _timetable() -> dict:

@@ -42,7 +42,9 @@ def _read_only_request() -> bool:
     if g.get("reads_only"):
         return True
     view = current_app.view_functions.get(request.endpoint)
-    return request.method in READ_ONLY_METHODS and not getattr(view, "writes_on_get", False)
+    return request.method in READ_ONLY_METHODS and not getattr(
+        view, "writes_on_get", False
+    )
 
 
 def reads_only_from_now() -> None:

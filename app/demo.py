@@ -76,8 +76,14 @@ def _span_name(start: date, end: date) -> str:
     return f"{start.day} {months[start.month - 1]} – {end.day} {months[end.month - 1]} {end.year}"
 
 
-def _plan(start: date, end: date, opens: datetime, closes: datetime, results: datetime,
-          year: int) -> TermPlan:
+def _plan(
+    start: date,
+    end: date,
+    opens: datetime,
+    closes: datetime,
+    results: datetime,
+    year: int,
+) -> TermPlan:
     return TermPlan(_span_name(start, end), start, end, opens, closes, results, year)
 
 
@@ -87,14 +93,38 @@ def manual_timetable(year: int) -> list[TermPlan]:
     d = date
     return [
         # The manual gives no opening moments for the first two terms: 1 June and 1 October.
-        _plan(d(year, 10, 1), d(year, 12, 31), brussels(d(year, 6, 1)),
-              brussels(d(year, 9, 5)), brussels(d(year, 9, 30), 12), year),
-        _plan(d(nxt, 1, 1), d(nxt, 3, 31), brussels(d(year, 10, 1)),
-              brussels(d(year, 11, 15)), brussels(d(year, 11, 30), 12), year),
-        _plan(d(nxt, 4, 1), d(nxt, 6, 30), brussels(d(year, 12, 31)),
-              brussels(d(nxt, 2, 1), 12), brussels(d(nxt, 2, 15), 12), year),
-        _plan(d(nxt, 9, 1), d(nxt, 12, 31), brussels(d(nxt, 3, 30), 12),
-              brussels(d(nxt, 5, 15), 12), brussels(d(nxt, 5, 30), 12), year),
+        _plan(
+            d(year, 10, 1),
+            d(year, 12, 31),
+            brussels(d(year, 6, 1)),
+            brussels(d(year, 9, 5)),
+            brussels(d(year, 9, 30), 12),
+            year,
+        ),
+        _plan(
+            d(nxt, 1, 1),
+            d(nxt, 3, 31),
+            brussels(d(year, 10, 1)),
+            brussels(d(year, 11, 15)),
+            brussels(d(year, 11, 30), 12),
+            year,
+        ),
+        _plan(
+            d(nxt, 4, 1),
+            d(nxt, 6, 30),
+            brussels(d(year, 12, 31)),
+            brussels(d(nxt, 2, 1), 12),
+            brussels(d(nxt, 2, 15), 12),
+            year,
+        ),
+        _plan(
+            d(nxt, 9, 1),
+            d(nxt, 12, 31),
+            brussels(d(nxt, 3, 30), 12),
+            brussels(d(nxt, 5, 15), 12),
+            brussels(d(nxt, 5, 30), 12),
+            year,
+        ),
     ]
 
 
@@ -107,23 +137,33 @@ def demo_timetable(now: datetime) -> list[TermPlan]:
     return _ensure_awaiting_results(plans, now, today)
 
 
-def _ensure_open_intake(plans: list[TermPlan], now: datetime, today: date) -> list[TermPlan]:
+def _ensure_open_intake(
+    plans: list[TermPlan], now: datetime, today: date
+) -> list[TermPlan]:
     open_now = [i for i, p in enumerate(plans) if p.intake_open(now)]
     if not open_now:
         return _open_an_intake(plans, now, today)
     index = max(open_now, key=lambda i: plans[i].intake_closes_at)
-    if plans[index].intake_closes_at < now + MARGIN:  # closing within hours: keep it open
+    if (
+        plans[index].intake_closes_at < now + MARGIN
+    ):  # closing within hours: keep it open
         plans[index] = _keep_open(plans[index], today)
     return plans
 
 
-def _ensure_awaiting_results(plans: list[TermPlan], now: datetime, today: date) -> list[TermPlan]:
+def _ensure_awaiting_results(
+    plans: list[TermPlan], now: datetime, today: date
+) -> list[TermPlan]:
     awaiting = [i for i, p in enumerate(plans) if p.awaiting_results(now)]
     if not awaiting:
         return _await_results(plans, now, today)
     index = max(awaiting, key=lambda i: plans[i].results_at)
-    if plans[index].results_at < now + MARGIN:  # final within hours: keep matching going
-        plans[index] = replace(plans[index], results_at=brussels(today + timedelta(days=3), 12))
+    if (
+        plans[index].results_at < now + MARGIN
+    ):  # final within hours: keep matching going
+        plans[index] = replace(
+            plans[index], results_at=brussels(today + timedelta(days=3), 12)
+        )
     return plans
 
 
@@ -136,10 +176,16 @@ def _keep_open(plan: TermPlan, today: date) -> TermPlan:
     return replace(plan, intake_closes_at=closes, results_at=results)
 
 
-def _open_an_intake(plans: list[TermPlan], now: datetime, today: date) -> list[TermPlan]:
+def _open_an_intake(
+    plans: list[TermPlan], now: datetime, today: date
+) -> list[TermPlan]:
     """Open the intake of the term that opens next (or of the last term) a few days ago."""
     upcoming = [i for i, p in enumerate(plans) if p.intake_opens_at > now]
-    index = min(upcoming, key=lambda i: plans[i].intake_opens_at) if upcoming else len(plans) - 1
+    index = (
+        min(upcoming, key=lambda i: plans[i].intake_opens_at)
+        if upcoming
+        else len(plans) - 1
+    )
     plan = _keep_open(plans[index], today)
     opens = min(plan.intake_opens_at, brussels(today - timedelta(days=3), 9))
     plans[index] = replace(plan, intake_opens_at=opens)
@@ -160,7 +206,9 @@ def _await_results(plans: list[TermPlan], now: datetime, today: date) -> list[Te
     closes = brussels(today - timedelta(days=1), 12)
     opens = min(plan.intake_opens_at, closes - timedelta(days=14))
     results = max(plan.results_at, soon)
-    plans[index] = replace(plan, intake_opens_at=opens, intake_closes_at=closes, results_at=results)
+    plans[index] = replace(
+        plan, intake_opens_at=opens, intake_closes_at=closes, results_at=results
+    )
     return _open_an_intake(plans, now, today)
 
 
@@ -213,15 +261,23 @@ class _DemoBuilder:
         """Add every demo row to the session; returns the login lines."""
         plans = demo_timetable(self.now)
         terms = [Term(**asdict(plan)) for plan in plans]
-        self.open_term = next(t for t, p in zip(terms, plans) if p.intake_open(self.now))
-        self.matching_term = next(t for t, p in zip(terms, plans) if p.awaiting_results(self.now))
+        self.open_term = next(
+            t for t, p in zip(terms, plans) if p.intake_open(self.now)
+        )
+        self.matching_term = next(
+            t for t, p in zip(terms, plans) if p.awaiting_results(self.now)
+        )
         schools, services = self._schools(), self._services()
         db.session.add_all([*terms, *schools, *services])
         db.session.flush()
         self.users, logins = self._logins(schools, services)
         supervisors = {s.id: self._people(Supervisor, school_id=s.id) for s in schools}
-        self.mentors = {s.id: self._people(Mentor, care_service_id=s.id) for s in services}
-        self.by_province = {code: [s for s in services if s.province == code] for code in PROVINCES}
+        self.mentors = {
+            s.id: self._people(Mentor, care_service_id=s.id) for s in services
+        }
+        self.by_province = {
+            code: [s for s in services if s.province == code] for code in PROVINCES
+        }
         db.session.add_all(self._capacities(services))
         db.session.flush()
         students = self._students(terms, schools, supervisors)
@@ -237,7 +293,8 @@ class _DemoBuilder:
                 digits = zone + "".join(self.rng.choices("0123456789", k=8 - len(zone)))
             else:
                 digits = self.rng.choice(["47", "48", "49"]) + "".join(
-                    self.rng.choices("0123456789", k=7))
+                    self.rng.choices("0123456789", k=7)
+                )
             number = phonenumbers.parse("+32" + digits)
             if phonenumbers.is_valid_number(number):
                 return phonenumbers.format_number(number, E164)
@@ -251,9 +308,16 @@ class _DemoBuilder:
     def _schools(self) -> list[School]:
         schools = []
         for name, street, postcode, city, zone in data.SCHOOLS:
-            schools.append(School(
-                name=name, street=street, postcode=postcode, city=city,
-                email=f"stages@{_slug(name)}.demo", phone=self._phone(zone)))
+            schools.append(
+                School(
+                    name=name,
+                    street=street,
+                    postcode=postcode,
+                    city=city,
+                    email=f"stages@{_slug(name)}.demo",
+                    phone=self._phone(zone),
+                )
+            )
         return schools
 
     def _services(self) -> list[CareService]:
@@ -263,18 +327,31 @@ class _DemoBuilder:
                 kind = data.KIND_CYCLE[len(services) % len(data.KIND_CYCLE)]
                 street, postcode, city, zone = self._address(province)
                 name = f"{data.KIND_PREFIX[kind]} {next(names)}"
-                services.append(CareService(
-                    name=name, kind=kind, street=street, postcode=postcode, city=city,
-                    province=province, email=f"info@{_slug(name)}.demo", phone=self._phone(zone)))
+                services.append(
+                    CareService(
+                        name=name,
+                        kind=kind,
+                        street=street,
+                        postcode=postcode,
+                        city=city,
+                        province=province,
+                        email=f"info@{_slug(name)}.demo",
+                        phone=self._phone(zone),
+                    )
+                )
         return services
 
-    def _logins(self, schools: list[School], services: list[CareService]) -> tuple[dict, list[str]]:
+    def _logins(
+        self, schools: list[School], services: list[CareService]
+    ) -> tuple[dict, list[str]]:
         """Activated logins sharing one password hash (argon2 is slow on purpose)."""
         pw_hash, at = hash_password(DEMO_PASSWORD), self.now
         users, lines = {}, []
 
         def add(role: str, email: str, label: str, **org: int) -> User:
-            user = User(email=email, role=role, password_hash=pw_hash, activated_at=at, **org)
+            user = User(
+                email=email, role=role, password_hash=pw_hash, activated_at=at, **org
+            )
             db.session.add(user)
             lines.append(f"{role:<10} {email} / {DEMO_PASSWORD}   ({label})")
             return user
@@ -284,10 +361,19 @@ class _DemoBuilder:
             add("school", f"school{n}@cvo.demo", school.name, school_id=school.id)
         for code in PROVINCES:
             first = next(s for s in services if s.province == code)
-            users[first.id] = add("service", f"dienst-{code.lower()}@dienst.demo",
-                                  first.name, care_service_id=first.id)
+            users[first.id] = add(
+                "service",
+                f"dienst-{code.lower()}@dienst.demo",
+                first.name,
+                care_service_id=first.id,
+            )
         first_ant = next(s for s in services if s.province == "ANT")
-        add("service", "dienst-ant-2@dienst.demo", first_ant.name, care_service_id=first_ant.id)
+        add(
+            "service",
+            "dienst-ant-2@dienst.demo",
+            first_ant.name,
+            care_service_id=first_ant.id,
+        )
         return users, lines
 
     def _people(self, model: type, **organisation: int) -> list:
@@ -296,15 +382,24 @@ class _DemoBuilder:
         domain = "cvo" if is_school else "dienst"
         for _ in range(self.rng.randint(2, 4) if is_school else self.rng.randint(1, 3)):
             first, last = self.fake.first_name(), self.fake.last_name()
-            people.append(model(**organisation, name=f"{first} {last}", phone=self._phone(),
-                                email=f"{_ascii(first)}.{_ascii(last)}@{domain}.demo"))
+            people.append(
+                model(
+                    **organisation,
+                    name=f"{first} {last}",
+                    phone=self._phone(),
+                    email=f"{_ascii(first)}.{_ascii(last)}@{domain}.demo",
+                )
+            )
         db.session.add_all(people)
         return people
 
     def _capacities(self, services: list[CareService]) -> list[ServiceCapacity]:
         return [
-            ServiceCapacity(care_service_id=service.id, term_id=term.id,
-                            places=self.rng.randint(1, 6))
+            ServiceCapacity(
+                care_service_id=service.id,
+                term_id=term.id,
+                places=self.rng.randint(1, 6),
+            )
             for service in services[::2]
             for term in (self.open_term, self.matching_term)
         ]
@@ -325,15 +420,21 @@ class _DemoBuilder:
         students = []
         for index in range(STUDENT_COUNT):
             school = schools[index % len(schools)]
-            student = self._student(self._term_for(index, terms), school, supervisors[school.id])
+            student = self._student(
+                self._term_for(index, terms), school, supervisors[school.id]
+            )
             if index % 37 == 5:  # a handful of trainees quit the course
-                student.stopped_on = self.today - timedelta(days=self.rng.randint(1, 20))
+                student.stopped_on = self.today - timedelta(
+                    days=self.rng.randint(1, 20)
+                )
                 student.stopped_reason = self.rng.choice(data.STOP_REASONS)
             students.append(student)
         db.session.add_all(students)
         return students
 
-    def _student(self, term: Term, school: School, supervisors: list[Supervisor]) -> Student:
+    def _student(
+        self, term: Term, school: School, supervisors: list[Supervisor]
+    ) -> Student:
         """One internship request with personal data, living mostly near the school."""
         male = self.rng.random() < 0.2
         first = self.fake.first_name_male() if male else self.fake.first_name_female()
@@ -343,17 +444,29 @@ class _DemoBuilder:
             home = self.rng.choice(list(PROVINCES))
         street, postcode, city, _zone = self._address(home)
         wanted = province_for_postcode(postcode)
-        if self.rng.random() < 0.12:  # the province where they WANT the internship may differ
+        if (
+            self.rng.random() < 0.12
+        ):  # the province where they WANT the internship may differ
             wanted = self.rng.choice([code for code in PROVINCES if code != wanted])
         number = self._national_number(male)
         student = Student(
-            school=school, term=term, first_name=first, last_name=last,
+            school=school,
+            term=term,
+            first_name=first,
+            last_name=last,
             national_number_encrypted=encrypt_national_number(number),
             national_number_index=national_number_index(number),
-            street=street, postcode=postcode, city=city, province=wanted, phone=self._phone(),
+            street=street,
+            postcode=postcode,
+            city=city,
+            province=wanted,
+            phone=self._phone(),
             email=f"{_ascii(first)}.{_ascii(last)}{self.rng.randint(1, 99)}@mail.demo",
-            transport=self._transport(), supervisor=self.rng.choice(supervisors),
-            remarks=self.rng.choice(data.PERSONAL_REMARKS) if self.rng.random() < 0.2 else "",
+            transport=self._transport(),
+            supervisor=self.rng.choice(supervisors),
+            remarks=self.rng.choice(data.PERSONAL_REMARKS)
+            if self.rng.random() < 0.2
+            else "",
         )
         self._internship(student, term)
         if self.rng.random() < 0.35:
@@ -364,7 +477,11 @@ class _DemoBuilder:
         """A fresh valid national number of an adult born 1960-2006 (some from 2000 on)."""
         while True:
             born_2000s = self.rng.random() < 0.2
-            year = self.rng.randint(2000, 2006) if born_2000s else self.rng.randint(1960, 1999)
+            year = (
+                self.rng.randint(2000, 2006)
+                if born_2000s
+                else self.rng.randint(1960, 1999)
+            )
             birth = date(year, 1, 1) + timedelta(days=self.rng.randint(0, 364))
             serial = self.rng.randrange(1 if male else 2, 998, 2)
             number = national_number(birth, serial)
@@ -394,28 +511,44 @@ class _DemoBuilder:
             length = self.rng.randint(slot // 2, slot - offset)
             start = slot_start + timedelta(days=offset)
             end = start + timedelta(days=length - 1)
-            student.periods.append(Period(number=number + 1, start_date=start, end_date=end))
+            student.periods.append(
+                Period(number=number + 1, start_date=start, end_date=end)
+            )
 
     def _placements(self, students: list[Student]) -> list[Placement]:
         """Acceptances for the matching term (about half) and earlier closed terms (most)."""
         placements = []
         for student in students:
-            closed = rules.phase(student.term, self.now) not in (rules.Phase.UPCOMING, rules.Phase.INTAKE)
+            closed = rules.phase(student.term, self.now) not in (
+                rules.Phase.UPCOMING,
+                rules.Phase.INTAKE,
+            )
             share = 0.55 if student.term is self.matching_term else 0.85
             if student.stopped or not closed or self.rng.random() >= share:
                 continue
             # The first service of a province has a demo login: let it accept more often.
             nearby = self.by_province[student.province]
-            service = student.preferred_service or self.rng.choice(nearby + nearby[:1] * 3)
+            service = student.preferred_service or self.rng.choice(
+                nearby + nearby[:1] * 3
+            )
             mentor = self.rng.choice(self.mentors[service.id])
             accepted_by = self.users.get(service.id)
-            periods = student.periods if self.rng.random() < 0.8 else student.periods[:1]
+            periods = (
+                student.periods if self.rng.random() < 0.8 else student.periods[:1]
+            )
             accepted_at = self._acceptance_moment(student.term)
             for period in periods:
-                placements.append(Placement(
-                    student=student, period=period, care_service=service, mentor=mentor,
-                    notes=self.rng.choice(data.PLACEMENT_NOTES), created_at=accepted_at,
-                    accepted_by_id=accepted_by.id if accepted_by else None))
+                placements.append(
+                    Placement(
+                        student=student,
+                        period=period,
+                        care_service=service,
+                        mentor=mentor,
+                        notes=self.rng.choice(data.PLACEMENT_NOTES),
+                        created_at=accepted_at,
+                        accepted_by_id=accepted_by.id if accepted_by else None,
+                    )
+                )
         self.placed = {p.student.id for p in placements}
         return placements
 
@@ -428,15 +561,22 @@ class _DemoBuilder:
     def _declines(self, students: list[Student]) -> list[Decline]:
         """A couple of "no, because ..." answers on requests that are still open."""
         open_requests = [
-            s for s in students
-            if s.term is self.matching_term and not s.stopped and s.id not in self.placed
+            s
+            for s in students
+            if s.term is self.matching_term
+            and not s.stopped
+            and s.id not in self.placed
         ]
         declines = []
         for student in open_requests[:3]:
             service = self.by_province[student.province][0]  # the one with a demo login
             user = self.users.get(service.id)
-            declines.append(Decline(
-                student_id=student.id, care_service_id=service.id,
-                reason=self.rng.choice(data.DECLINE_REASONS),
-                created_by_id=user.id if user else None))
+            declines.append(
+                Decline(
+                    student_id=student.id,
+                    care_service_id=service.id,
+                    reason=self.rng.choice(data.DECLINE_REASONS),
+                    created_by_id=user.id if user else None,
+                )
+            )
         return declines

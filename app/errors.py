@@ -33,7 +33,9 @@ def init_app(app: Flask) -> None:
 
 def _page(code: int):
     message = _(MESSAGES.get(code, MESSAGES[400]))
-    return make_response(render_template("errors/page.html", code=code, message=message), code)
+    return make_response(
+        render_template("errors/page.html", code=code, message=message), code
+    )
 
 
 def _http_error(error: HTTPException):
@@ -62,7 +64,10 @@ def _unexpected_error(error: Exception):
 
 def _unauthorized():
     """Anonymous user on a protected page: to login (HX-Redirect for htmx)."""
-    target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    target = url_for(
+        "auth.login",
+        next=request.full_path.rstrip("?") if request.method == "GET" else None,
+    )
     if is_htmx():
         response = make_response("", 401)
         response.headers["HX-Redirect"] = target

@@ -16,9 +16,13 @@ def wants_fragment() -> bool:
     )
 
 
-def render_page_or_fragment(page_template: str, fragment_template: str, /, **context) -> str:
+def render_page_or_fragment(
+    page_template: str, fragment_template: str, /, **context
+) -> str:
     """Render the fragment for htmx, the full page (which includes it) otherwise."""
-    return render_template(fragment_template if wants_fragment() else page_template, **context)
+    return render_template(
+        fragment_template if wants_fragment() else page_template, **context
+    )
 
 
 def hx_redirect(url: str) -> Response:

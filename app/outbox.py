@@ -23,6 +23,8 @@ QUEUED = "outbox_queued"  # session.info key: the mails this transaction queued
 def _forget_queued(session) -> None:
     """A transaction that ended without commit_and_send leaves its mails to the timer."""
     session.info.pop(QUEUED, None)
+
+
 MAX_ATTEMPTS = 20
 
 
@@ -30,7 +32,9 @@ MAX_ATTEMPTS = 20
 def in_language(language: str):
     """Write a mail in the recipient's language (the default one when it is not offered)."""
     config = current_app.config
-    with force_locale(language if language in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(
+        language if language in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+    ):
         yield
 
 
@@ -49,7 +53,12 @@ def deliver_pending(limit: int = 100) -> tuple[int, int]:
     ids = db.session.scalars(
         select(OutboxMail.id)
         .where(OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)
-        .where(or_(OutboxMail.claimed_at.is_(None), OutboxMail.claimed_at < now - CLAIM_TIMEOUT))
+        .where(
+            or_(
+                OutboxMail.claimed_at.is_(None),
+                OutboxMail.claimed_at < now - CLAIM_TIMEOUT,
+            )
+        )
         .order_by(OutboxMail.id)
         .limit(limit)
     ).all()
@@ -75,7 +84,12 @@ def _claim(mail_id: int) -> bool:
     result = db.session.execute(
         update(OutboxMail)
         .where(OutboxMail.id == mail_id, OutboxMail.sent_at.is_(None))
-        .where(or_(OutboxMail.claimed_at.is_(None), OutboxMail.claimed_at < now - CLAIM_TIMEOUT))
+        .where(
+            or_(
+                OutboxMail.claimed_at.is_(None),
+                OutboxMail.claimed_at < now - CLAIM_TIMEOUT,
+            )
+        )
         .values(claimed_at=now)
     )
     db.session.commit()
@@ -105,7 +119,9 @@ def _transmit(message: OutboxMail) -> None:
         if config.get("ENV_NAME") != "development":
             raise RuntimeError("MAIL_SERVER is not configured")
         # Development without a mail server: show the mail so links can be clicked.
-        print(f"\n--- mail to {message.recipient}: {message.subject}\n{message.body_text}\n---")
+        print(
+            f"\n--- mail to {message.recipient}: {message.subject}\n{message.body_text}\n---"
+        )
         return
     mail.send(
         Message(

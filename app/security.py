@@ -37,7 +37,11 @@ def load_user(identity: str):
 
     user_id, _, token = identity.partition(":")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.is_active or not constant_time_equal(user.session_token, token):
+    if (
+        user is None
+        or not user.is_active
+        or not constant_time_equal(user.session_token, token)
+    ):
         return None
     return user
 
@@ -97,7 +101,9 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password; spends the same time when there is no hash (no enumeration)."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(
+            password_hash
+        )
     except (VerificationError, InvalidHashError):
         return False
 
@@ -109,7 +115,9 @@ def password_problem(password: str) -> str | None:
     if len(password) > PASSWORD_MAX:
         return str(_l("Kies een paswoord van hoogstens %(n)d tekens.", n=PASSWORD_MAX))
     if password.lower() in _common_passwords():
-        return str(_l("Dit paswoord is te algemeen en makkelijk te raden. Kies een ander."))
+        return str(
+            _l("Dit paswoord is te algemeen en makkelijk te raden. Kies een ander.")
+        )
     return None
 
 
@@ -118,7 +126,9 @@ def _common_passwords() -> frozenset[str]:
     if _COMMON_PASSWORDS is None:
         path = Path(__file__).parent / "data" / "common_passwords.txt"
         _COMMON_PASSWORDS = frozenset(
-            line.strip().lower() for line in path.read_text().splitlines() if line.strip()
+            line.strip().lower()
+            for line in path.read_text().splitlines()
+            if line.strip()
         )
     return _COMMON_PASSWORDS
 
@@ -145,7 +155,11 @@ def is_safe_next(target: str | None) -> bool:
         return False
     target = target.replace("\\", "/")
     parts = urlsplit(target)
-    return target.startswith("/") and not target.startswith("//") and not (parts.scheme or parts.netloc)
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and not (parts.scheme or parts.netloc)
+    )
 
 
 def constant_time_equal(a: str, b: str) -> bool:

@@ -20,8 +20,14 @@ def owned_or_404(model, object_id: int, lock: bool = False, **owner):
 
     lock=True takes a row lock (PostgreSQL) so that a check and the write after it stay true.
     """
-    row = db.session.get(model, object_id, with_for_update=lock) if valid_id(object_id) else None
-    if row is None or any(getattr(row, column) != value for column, value in owner.items()):
+    row = (
+        db.session.get(model, object_id, with_for_update=lock)
+        if valid_id(object_id)
+        else None
+    )
+    if row is None or any(
+        getattr(row, column) != value for column, value in owner.items()
+    ):
         log.warning("not found or other tenant: %s %s", model.__name__, object_id)
         abort(404)
     return row

@@ -17,7 +17,9 @@ def clean_national_number(value: str, today: date | None = None) -> str:
     """The 11 digits of a valid rijksregisternummer or BIS number, else FieldProblem."""
     digits = nn.compact(value or "")
     if not digits.isdigit() or len(digits) != 11:
-        raise FieldProblem(_l("Een rijksregisternummer heeft 11 cijfers, bv. 85.07.30-033.28."))
+        raise FieldProblem(
+            _l("Een rijksregisternummer heeft 11 cijfers, bv. 85.07.30-033.28.")
+        )
     try:
         nn.validate(digits)
         birth = nn.get_birth_date(digits)
@@ -30,7 +32,9 @@ def clean_national_number(value: str, today: date | None = None) -> str:
                 _l("Dit rijksregisternummer klopt niet: controleer de cijfers.")
             ) from None
     if birth is not None and birth > (today or date.today()):
-        raise FieldProblem(_l("De geboortedatum in dit rijksregisternummer ligt in de toekomst."))
+        raise FieldProblem(
+            _l("De geboortedatum in dit rijksregisternummer ligt in de toekomst.")
+        )
     return digits
 
 
@@ -46,7 +50,9 @@ def clean_phone(value: str) -> str:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        raise FieldProblem(_l("Geef een geldig telefoonnummer in, bv. 03 212 34 56 of 0470 12 34 56."))
+        raise FieldProblem(
+            _l("Geef een geldig telefoonnummer in, bv. 03 212 34 56 of 0470 12 34 56.")
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -71,7 +77,9 @@ def clean_email(value: str) -> str:
     try:
         return validate_email(value or "", check_deliverability=False).normalized
     except EmailNotValidError:
-        raise FieldProblem(_l("Geef een geldig e-mailadres in, bv. naam@school.be.")) from None
+        raise FieldProblem(
+            _l("Geef een geldig e-mailadres in, bv. naam@school.be.")
+        ) from None
 
 
 def clean_postcode(value: str) -> str:

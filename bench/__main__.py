@@ -40,34 +40,87 @@ def seed(students: int) -> dict:
     now = utcnow()
     school = School(name="CVO Bench")
     service = CareService(name="WZC Bench", province="ANT", city="Antwerpen")
-    term = Term(name="Bench term", school_year=school_year_of(now), internship_start=date.today() + timedelta(days=30),
-                internship_end=date.today() + timedelta(days=120),
-                intake_opens_at=now - timedelta(days=5), intake_closes_at=now + timedelta(days=5),
-                results_at=now + timedelta(days=20))
+    term = Term(
+        name="Bench term",
+        school_year=school_year_of(now),
+        internship_start=date.today() + timedelta(days=30),
+        internship_end=date.today() + timedelta(days=120),
+        intake_opens_at=now - timedelta(days=5),
+        intake_closes_at=now + timedelta(days=5),
+        results_at=now + timedelta(days=20),
+    )
     db.session.add_all([school, service, term])
     db.session.flush()
-    supervisor = Supervisor(school_id=school.id, name="Bench Begeleider", phone="+3232000000",
-                            email="b@cvo.example")
+    supervisor = Supervisor(
+        school_id=school.id,
+        name="Bench Begeleider",
+        phone="+3232000000",
+        email="b@cvo.example",
+    )
     hashed = hash_password(PASSWORD)
-    users = [User(email="school@bench.example", role="school", school_id=school.id,
-                  password_hash=hashed, activated_at=now),
-             User(email="dienst@bench.example", role="service", care_service_id=service.id,
-                  password_hash=hashed, activated_at=now)]
+    users = [
+        User(
+            email="school@bench.example",
+            role="school",
+            school_id=school.id,
+            password_hash=hashed,
+            activated_at=now,
+        ),
+        User(
+            email="dienst@bench.example",
+            role="service",
+            care_service_id=service.id,
+            password_hash=hashed,
+            activated_at=now,
+        ),
+    ]
     db.session.add_all([supervisor, *users])
     db.session.flush()
     number = "85073003328"
     cipher, index = encrypt_national_number(number), national_number_index(number)
-    rows = [dict(school_id=school.id, term_id=term.id, supervisor_id=supervisor.id,
-                 first_name=f"Voornaam{n}", last_name=f"Achternaam{n:05d}", street="Kerkstraat 1",
-                 postcode="2000", city="Antwerpen", province="ANT", phone="+32470123456",
-                 email=f"s{n}@mail.example", transport="fiets", remarks="", internship_form="alternerend",
-                 period_count=1, total_hours=100, internship_remarks="", stopped_reason="",
-                 national_number_encrypted=cipher, national_number_index=f"{index[:50]}{n:014d}",
-                 created_at=now, updated_at=now) for n in range(students)]
+    rows = [
+        dict(
+            school_id=school.id,
+            term_id=term.id,
+            supervisor_id=supervisor.id,
+            first_name=f"Voornaam{n}",
+            last_name=f"Achternaam{n:05d}",
+            street="Kerkstraat 1",
+            postcode="2000",
+            city="Antwerpen",
+            province="ANT",
+            phone="+32470123456",
+            email=f"s{n}@mail.example",
+            transport="fiets",
+            remarks="",
+            internship_form="alternerend",
+            period_count=1,
+            total_hours=100,
+            internship_remarks="",
+            stopped_reason="",
+            national_number_encrypted=cipher,
+            national_number_index=f"{index[:50]}{n:014d}",
+            created_at=now,
+            updated_at=now,
+        )
+        for n in range(students)
+    ]
     db.session.execute(insert(Student), rows)
-    ids = db.session.scalars(select(Student.id).where(Student.school_id == school.id)).all()
-    db.session.execute(insert(Period), [dict(student_id=i, number=1, start_date=term.internship_start,
-                                             end_date=term.internship_end) for i in ids])
+    ids = db.session.scalars(
+        select(Student.id).where(Student.school_id == school.id)
+    ).all()
+    db.session.execute(
+        insert(Period),
+        [
+            dict(
+                student_id=i,
+                number=1,
+                start_date=term.internship_start,
+                end_date=term.internship_end,
+            )
+            for i in ids
+        ],
+    )
     db.session.commit()
     return {"term": term.id, "service": service.id}
 
@@ -104,7 +157,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{Path(folder) / 'bench.db'}")
+    app = create_app(
+        TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{Path(folder) / 'bench.db'}"
+    )
     with app.app_context():
         db.create_all()
         start = time.perf_counter()
@@ -118,16 +173,26 @@ def main() -> None:
         ("school overview, page 1", school, f"/studenten?term={term}"),
         ("school overview, last page", school, f"/studenten?term={term}&page=9999"),
         ("school overview, search", school, f"/studenten?term={term}&q=achternaam0042"),
-        ("school overview, sort by status (htmx)", school, f"/studenten?term={term}&sort=status"),
+        (
+            "school overview, sort by status (htmx)",
+            school,
+            f"/studenten?term={term}&sort=status",
+        ),
         ("service browse, page 1", service, "/dienst/aanvragen"),
-        ("service browse, filtered", service, "/dienst/aanvragen?vorm=alternerend&vervoer=fiets"),
+        (
+            "service browse, filtered",
+            service,
+            "/dienst/aanvragen?vorm=alternerend&vervoer=fiets",
+        ),
     ]
     print(f"{'page':45} median ms ({args.repeat} runs)")
     for label, client, url in cases:
         print(f"{label:45} {timed(client, url, args.repeat):8.1f}")
     print(f"{'export (whole school)':45} seconds   file MB   peak MB")
     for file_format in ("csv_excel", "csv", "xlsx"):
-        seconds, size, peak = export_cost(school, f"/export/bestand?format={file_format}")
+        seconds, size, peak = export_cost(
+            school, f"/export/bestand?format={file_format}"
+        )
         print(f"{file_format:45} {seconds:7.1f} {size:9.1f} {peak:9.1f}")
     with app.app_context():
         db.engine.dispose()

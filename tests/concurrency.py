@@ -15,7 +15,9 @@ def post_all_at_once(attempts) -> list[tuple[int, str]]:
         response = client.post(url, data=data, follow_redirects=True)
         results[index] = (response.status_code, response.text)
 
-    threads = [threading.Thread(target=attempt, args=(i, *a)) for i, a in enumerate(attempts)]
+    threads = [
+        threading.Thread(target=attempt, args=(i, *a)) for i, a in enumerate(attempts)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

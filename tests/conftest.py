@@ -25,6 +25,8 @@ def pytest_sessionstart(session) -> None:
             catalog = read_po(po_file)
         with po_path.with_suffix(".mo").open("wb") as mo_file:
             write_mo(mo_file, catalog)
+
+
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 
@@ -57,7 +59,9 @@ def app_overrides() -> dict:
 @pytest.fixture
 def app(backend, tmp_path, app_overrides):
     app = create_app(
-        TestConfig, SQLALCHEMY_DATABASE_URI=database_uri(backend, tmp_path), **app_overrides
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_uri(backend, tmp_path),
+        **app_overrides,
     )
     if backend == "postgresql":
         reset_postgres(app)

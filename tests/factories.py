@@ -18,7 +18,9 @@ def _n() -> int:
 
 
 def make_school(name: str | None = None, **kw) -> School:
-    school = School(name=name or f"CVO Test {_n()}", postcode="2000", city="Antwerpen", **kw)
+    school = School(
+        name=name or f"CVO Test {_n()}", postcode="2000", city="Antwerpen", **kw
+    )
     db.session.add(school)
     db.session.flush()
     return school
@@ -31,8 +33,14 @@ def make_service(province: str = "ANT", name: str | None = None, **kw) -> CareSe
     return service
 
 
-def make_user(role: str = "school", organisation=None, email: str | None = None,
-              password: str | None = PASSWORD, activated: bool = True, **kw) -> User:
+def make_user(
+    role: str = "school",
+    organisation=None,
+    email: str | None = None,
+    password: str | None = PASSWORD,
+    activated: bool = True,
+    **kw,
+) -> User:
     """A login; school and service users get a new organisation unless one is given."""
     if role == "school" and organisation is None:
         organisation = make_school()
@@ -80,7 +88,9 @@ def make_term(now: datetime | None = None, intake_open: bool = True, **kw) -> Te
 
 def make_supervisor(school: School, name: str | None = None) -> Supervisor:
     supervisor = Supervisor(
-        school_id=school.id, name=name or f"Begeleider {_n()}", phone="+3232000000",
+        school_id=school.id,
+        name=name or f"Begeleider {_n()}",
+        phone="+3232000000",
         email=f"begeleider{_n()}@cvo.example",
     )
     db.session.add(supervisor)
@@ -90,7 +100,9 @@ def make_supervisor(school: School, name: str | None = None) -> Supervisor:
 
 def make_mentor(service: CareService, name: str | None = None) -> Mentor:
     mentor = Mentor(
-        care_service_id=service.id, name=name or f"Mentor {_n()}", phone="+3232000001",
+        care_service_id=service.id,
+        name=name or f"Mentor {_n()}",
+        phone="+3232000001",
         email=f"mentor{_n()}@dienst.example",
     )
     db.session.add(mentor)
@@ -103,8 +115,6 @@ def login(client, email: str, password: str = PASSWORD):
     return client.post("/login", data={"email": email, "password": password})
 
 
-
-
 def valid_national_number(birth: date, serial: int) -> str:
     """A valid rijksregisternummer for this birth date and serial (births from 2000: '2' prefix)."""
     base = f"{birth:%y%m%d}{serial:03d}"
@@ -112,8 +122,14 @@ def valid_national_number(birth: date, serial: int) -> str:
     return base + f"{97 - int(prefix + base) % 97:02d}"
 
 
-def make_student(school=None, term=None, supervisor=None, periods: int = 1,
-                 national_number: str | None = None, **kw):
+def make_student(
+    school=None,
+    term=None,
+    supervisor=None,
+    periods: int = 1,
+    national_number: str | None = None,
+    **kw,
+):
     """A complete internship request with `periods` consecutive periods inside the term."""
     from app.crypto import encrypt_national_number, national_number_index
     from app.models import Period, Student
@@ -123,11 +139,22 @@ def make_student(school=None, term=None, supervisor=None, periods: int = 1,
     supervisor = supervisor or make_supervisor(school)
     number = national_number or valid_national_number(date(1990, 1, 1), _n() % 998 + 1)
     values = dict(
-        school_id=school.id, term_id=term.id, supervisor_id=supervisor.id,
-        first_name="Sara", last_name=f"Student{_n()}", street="Kerkstraat 1", postcode="2000",
-        city="Antwerpen", province="ANT", phone="+32470123456", email=f"sara{_n()}@mail.example",
-        transport="fiets,ov", internship_form="alternerend", period_count=periods,
-        total_hours=120, national_number_encrypted=encrypt_national_number(number),
+        school_id=school.id,
+        term_id=term.id,
+        supervisor_id=supervisor.id,
+        first_name="Sara",
+        last_name=f"Student{_n()}",
+        street="Kerkstraat 1",
+        postcode="2000",
+        city="Antwerpen",
+        province="ANT",
+        phone="+32470123456",
+        email=f"sara{_n()}@mail.example",
+        transport="fiets,ov",
+        internship_form="alternerend",
+        period_count=periods,
+        total_hours=120,
+        national_number_encrypted=encrypt_national_number(number),
         national_number_index=national_number_index(number),
     )
     values.update(kw)
@@ -136,22 +163,33 @@ def make_student(school=None, term=None, supervisor=None, periods: int = 1,
     for n in range(periods):
         start = term.internship_start + timedelta(days=n * length)
         student.periods.append(
-            Period(number=n + 1, start_date=start, end_date=start + timedelta(days=length - 1))
+            Period(
+                number=n + 1,
+                start_date=start,
+                end_date=start + timedelta(days=length - 1),
+            )
         )
     db.session.add(student)
     db.session.flush()
     return student
 
 
-def make_placement(student, service=None, period_number: int = 1, mentor=None, notes: str = ""):
+def make_placement(
+    student, service=None, period_number: int = 1, mentor=None, notes: str = ""
+):
     """A service's acceptance of one period of the student."""
     from app.models import Placement
 
     service = service or make_service(province=student.province)
     mentor = mentor or make_mentor(service)
     period = next(p for p in student.periods if p.number == period_number)
-    placement = Placement(student_id=student.id, period_id=period.id, care_service_id=service.id,
-                          mentor_id=mentor.id, notes=notes)
+    placement = Placement(
+        student_id=student.id,
+        period_id=period.id,
+        care_service_id=service.id,
+        mentor_id=mentor.id,
+        notes=notes,
+    )
     db.session.add(placement)
     db.session.flush()
     db.session.expire(student, ["placements"])

@@ -113,7 +113,11 @@ def rules(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "999999" if "id" in m.group(1) else "x", rule.rule)
+        url = re.sub(
+            r"<(?:\w+:)?(\w+)>",
+            lambda m: "999999" if "id" in m.group(1) else "x",
+            rule.rule,
+        )
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, url, method
 
@@ -185,11 +189,15 @@ def test_no_get_route_changes_stored_data(app, client, role):
     # A GET may only leave a record that it happened: an export or a view of personal data
     # is an audit event (SECURITY.md 23). Nothing else changes.
     assert {t: n for t, n in after.items() if t != "audit_event"} == {
-        t: n for t, n in before.items() if t != "audit_event"}
+        t: n for t, n in before.items() if t != "audit_event"
+    }
     with app.app_context():
         from app.models import AuditEvent
 
         actions = db.session.scalars(select(AuditEvent.action)).all()
     # the GETs that audit without an id: the exports (and, for VIVO, the export of the log)
-    assert sorted(actions) == (["audit_log.exported", "export.downloaded"] if role == "admin"
-                               else ["export.downloaded"])
+    assert sorted(actions) == (
+        ["audit_log.exported", "export.downloaded"]
+        if role == "admin"
+        else ["export.downloaded"]
+    )

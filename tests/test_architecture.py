@@ -9,15 +9,21 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
 TIMETABLE_COLUMNS = {
-    "intake_opens_at", "intake_closes_at", "results_at", "requests_visible_at",
-    "second_round_until", "visible_from",
+    "intake_opens_at",
+    "intake_closes_at",
+    "results_at",
+    "requests_visible_at",
+    "second_round_until",
+    "visible_from",
 }
 # The owner, the table definitions and the demo-data generator may touch the columns.
 ALLOWED_MODULES = ("schedule/", "models/", "demo.py", "demo_data.py")
 # Templates rendered by app/schedule itself (VIVO's timetable screens, reminder mails).
 SCHEDULE_TEMPLATES = ("templates/schedule/", "templates/mail/reminder_")
 TAG = re.compile(r"{[{%](.*?)[%}]}", re.S)
-TEMPORAL = re.compile(r"\bnow\b|\btoday\b|_at\b|_date\b|\buntil\b|\bdeadline\b|\bmoment\b")
+TEMPORAL = re.compile(
+    r"\bnow\b|\btoday\b|_at\b|_date\b|\buntil\b|\bdeadline\b|\bmoment\b"
+)
 COMPARISON = re.compile(r"(?<![-=!<>])(<=?|>=?)(?![-=<>])")
 
 
@@ -36,8 +42,11 @@ def timetable_reads(source: str) -> list[tuple[int, str]]:
 
 def date_comparisons(template: str) -> list[str]:
     """Template tags that compare a moment or a date."""
-    return [tag.strip() for tag in TAG.findall(template)
-            if TEMPORAL.search(tag) and COMPARISON.search(tag)]
+    return [
+        tag.strip()
+        for tag in TAG.findall(template)
+        if TEMPORAL.search(tag) and COMPARISON.search(tag)
+    ]
 
 
 def _relative(path: Path) -> str:
@@ -49,8 +58,10 @@ def test_no_module_outside_schedule_reads_the_timetable():
     for path in sorted(APP.rglob("*.py")):
         if _relative(path).startswith(ALLOWED_MODULES):
             continue
-        offenders += [f"{_relative(path)}:{line} reads {attr}"
-                      for line, attr in timetable_reads(path.read_text())]
+        offenders += [
+            f"{_relative(path)}:{line} reads {attr}"
+            for line, attr in timetable_reads(path.read_text())
+        ]
     assert offenders == []
 
 
@@ -58,7 +69,10 @@ def test_no_template_compares_dates():
     offenders = []
     for path in sorted((APP / "templates").rglob("*")):
         if path.suffix in (".html", ".txt"):
-            offenders += [f"{_relative(path)}: {tag}" for tag in date_comparisons(path.read_text())]
+            offenders += [
+                f"{_relative(path)}: {tag}"
+                for tag in date_comparisons(path.read_text())
+            ]
     assert offenders == []
 
 
@@ -66,18 +80,31 @@ def test_pages_read_moments_from_the_schedule_not_from_the_term():
     pattern = re.compile(r"\.(" + "|".join(sorted(TIMETABLE_COLUMNS)) + r")\b")
     offenders = []
     for path in sorted((APP / "templates").rglob("*")):
-        if path.suffix in (".html", ".txt") and not _relative(path).startswith(SCHEDULE_TEMPLATES):
-            offenders += [f"{_relative(path)}: {m.group(0)}" for m in pattern.finditer(path.read_text())]
+        if path.suffix in (".html", ".txt") and not _relative(path).startswith(
+            SCHEDULE_TEMPLATES
+        ):
+            offenders += [
+                f"{_relative(path)}: {m.group(0)}"
+                for m in pattern.finditer(path.read_text())
+            ]
     assert offenders == []
 
 
 # The checks themselves must be able to fail: they recognise the copies that used to exist.
 def test_the_checks_recognise_a_copy_of_a_rule():
-    assert timetable_reads("if now >= student.term.results_at:\n    pass") == [(1, "results_at")]
-    assert timetable_reads("q = select(Term).where(Term.intake_opens_at <= now)") == [(1, "intake_opens_at")]
-    assert timetable_reads("x = getattr(term, 'second_round_until')") == [(1, "second_round_until")]
+    assert timetable_reads("if now >= student.term.results_at:\n    pass") == [
+        (1, "results_at")
+    ]
+    assert timetable_reads("q = select(Term).where(Term.intake_opens_at <= now)") == [
+        (1, "intake_opens_at")
+    ]
+    assert timetable_reads("x = getattr(term, 'second_round_until')") == [
+        (1, "second_round_until")
+    ]
     assert date_comparisons("{% set final = now >= term.results_at %}")
     assert date_comparisons("{% if now < student.term.results_at %}x{% endif %}")
     assert date_comparisons("{% if p.start_date > today %}")
-    assert not date_comparisons("{% if state.final %}{{ state.results|moment }}{% endif %}")
+    assert not date_comparisons(
+        "{% if state.final %}{{ state.results|moment }}{% endif %}"
+    )
     assert not date_comparisons("{% for x in xs %}<p>{{ x }}</p>{% endfor %}")

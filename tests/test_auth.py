@@ -30,14 +30,18 @@ def invite(app, email="nieuw@cvo.example"):
 
 def test_invited_user_activates_with_the_mailed_link_and_logs_in(app, client, outbox):
     invite(app)
-    (recipient, subject, body), = outbox()
+    ((recipient, subject, body),) = outbox()
     assert recipient == "nieuw@cvo.example"
     assert "Activeer" in subject
     link = link_in(body)
     assert "Nieuw paswoord" in client.get(link).text
-    response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = client.post(
+        link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 302
-    assert login(client, "nieuw@cvo.example", NEW_PASSWORD).headers["Location"] == "/start"
+    assert (
+        login(client, "nieuw@cvo.example", NEW_PASSWORD).headers["Location"] == "/start"
+    )
     assert "nieuw@cvo.example" in client.get("/start").text
 
 
@@ -57,7 +61,9 @@ def test_expired_activation_link_is_refused(app, client, outbox):
         for token in db.session.scalars(select(AuthToken)):
             token.expires_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
-    response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = client.post(
+        link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 410
     with app.app_context():
         assert db.session.scalar(select(User)).password_hash is None
@@ -68,16 +74,26 @@ def test_activation_link_expires_after_seven_days_by_default(app, outbox):
     body = outbox()[0][2]
     with app.app_context():
         token = db.session.scalar(select(AuthToken))
-        assert timedelta(days=6, hours=23) < token.expires_at - utcnow() <= timedelta(days=7)
+        assert (
+            timedelta(days=6, hours=23)
+            < token.expires_at - utcnow()
+            <= timedelta(days=7)
+        )
         assert len(token.token_hash) == 64  # only the hash is stored
         assert token.token_hash not in body
 
 
 @pytest.mark.parametrize(
     "password, message",
-    [("kort", "minstens 12"), ("password1234", "te algemeen"), ("x" * 129, "hoogstens 128")],
+    [
+        ("kort", "minstens 12"),
+        ("password1234", "te algemeen"),
+        ("x" * 129, "hoogstens 128"),
+    ],
 )
-def test_weak_passwords_are_refused_next_to_the_field(app, client, outbox, password, message):
+def test_weak_passwords_are_refused_next_to_the_field(
+    app, client, outbox, password, message
+):
     invite(app)
     link = link_in(outbox()[0][2])
     response = client.post(link, data={"password": password, "confirm": password})
@@ -124,7 +140,7 @@ def test_password_reset_flow(app, client, outbox):
     answer = client.post("/paswoord-vergeten", data={"email": "coord@cvo.example"})
     unknown = client.post("/paswoord-vergeten", data={"email": "niemand@cvo.example"})
     assert same_page(answer.text) == same_page(unknown.text)
-    (recipient, subject, body), = outbox()
+    ((recipient, subject, body),) = outbox()
     link = link_in(body)
     assert "/paswoord-herstellen/" in link
     client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
@@ -218,17 +234,21 @@ def test_open_redirect_after_login_is_ignored(app, client):
         make_user("school", email="coord@cvo.example")
         db.session.commit()
     response = client.post(
-        "/login?next=//evil.example/x", data={"email": "coord@cvo.example", "password": PASSWORD}
+        "/login?next=//evil.example/x",
+        data={"email": "coord@cvo.example", "password": PASSWORD},
     )
     assert response.headers["Location"] == "/start"
 
 
-def test_mail_links_use_the_configured_base_url_not_the_host_header(app, client, outbox):
+def test_mail_links_use_the_configured_base_url_not_the_host_header(
+    app, client, outbox
+):
     with app.app_context():
         make_user("school", email="coord@cvo.example")
         db.session.commit()
     client.post(
-        "/paswoord-vergeten", data={"email": "coord@cvo.example"},
+        "/paswoord-vergeten",
+        data={"email": "coord@cvo.example"},
         headers={"Host": "evil.example"},
     )
     body = outbox()[0][2]
@@ -241,14 +261,25 @@ def test_passwords_are_stored_as_argon2id(ctx):
     assert user.password_hash.startswith("$argon2id$")
 
 
-@pytest.mark.parametrize("target", ["/\t/evil.example", "/\\evil.example",
-                                    "https://evil.example", "//evil.example", "/\r\nX: y"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\t/evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+        "//evil.example",
+        "/\r\nX: y",
+    ],
+)
 def test_no_open_redirect_after_login_or_language_switch(app, client, target):
     with app.app_context():
         make_user("school", email="coord@cvo.example")
         db.session.commit()
-    response = client.post("/login", query_string={"next": target},
-                           data={"email": "coord@cvo.example", "password": PASSWORD})
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": "coord@cvo.example", "password": PASSWORD},
+    )
     assert response.headers["Location"] == "/start"
     switched = client.post("/taal", data={"lang": "en", "next": target})
     assert switched.headers["Location"] == "/"

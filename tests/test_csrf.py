@@ -25,7 +25,9 @@ def test_login_without_token_is_refused(app, client):
     with app.app_context():
         make_user("admin", email="admin@vivo.example")
         db.session.commit()
-    response = client.post("/login", data={"email": "admin@vivo.example", "password": PASSWORD})
+    response = client.post(
+        "/login", data={"email": "admin@vivo.example", "password": PASSWORD}
+    )
     assert response.status_code == 400
     with client.session_transaction() as session:
         assert "_user_id" not in session
@@ -37,14 +39,17 @@ def logged_in(app, client):
         db.session.commit()
     token = form_token(client.get("/login").text)
     response = client.post(
-        "/login", data={"email": "admin@vivo.example", "password": PASSWORD, "csrf_token": token}
+        "/login",
+        data={"email": "admin@vivo.example", "password": PASSWORD, "csrf_token": token},
     )
     assert response.status_code == 302
 
 
 def test_post_without_token_is_refused_after_login(app, client):
     logged_in(app, client)
-    response = client.post("/admin/logins", data={"email": "x@y.example", "role": "admin"})
+    response = client.post(
+        "/admin/logins", data={"email": "x@y.example", "role": "admin"}
+    )
     assert response.status_code == 400
     assert "x@y.example" not in client.get("/admin/logins").text
 

@@ -33,7 +33,9 @@ def as_admin(client):
 
 
 def decline(student, service):
-    db.session.add(Decline(student_id=student.id, care_service_id=service.id, reason="Volzet"))
+    db.session.add(
+        Decline(student_id=student.id, care_service_id=service.id, reason="Volzet")
+    )
     db.session.flush()
 
 
@@ -50,7 +52,9 @@ def a_busy_term(seed: int = 7):
     for n in range(40):
         school = schools[n % 3]
         province = rng.choice(["ANT", "LIM", "OVL", "WVL"])
-        student = make_student(school, term, supervisors[school.id], periods=2, province=province)
+        student = make_student(
+            school, term, supervisors[school.id], periods=2, province=province
+        )
         placed = declined = stopped = False
         roll = rng.random()
         if roll < 0.35:
@@ -66,10 +70,19 @@ def a_busy_term(seed: int = 7):
         if rng.random() < 0.2:
             student.stopped_on = local_date(utcnow())
             stopped = True
-        made.append(dict(school=school.name, province=province, placed=placed,
-                         declined=declined, stopped=stopped))
+        made.append(
+            dict(
+                school=school.name,
+                province=province,
+                placed=placed,
+                declined=declined,
+                stopped=stopped,
+            )
+        )
     # Another term's request counts nowhere here.
-    other = make_student(schools[0], other_term, supervisors[schools[0].id], province="ANT")
+    other = make_student(
+        schools[0], other_term, supervisors[schools[0].id], province="ANT"
+    )
     make_placement(other, services["ANT"])
     db.session.commit()
     return term, made
@@ -86,8 +99,13 @@ def expected(rows) -> dict:
 
 
 def numbers(counts: stats.Counts) -> dict:
-    return dict(requests=counts.requests, accepted=counts.accepted, open=counts.open,
-                declined=counts.declined, stopped=counts.stopped)
+    return dict(
+        requests=counts.requests,
+        accepted=counts.accepted,
+        open=counts.open,
+        declined=counts.declined,
+        stopped=counts.stopped,
+    )
 
 
 def test_counts_equal_counts_made_in_the_test(ctx):
@@ -96,11 +114,15 @@ def test_counts_equal_counts_made_in_the_test(ctx):
     assert numbers(board.total) == expected(made)
     assert board.total.requests == 40  # the other term's request is not counted
     for row in board.provinces:
-        assert numbers(row) == expected([r for r in made if r["province"] == row.key]), row.key
+        assert numbers(row) == expected(
+            [r for r in made if r["province"] == row.key]
+        ), row.key
     assert [row.key for row in board.provinces] == list(PROVINCES)
     by_school = {row.label: numbers(row) for row in board.schools}
-    assert by_school == {name: expected([r for r in made if r["school"] == name])
-                         for name in {r["school"] for r in made}}
+    assert by_school == {
+        name: expected([r for r in made if r["school"] == name])
+        for name in {r["school"] for r in made}
+    }
     for row in board.provinces:
         assert row.accepted + row.open + row.stopped_unplaced == row.requests
 
@@ -108,7 +130,9 @@ def test_counts_equal_counts_made_in_the_test(ctx):
 def table_row(html: str, caption: str, label: str) -> list[int]:
     """The numbers of one row of the table with this caption."""
     table = html.split(f"<caption>{caption}</caption>")[1].split("</table>")[0]
-    row = re.search(rf"<th scope=\"row\">{re.escape(label)}</th>(.*?)</tr>", table, re.S)
+    row = re.search(
+        rf"<th scope=\"row\">{re.escape(label)}</th>(.*?)</tr>", table, re.S
+    )
     assert row, label
     return [int(n) for n in re.findall(r"<td>(\d+)</td>", row.group(1))]
 
@@ -121,18 +145,26 @@ def test_the_page_shows_the_counts_in_tables_beside_svg_charts(app, client):
     html = client.get(f"/admin/dashboard?term={term_id}").text
     for code, name in PROVINCES.items():
         want = expected([r for r in made if r["province"] == code])
-        assert table_row(html, "Stageaanvragen per provincie", name) == list(want.values())
+        assert table_row(html, "Stageaanvragen per provincie", name) == list(
+            want.values()
+        )
     want = expected([r for r in made if r["school"] == school])
     assert table_row(html, "Stageaanvragen per school", school) == list(want.values())
-    assert table_row(html, "Stageaanvragen per provincie", "Totaal") == list(expected(made).values())
+    assert table_row(html, "Stageaanvragen per provincie", "Totaal") == list(
+        expected(made).values()
+    )
     # Charts: inline SVG images with a label, no script and no style attribute (CSP).
-    assert html.count('<svg') == 4 and html.count('role="img"') == 4
+    assert html.count("<svg") == 4 and html.count('role="img"') == 4
     assert "<script>" not in html and "style=" not in html
     assert 'class="bar-accepted"' in html
 
 
-def test_long_school_names_are_shortened_in_the_chart_with_the_full_name_as_title(app, client):
-    long_name = "Centrum voor Volwassenenonderwijs Hoger Instituut voor Verpleegkunde Sint-Jan"
+def test_long_school_names_are_shortened_in_the_chart_with_the_full_name_as_title(
+    app, client
+):
+    long_name = (
+        "Centrum voor Volwassenenonderwijs Hoger Instituut voor Verpleegkunde Sint-Jan"
+    )
     with app.app_context():
         term = make_term()
         make_student(make_school(name=long_name), term)
@@ -155,9 +187,14 @@ def test_acceptances_per_day_over_the_matching_weeks(ctx):
     term = make_term(now=now, requests_visible_at=release)
     first_day = local_date(release)
     students = [make_student(term=term, periods=2) for _ in range(3)]
-    day2 = brussels(first_day + timedelta(days=2), 0, 30)  # 00:30 Belgian: still that day
-    for student, at in [(students[0], day2), (students[1], day2),
-                        (students[2], brussels(first_day + timedelta(days=4), 23, 50))]:
+    day2 = brussels(
+        first_day + timedelta(days=2), 0, 30
+    )  # 00:30 Belgian: still that day
+    for student, at in [
+        (students[0], day2),
+        (students[1], day2),
+        (students[2], brussels(first_day + timedelta(days=4), 23, 50)),
+    ]:
         make_placement(student).created_at = at
     make_placement(students[0], period_number=2).created_at = brussels(first_day, 12)
     db.session.commit()
@@ -165,8 +202,11 @@ def test_acceptances_per_day_over_the_matching_weeks(ctx):
     assert days[0].day == first_day
     assert days[-1].day == local_date(term.results_at)  # the whole span, zeros included
     per_day = {d.day: d.count for d in days if d.count}
-    assert per_day == {first_day: 1, first_day + timedelta(days=2): 2,
-                       first_day + timedelta(days=4): 1}
+    assert per_day == {
+        first_day: 1,
+        first_day + timedelta(days=2): 2,
+        first_day + timedelta(days=4): 1,
+    }
     assert len(days) == (days[-1].day - days[0].day).days + 1
 
 
@@ -177,11 +217,17 @@ def test_unplaced_and_free_capacity_per_province(app, client):
         roomy = make_service("LIM")
         make_service("LIM")  # no capacity given: unknown
         make_service("LIM", active=False)  # a deactivated service is not counted
-        db.session.add_all([ServiceCapacity(care_service_id=full.id, term_id=term.id, places=1),
-                            ServiceCapacity(care_service_id=roomy.id, term_id=term.id, places=3)])
+        db.session.add_all(
+            [
+                ServiceCapacity(care_service_id=full.id, term_id=term.id, places=1),
+                ServiceCapacity(care_service_id=roomy.id, term_id=term.id, places=3),
+            ]
+        )
         placed = make_student(term=term, province="LIM", periods=2)
         make_placement(placed, full, period_number=1)
-        make_placement(placed, full, period_number=2)  # one student, two periods: one place
+        make_placement(
+            placed, full, period_number=2
+        )  # one student, two periods: one place
         make_placement(make_student(term=term, province="LIM"), roomy)
         make_student(term=term, province="LIM")
         make_student(term=term, province="ANT")
@@ -191,10 +237,18 @@ def test_unplaced_and_free_capacity_per_province(app, client):
         term_id = term.id
         as_admin(client)
     lim = capacity["LIM"]
-    assert (lim.services, lim.with_room, lim.free_places, lim.full, lim.unknown) == (3, 1, 2, 1, 1)
+    assert (lim.services, lim.with_room, lim.free_places, lim.full, lim.unknown) == (
+        3,
+        1,
+        2,
+        1,
+        1,
+    )
     assert capacity["ANT"].services == 0
     html = client.get(f"/admin/dashboard?term={term_id}").text
-    assert table_row(html, "Capaciteit van de actieve diensten per provincie", "Limburg") == [3, 1, 2, 1, 1]
+    assert table_row(
+        html, "Capaciteit van de actieve diensten per provincie", "Limburg"
+    ) == [3, 1, 2, 1, 1]
     unplaced = html.split('id="unplaced-title"')[1].split("</section>")[0]
     assert '<strong class="big-number">2</strong>' in unplaced
     assert "<li>Limburg: 1</li>" in unplaced and "<li>Antwerpen: 1</li>" in unplaced
@@ -211,7 +265,9 @@ def test_free_capacity_falls_back_to_the_services_default(app, client):
         full = make_service("OVL", capacity_default=1)
         overruled = make_service("OVL", capacity_default=5)
         make_service("OVL")  # neither: unknown
-        db.session.add(ServiceCapacity(care_service_id=overruled.id, term_id=term.id, places=0))
+        db.session.add(
+            ServiceCapacity(care_service_id=overruled.id, term_id=term.id, places=0)
+        )
         make_placement(make_student(term=term, province="OVL"), roomy)
         make_placement(make_student(term=term, province="OVL"), full)
         db.session.commit()
@@ -221,9 +277,17 @@ def test_free_capacity_falls_back_to_the_services_default(app, client):
             assert offered - taken == free
         term_id = term.id
         as_admin(client)
-    assert (row.services, row.with_room, row.free_places, row.full, row.unknown) == (4, 1, 1, 2, 1)
+    assert (row.services, row.with_room, row.free_places, row.full, row.unknown) == (
+        4,
+        1,
+        1,
+        2,
+        1,
+    )
     html = client.get(f"/admin/dashboard?term={term_id}").text
-    assert table_row(html, "Capaciteit van de actieve diensten per provincie", "Oost-Vlaanderen") == [4, 1, 1, 2, 1]
+    assert table_row(
+        html, "Capaciteit van de actieve diensten per provincie", "Oost-Vlaanderen"
+    ) == [4, 1, 1, 2, 1]
 
 
 def test_without_a_choice_the_default_term_is_shown(app, client):
@@ -265,7 +329,9 @@ _numbers = iter(range(1, 10**6))
 def unique_number() -> str:
     """A national number no other test student has (the factory's may repeat after ~1000)."""
     n = next(_numbers)
-    return valid_national_number(date(1980, 1, 1) + timedelta(days=n // 900), n % 900 + 1)
+    return valid_national_number(
+        date(1980, 1, 1) + timedelta(days=n // 900), n % 900 + 1
+    )
 
 
 def add_students(term, number: int):
@@ -273,8 +339,12 @@ def add_students(term, number: int):
     services = [make_service(province=p) for p in ("ANT", "LIM")]
     for n in range(number):
         school = schools[n % 4]
-        student = make_student(school, term, province=("ANT", "LIM")[n % 2],
-                               national_number=unique_number())
+        student = make_student(
+            school,
+            term,
+            province=("ANT", "LIM")[n % 2],
+            national_number=unique_number(),
+        )
         if n % 3 == 0:
             make_placement(student, services[n % 2])
         if n % 5 == 0:
@@ -290,7 +360,9 @@ def test_the_statement_count_does_not_grow_with_the_students(app, client, more):
         term_id = term.id
         as_admin(client)
     url = f"/admin/dashboard?term={term_id}"
-    client.get(url)  # warm up: caches of the first request are not the page's statements
+    client.get(
+        url
+    )  # warm up: caches of the first request are not the page's statements
     few = statements_for(app, client, url)
     with app.app_context():
         add_students(db.session.get(type(term), term_id), more)

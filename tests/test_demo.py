@@ -56,7 +56,10 @@ def local(moment):
 def test_manual_timetable_of_2022_is_the_one_in_the_manual():
     terms = manual_timetable(2022)
     assert [t.name for t in terms] == [
-        "1 okt – 31 dec 2022", "1 jan – 31 mrt 2023", "1 apr – 30 jun 2023", "1 sep – 31 dec 2023",
+        "1 okt – 31 dec 2022",
+        "1 jan – 31 mrt 2023",
+        "1 apr – 30 jun 2023",
+        "1 sep – 31 dec 2023",
     ]
     assert terms[0].internship_start == date(2022, 10, 1)
     assert terms[0].internship_end == date(2022, 12, 31)
@@ -83,9 +86,12 @@ def test_every_day_of_a_year_has_an_open_intake_and_a_term_awaiting_results():
         for hour in (0, 11, 12, 18):
             now = brussels(day, hour, 30)
             terms = demo_timetable(now)
-            assert any(t.intake_open(now) and t.intake_open(now + MARGIN) for t in terms), now
             assert any(
-                t.awaiting_results(now) and t.awaiting_results(now + MARGIN) for t in terms
+                t.intake_open(now) and t.intake_open(now + MARGIN) for t in terms
+            ), now
+            assert any(
+                t.awaiting_results(now) and t.awaiting_results(now + MARGIN)
+                for t in terms
             ), now
             _assert_valid_and_in_order(terms)
             assert min(t.internship_start for t in terms).year == school_year_start(day)
@@ -93,7 +99,9 @@ def test_every_day_of_a_year_has_an_open_intake_and_a_term_awaiting_results():
 
 
 def test_timetable_keeps_the_manual_dates_it_does_not_need_to_move():
-    now = brussels(date(2026, 11, 20), 10)  # the second term awaits its results of 30 Nov
+    now = brussels(
+        date(2026, 11, 20), 10
+    )  # the second term awaits its results of 30 Nov
     moved = demo_timetable(now)
     manual = manual_timetable(2026)
     assert moved[:2] == manual[:2] and moved[3] == manual[3]
@@ -105,14 +113,24 @@ def _assert_valid_and_in_order(terms) -> None:
     for term in terms:
         assert term.internship_start <= term.internship_end
         assert term.intake_opens_at < term.intake_closes_at <= term.results_at
-    for field in ("internship_start", "intake_opens_at", "intake_closes_at", "results_at"):
+    for field in (
+        "internship_start",
+        "intake_opens_at",
+        "intake_closes_at",
+        "results_at",
+    ):
         values = [getattr(t, field) for t in terms]
         assert values == sorted(values), field
 
 
 def test_national_numbers_are_valid_before_and_after_2000():
     assert national_number(date(1985, 7, 30), 33) == "85073003328"
-    for birth in (date(1960, 1, 1), date(1999, 12, 31), date(2000, 2, 29), date(2006, 12, 31)):
+    for birth in (
+        date(1960, 1, 1),
+        date(1999, 12, 31),
+        date(2000, 2, 29),
+        date(2006, 12, 31),
+    ):
         for serial in (1, 2, 997):
             assert nn.is_valid(national_number(birth, serial))
 
@@ -143,7 +161,9 @@ def test_demo_timetable_is_open_today_and_awaits_results(ctx):
     terms = db.session.scalars(select(Term).order_by(Term.internship_start)).all()
     assert len(terms) == 4
     assert any(intake_is_open(t, now) for t in terms)
-    assert any(t.intake_closes_at <= now and not results_are_final(t, now) for t in terms)
+    assert any(
+        t.intake_closes_at <= now and not results_are_final(t, now) for t in terms
+    )
     year = school_year_start(now.astimezone(BRUSSELS).date())
     assert terms[0].name == f"1 okt – 31 dec {year}"
     assert all(t.results_at.tzinfo is not None for t in terms)
@@ -161,7 +181,9 @@ def test_demo_students_are_valid_requests(ctx):
     for student in students:
         _assert_valid_request(student)
     # The province is where they want the internship: mostly, not always, where they live.
-    living_there = sum(province_for_postcode(s.postcode) == s.province for s in students)
+    living_there = sum(
+        province_for_postcode(s.postcode) == s.province for s in students
+    )
     assert len(students) * 0.7 < living_there < len(students)
     assert any(s.preferred_service_id for s in students)
     assert 1 <= sum(s.stopped for s in students) <= 10
@@ -173,15 +195,24 @@ def _assert_valid_request(student: Student) -> None:
     assert student.first_name and student.last_name and "@" in student.email
     assert student.phone.startswith("+324") and len(student.phone) == 12
     assert student.province in PROVINCES
-    assert student.transport_codes and set(student.transport_codes) <= set(TRANSPORT_MODES)
+    assert student.transport_codes and set(student.transport_codes) <= set(
+        TRANSPORT_MODES
+    )
     assert student.internship_form in INTERNSHIP_FORMS
     needs_hours = student.internship_form in ("blok", "blok_alternerend")
     assert (student.hours_per_week is not None) == needs_hours
     assert student.total_hours > 0
-    assert [p.number for p in student.periods] == list(range(1, student.period_count + 1))
+    assert [p.number for p in student.periods] == list(
+        range(1, student.period_count + 1)
+    )
     previous_end = None
     for period in student.periods:
-        assert term.internship_start <= period.start_date <= period.end_date <= term.internship_end
+        assert (
+            term.internship_start
+            <= period.start_date
+            <= period.end_date
+            <= term.internship_end
+        )
         assert previous_end is None or previous_end < period.start_date
         previous_end = period.end_date
     if student.preferred_service is not None:
@@ -193,7 +224,9 @@ def test_demo_placements_belong_to_the_term_awaiting_results(ctx):
     now = utcnow()
     placements = db.session.scalars(select(Placement)).all()
     awaiting = [
-        p for p in placements if p.student.term.intake_closes_at <= now < p.student.term.results_at
+        p
+        for p in placements
+        if p.student.term.intake_closes_at <= now < p.student.term.results_at
     ]
     assert len({p.student_id for p in awaiting}) >= 10
     for placement in placements:
@@ -211,7 +244,9 @@ def test_demo_placements_belong_to_the_term_awaiting_results(ctx):
 def test_demo_logins_can_log_in_with_the_printed_password(app, client):
     with app.app_context():
         lines = load_demo_data()
-        active = db.session.scalar(select(func.count()).where(User.activated_at.is_not(None)))
+        active = db.session.scalar(
+            select(func.count()).where(User.activated_at.is_not(None))
+        )
     roles = Counter(line.split()[0] for line in lines)
     assert roles == {"admin": 1, "school": 6, "service": 7}
     assert active == len(lines)
@@ -219,10 +254,14 @@ def test_demo_logins_can_log_in_with_the_printed_password(app, client):
         _role, email, _slash, password = line.split()[:4]
         assert password == DEMO_PASSWORD and len(password) >= 12
         response = client.post("/login", data={"email": email, "password": password})
-        assert response.status_code == 302 and response.location.endswith("/start"), email
+        assert response.status_code == 302 and response.location.endswith("/start"), (
+            email
+        )
         assert email in client.get("/start").text
         client.post("/logout")
-    refused = client.post("/login", data={"email": "admin@vivo.demo", "password": "fout-paswoord!"})
+    refused = client.post(
+        "/login", data={"email": "admin@vivo.demo", "password": "fout-paswoord!"}
+    )
     assert refused.status_code == 200 and "/start" not in (refused.location or "")
 
 

@@ -36,26 +36,56 @@ def world(app):
         term, other_term = make_term(), make_term()
         a, b = make_school("CVO Één"), make_school("CVO B")
         supervisor = make_supervisor(a)
-        accepted = make_student(school=a, term=term, supervisor=supervisor, periods=2,
-                                national_number=NN, first_name="Sara", last_name="Aanvaard",
-                                phone="+32470123456", street="Geheime Straat 7",
-                                email="sara@mail.example", hours_per_week=30,
-                                internship_form="blok")
-        tricky = make_student(school=a, term=term, supervisor=supervisor, first_name='An;"na',
-                              last_name=FORMULA, remarks="regel één\nregel twee; met \"quotes\"")
-        make_student(school=a, term=other_term, supervisor=supervisor, first_name="Later",
-                     last_name="Andereperiode", stopped_on=date(2026, 12, 1), stopped_reason="verhuisd")
+        accepted = make_student(
+            school=a,
+            term=term,
+            supervisor=supervisor,
+            periods=2,
+            national_number=NN,
+            first_name="Sara",
+            last_name="Aanvaard",
+            phone="+32470123456",
+            street="Geheime Straat 7",
+            email="sara@mail.example",
+            hours_per_week=30,
+            internship_form="blok",
+        )
+        tricky = make_student(
+            school=a,
+            term=term,
+            supervisor=supervisor,
+            first_name='An;"na',
+            last_name=FORMULA,
+            remarks='regel één\nregel twee; met "quotes"',
+        )
+        make_student(
+            school=a,
+            term=other_term,
+            supervisor=supervisor,
+            first_name="Later",
+            last_name="Andereperiode",
+            stopped_on=date(2026, 12, 1),
+            stopped_reason="verhuisd",
+        )
         make_student(school=b, term=term, first_name="Bert", last_name="AndereSchool")
         service = make_service("ANT", name="WZC Schelde", city="Antwerpen")
         other_service = make_service("LIM", name="WZC Maasland")
         make_placement(accepted, service=service, period_number=1, notes="Start om 8u")
         make_placement(accepted, service=other_service, period_number=2)
-        users = {role: make_user(role, organisation=org).email
-                 for role, org in (("school", a), ("service", service))}
+        users = {
+            role: make_user(role, organisation=org).email
+            for role, org in (("school", a), ("service", service))
+        }
         users["admin"] = make_user("admin").email
         db.session.commit()
-        return dict(term=term.id, other_term=other_term.id, a=a.id, b=b.id, tricky=tricky.id,
-                    **users)
+        return dict(
+            term=term.id,
+            other_term=other_term.id,
+            a=a.id,
+            b=b.id,
+            tricky=tricky.id,
+            **users,
+        )
 
 
 def download(app, email, **params):
@@ -91,9 +121,13 @@ def test_the_excel_csv_opens_split_and_readable_in_a_dutch_excel(app, world):
     assert "Start om 8u" in sara["Notities dienst"]
     # Separators, quotes and line breaks come back intact; the formula is inert.
     tricky = rows['An;"na']
-    assert tricky["Opmerkingen"] == "regel één\nregel twee; met \"quotes\""
+    assert tricky["Opmerkingen"] == 'regel één\nregel twee; met "quotes"'
     assert tricky["Achternaam"] == "'" + FORMULA
-    assert not any(value.startswith(("=", "+", "-", "@")) for row in rows.values() for value in row.values())
+    assert not any(
+        value.startswith(("=", "+", "-", "@"))
+        for row in rows.values()
+        for value in row.values()
+    )
     assert "stagematching-cvo-een-" in response.headers["Content-Disposition"]
 
 
@@ -121,11 +155,15 @@ def test_the_xlsx_is_typed_and_holds_no_formula(app, world, tmp_path, monkeypatc
     header = [cell.value for cell in sheet[1]]
     assert header == HEADERS and sheet.freeze_panes == "A2" and sheet.auto_filter.ref
     assert sheet["A1"].font.bold
-    rows = [dict(zip(header, (cell.value for cell in row), strict=True))
-            for row in sheet.iter_rows(min_row=2)]
+    rows = [
+        dict(zip(header, (cell.value for cell in row), strict=True))
+        for row in sheet.iter_rows(min_row=2)
+    ]
     sara = next(r for r in rows if r["Voornaam"] == "Sara")
     assert isinstance(sara["Startdatum periode 1"], datetime)
-    assert sara["Totaal aantal uren"] == 120 and isinstance(sara["Aantal uren/week"], int)
+    assert sara["Totaal aantal uren"] == 120 and isinstance(
+        sara["Aantal uren/week"], int
+    )
     assert sara["Telefoon"] == "0470 12 34 56"
     tricky = next(r for r in rows if r["Voornaam"] == 'An;"na')
     assert tricky["Achternaam"] == FORMULA
@@ -133,16 +171,26 @@ def test_the_xlsx_is_typed_and_holds_no_formula(app, world, tmp_path, monkeypatc
         for cell in row:
             assert cell.data_type != "f", cell.coordinate
     stopped = next(r for r in rows if r["Voornaam"] == "Later")
-    assert stopped["Status"] == "gestopt" and isinstance(stopped["Gestopt op"], datetime)
+    assert stopped["Status"] == "gestopt" and isinstance(
+        stopped["Gestopt op"], datetime
+    )
 
 
 def test_a_schools_file_holds_only_its_own_students(app, world):
     rows = excel_rows(download(app, world["school"], format="csv_excel"))
-    assert {r["Achternaam"] for r in rows} == {"Aanvaard", "'" + FORMULA, "Andereperiode"}
+    assert {r["Achternaam"] for r in rows} == {
+        "Aanvaard",
+        "'" + FORMULA,
+        "Andereperiode",
+    }
     # A tampered query string changes nothing.
-    rows = excel_rows(download(app, world["school"], format="csv_excel", school=world["b"]))
+    rows = excel_rows(
+        download(app, world["school"], format="csv_excel", school=world["b"])
+    )
     assert "AndereSchool" not in {r["Achternaam"] for r in rows}
-    term_only = excel_rows(download(app, world["school"], format="csv_excel", term=world["term"]))
+    term_only = excel_rows(
+        download(app, world["school"], format="csv_excel", term=world["term"])
+    )
     assert "Andereperiode" not in {r["Achternaam"] for r in term_only}
 
 
@@ -163,14 +211,29 @@ def test_a_services_file_holds_only_what_it_accepted(app, world):
 def test_an_admins_filters_are_honoured(app, world):
     everyone = excel_rows(download(app, world["admin"], format="csv_excel"))
     assert len(everyone) == 4
-    school_b = excel_rows(download(app, world["admin"], format="csv_excel", school=world["b"]))
+    school_b = excel_rows(
+        download(app, world["admin"], format="csv_excel", school=world["b"])
+    )
     assert [r["Achternaam"] for r in school_b] == ["AndereSchool"]
-    stopped = excel_rows(download(app, world["admin"], format="csv_excel", status="gestopt"))
+    stopped = excel_rows(
+        download(app, world["admin"], format="csv_excel", status="gestopt")
+    )
     assert [r["Achternaam"] for r in stopped] == ["Andereperiode"]
-    accepted = excel_rows(download(app, world["admin"], format="csv_excel", status="aanvaard",
-                                   term=world["term"], province="ANT"))
+    accepted = excel_rows(
+        download(
+            app,
+            world["admin"],
+            format="csv_excel",
+            status="aanvaard",
+            term=world["term"],
+            province="ANT",
+        )
+    )
     assert [r["Achternaam"] for r in accepted] == ["Aanvaard"]
-    assert excel_rows(download(app, world["admin"], format="csv_excel", province="LIM")) == []
+    assert (
+        excel_rows(download(app, world["admin"], format="csv_excel", province="LIM"))
+        == []
+    )
 
 
 def test_every_export_is_one_audit_event_with_its_row_count(app, world):
@@ -178,11 +241,18 @@ def test_every_export_is_one_audit_event_with_its_row_count(app, world):
     download(app, world["service"], format="csv")
     with app.app_context():
         events = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "export.downloaded").order_by(AuditEvent.id)
+            select(AuditEvent)
+            .where(AuditEvent.action == "export.downloaded")
+            .order_by(AuditEvent.id)
         ).all()
         assert len(events) == 2
-        assert f"school={world['a']}" in events[0].detail and "format=xlsx rows=2" in events[0].detail
-        assert "service=" in events[1].detail and "format=csv rows=1" in events[1].detail
+        assert (
+            f"school={world['a']}" in events[0].detail
+            and "format=xlsx rows=2" in events[0].detail
+        )
+        assert (
+            "service=" in events[1].detail and "format=csv rows=1" in events[1].detail
+        )
         assert all(e.user_id for e in events)
 
 
@@ -190,21 +260,34 @@ def test_the_export_screen_offers_the_formats_and_refuses_an_unknown_one(app, wo
     client = app.test_client()
     login(client, world["school"])
     page = client.get(f"/export?term={world['term']}").text
-    assert "CSV voor Excel" in page and "Excel (.xlsx)" in page and "Provincie" not in page
+    assert (
+        "CSV voor Excel" in page and "Excel (.xlsx)" in page and "Provincie" not in page
+    )
     wrong = client.get("/export/bestand?format=pdf")
     assert wrong.status_code == 200 and wrong.mimetype == "text/html"
-    assert 'aria-invalid' in wrong.text or "class=\"error\"" in wrong.text
+    assert "aria-invalid" in wrong.text or 'class="error"' in wrong.text
 
 
-def test_an_export_larger_than_one_batch_holds_every_student_once(app, world, monkeypatch):
+def test_an_export_larger_than_one_batch_holds_every_student_once(
+    app, world, monkeypatch
+):
     from app.export import queries
 
     monkeypatch.setattr(queries, "BATCH", 1)  # every student in its own batch
     rows = excel_rows(download(app, world["admin"], format="csv_excel"))
-    assert sorted(r["Voornaam"] for r in rows) == sorted(["Sara", 'An;"na', "Later", "Bert"])
+    assert sorted(r["Voornaam"] for r in rows) == sorted(
+        ["Sara", 'An;"na', "Later", "Bert"]
+    )
 
 
-def test_the_csv_says_its_charset_once_and_an_admin_file_name_names_its_filters(app, world):
-    response = download(app, world["admin"], format="csv_excel", province="ANT", status="open")
+def test_the_csv_says_its_charset_once_and_an_admin_file_name_names_its_filters(
+    app, world
+):
+    response = download(
+        app, world["admin"], format="csv_excel", province="ANT", status="open"
+    )
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert "stagematching-alle-scholen-ant-open-alle-stageperiodes-" in response.headers["Content-Disposition"]
+    assert (
+        "stagematching-alle-scholen-ant-open-alle-stageperiodes-"
+        in response.headers["Content-Disposition"]
+    )

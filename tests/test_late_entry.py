@@ -23,12 +23,24 @@ def late(app):
         closed, other = make_term(intake_open=False), make_term(intake_open=False)
         a, b = make_user("school"), make_user("school")
         supervisors = {user.email: make_supervisor(user.school).id for user in (a, b)}
-        override = IntakeOverride(term_id=closed.id, school_id=a.school_id, reason="nieuwe groep",
-                                  until=utcnow() + timedelta(hours=2))
+        override = IntakeOverride(
+            term_id=closed.id,
+            school_id=a.school_id,
+            reason="nieuwe groep",
+            until=utcnow() + timedelta(hours=2),
+        )
         db.session.add(override)
         db.session.commit()
-        return dict(term=closed.id, other=other.id, a=a.email, b=b.email, supervisors=supervisors,
-                    override=override.id, start=closed.internship_start, end=closed.internship_end)
+        return dict(
+            term=closed.id,
+            other=other.id,
+            a=a.email,
+            b=b.email,
+            supervisors=supervisors,
+            override=override.id,
+            start=closed.internship_start,
+            end=closed.internship_end,
+        )
 
 
 def client_of(app, email):
@@ -38,7 +50,9 @@ def client_of(app, email):
 
 
 def post_request(client, late, email, term_id):
-    data = request_data(dict(start=late["start"], supervisor_id=late["supervisors"][email]))
+    data = request_data(
+        dict(start=late["start"], supervisor_id=late["supervisors"][email])
+    )
     return client.post(f"/studenten/nieuw?term={term_id}", data=data)
 
 
@@ -64,7 +78,10 @@ def test_only_that_school_and_that_term_are_open(app, late):
 def test_the_late_entry_ends_at_exactly_its_moment(app, late):
     with app.app_context():
         override = db.session.get(IntakeOverride, late["override"])
-        term, school = db.session.get(Term, late["term"]), db.session.get(School, override.school_id)
+        term, school = (
+            db.session.get(Term, late["term"]),
+            db.session.get(School, override.school_id),
+        )
         until = override.until
         assert intake_window(term, school.id, until - timedelta(seconds=1)).open
         assert not intake_window(term, school.id, until).open
@@ -88,9 +105,12 @@ def test_a_revoked_late_entry_closes_banner_form_and_overview(app, late):
 
 def test_the_banner_names_the_next_intake_when_none_is_open(app, late):
     with app.app_context():
-        make_term(intake_opens_at=utcnow() + timedelta(days=3),
-                  intake_closes_at=utcnow() + timedelta(days=30),
-                  results_at=utcnow() + timedelta(days=40), name="1 jan – 31 mrt 2027")
+        make_term(
+            intake_opens_at=utcnow() + timedelta(days=3),
+            intake_closes_at=utcnow() + timedelta(days=30),
+            results_at=utcnow() + timedelta(days=40),
+            name="1 jan – 31 mrt 2027",
+        )
         db.session.commit()
     page = client_of(app, late["b"]).get("/start").text
     assert "geen ingave van stageaanvragen" in page

@@ -38,11 +38,17 @@ def smtp_port():
 
 @pytest.fixture
 def app_overrides(smtp_port):
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port, "MAIL_SUPPRESS_SEND": False}
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_SUPPRESS_SEND": False,
+    }
 
 
 def queue_one(recipient="coord@cvo.example"):
-    queue_mail(recipient, "Test", "password_changed", user=None, link="http://localhost/x")
+    queue_mail(
+        recipient, "Test", "password_changed", user=None, link="http://localhost/x"
+    )
     db.session.commit()
 
 
@@ -74,8 +80,9 @@ def test_mail_server_down_keeps_the_mail_and_send_mail_retries(ctx, smtp_port):
     controller = Controller(recorder, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     try:
-        result = CliRunner().invoke(ctx.cli.commands["send-mail"], [], obj=None,
-                                    standalone_mode=False)
+        result = CliRunner().invoke(
+            ctx.cli.commands["send-mail"], [], obj=None, standalone_mode=False
+        )
     finally:
         controller.stop()
     assert result.exception is None, result.output
@@ -110,11 +117,19 @@ def test_a_request_sends_only_the_mail_it_queued_never_the_backlog(ctx, smtp_por
     controller.start()
     try:
         with ctx.test_request_context():
-            queue_mail("new@cvo.example", "Nieuw", "password_changed", user=None, link="http://x")
+            queue_mail(
+                "new@cvo.example",
+                "Nieuw",
+                "password_changed",
+                user=None,
+                link="http://x",
+            )
             commit_and_send()
     finally:
         controller.stop()
     rows = {m.recipient: m.sent_at for m in db.session.scalars(select(OutboxMail))}
     assert rows["new@cvo.example"] is not None
-    assert [r for r, sent in rows.items() if sent is None] == [f"old{n}@cvo.example" for n in range(3)]
+    assert [r for r, sent in rows.items() if sent is None] == [
+        f"old{n}@cvo.example" for n in range(3)
+    ]
     assert [m["To"] for m in recorder.messages] == ["new@cvo.example"]

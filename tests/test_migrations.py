@@ -24,20 +24,25 @@ def empty_database_uri(backend: str, tmp_path) -> str:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
         conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
     engine.dispose()
-    return TEST_DATABASE_URL + ("&" if "?" in TEST_DATABASE_URL else "?") + (
-        f"options=-csearch_path%3D{SCHEMA}"
+    return (
+        TEST_DATABASE_URL
+        + ("&" if "?" in TEST_DATABASE_URL else "?")
+        + (f"options=-csearch_path%3D{SCHEMA}")
     )
 
 
 def test_upgrade_from_empty_matches_the_models(backend, tmp_path):
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=empty_database_uri(backend, tmp_path))
+    app = create_app(
+        TestConfig, SQLALCHEMY_DATABASE_URI=empty_database_uri(backend, tmp_path)
+    )
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
         assert {table.name for table in Base.metadata.sorted_tables} <= tables
         with db.engine.connect() as conn:
             diff = compare_metadata(
-                MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+                MigrationContext.configure(conn, opts={"compare_type": True}),
+                Base.metadata,
             )
         assert diff == []
         db.engine.dispose()

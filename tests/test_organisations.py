@@ -41,22 +41,39 @@ def admin(app, client):
 
 def actions(app) -> list[str]:
     with app.app_context():
-        return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+        return list(
+            db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id))
+        )
 
 
 # --- schools -----------------------------------------------------------------------------
 
 
 def test_admin_creates_edits_and_finds_a_school(app, admin):
-    response = admin.post("/admin/scholen/nieuw", data={
-        "name": "CVO Leerpunt", "street": "Kerkstraat 1", "postcode": "9000", "city": "Gent",
-        "email": "info@leerpunt.example", "phone": "03 212 34 56"})
+    response = admin.post(
+        "/admin/scholen/nieuw",
+        data={
+            "name": "CVO Leerpunt",
+            "street": "Kerkstraat 1",
+            "postcode": "9000",
+            "city": "Gent",
+            "email": "info@leerpunt.example",
+            "phone": "03 212 34 56",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         school = db.session.scalar(select(School).where(School.name == "CVO Leerpunt"))
-        assert (school.city, school.phone, school.active) == ("Gent", "+3232123456", True)
+        assert (school.city, school.phone, school.active) == (
+            "Gent",
+            "+3232123456",
+            True,
+        )
         school_id = school.id
-    admin.post(f"/admin/scholen/{school_id}", data={"name": "CVO Leerpunt Gent", "postcode": "9000"})
+    admin.post(
+        f"/admin/scholen/{school_id}",
+        data={"name": "CVO Leerpunt Gent", "postcode": "9000"},
+    )
     page = admin.get("/admin/scholen?q=leerpunt").text
     assert "CVO Leerpunt Gent" in page
     assert "CVO Leerpunt Gent" not in admin.get("/admin/scholen?q=antwerpen").text
@@ -67,8 +84,12 @@ def test_school_form_shows_errors_next_to_the_fields(app, admin):
     with app.app_context():
         make_school("CVO Bestaat")
         db.session.commit()
-    page = admin.post("/admin/scholen/nieuw", data={"name": "cvo bestaat", "postcode": "12"}).text
-    assert 'id="name-error"' in page and "Er bestaat al een school met deze naam." in page
+    page = admin.post(
+        "/admin/scholen/nieuw", data={"name": "cvo bestaat", "postcode": "12"}
+    ).text
+    assert (
+        'id="name-error"' in page and "Er bestaat al een school met deze naam." in page
+    )
     assert 'id="postcode-error"' in page
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(School)) == 1
@@ -85,7 +106,10 @@ def test_school_list_pages(app, admin):
         for n in range(30):
             make_school(f"CVO Pagina {n:02d}")
         db.session.commit()
-    first, second = admin.get("/admin/scholen").text, admin.get("/admin/scholen?page=2").text
+    first, second = (
+        admin.get("/admin/scholen").text,
+        admin.get("/admin/scholen?page=2").text,
+    )
     assert "CVO Pagina 00" in first and "CVO Pagina 29" not in first
     assert "CVO Pagina 29" in second and "CVO Pagina 00" not in second
     assert "30 scholen" in first
@@ -104,7 +128,9 @@ def test_deactivated_school_logins_are_refused_and_logged_out(app, admin):
     admin.post(f"/admin/scholen/{school_id}/deactiveren")
     assert coordinator.get("/studenten").status_code == 302  # its session ended
     refused = login(app.test_client(), "coord@cvo.example")
-    assert refused.status_code == 200 and "/start" not in refused.headers.get("Location", "")
+    assert refused.status_code == 200 and "/start" not in refused.headers.get(
+        "Location", ""
+    )
     assert "gedeactiveerd" in admin.get("/admin/scholen").text
 
     admin.post(f"/admin/scholen/{school_id}/activeren")
@@ -116,9 +142,16 @@ def test_deactivated_school_logins_are_refused_and_logged_out(app, admin):
 
 
 def service_form(**changes) -> dict:
-    data = {"name": "WZC De Linde", "kind": "wzc", "province": "ANT", "street": "Lindelaan 1",
-            "postcode": "2000", "city": "Antwerpen", "enterprise_number": "BE 0403.170.701",
-            "capacity_default": "3"}
+    data = {
+        "name": "WZC De Linde",
+        "kind": "wzc",
+        "province": "ANT",
+        "street": "Lindelaan 1",
+        "postcode": "2000",
+        "city": "Antwerpen",
+        "enterprise_number": "BE 0403.170.701",
+        "capacity_default": "3",
+    }
     return data | changes
 
 
@@ -126,7 +159,10 @@ def test_admin_creates_a_service_with_a_valid_enterprise_number(app, admin):
     assert admin.post("/admin/diensten/nieuw", data=service_form()).status_code == 302
     with app.app_context():
         service = db.session.scalar(select(CareService))
-        assert (service.enterprise_number, service.capacity_default) == ("0403170701", 3)
+        assert (service.enterprise_number, service.capacity_default) == (
+            "0403170701",
+            3,
+        )
     page = admin.get("/admin/diensten").text
     assert "BE 0403.170.701" in page and "Woonzorgcentrum" in page
     edit = admin.get(f"/admin/diensten/{service.id}").text
@@ -134,7 +170,9 @@ def test_admin_creates_a_service_with_a_valid_enterprise_number(app, admin):
 
 
 def test_service_enterprise_number_is_checked_and_unique(app, admin):
-    page = admin.post("/admin/diensten/nieuw", data=service_form(enterprise_number="0403170702")).text
+    page = admin.post(
+        "/admin/diensten/nieuw", data=service_form(enterprise_number="0403170702")
+    ).text
     assert 'id="enterprise_number-error"' in page and "klopt niet" in page
     admin.post("/admin/diensten/nieuw", data=service_form())
     page = admin.post("/admin/diensten/nieuw", data=service_form(name="Andere")).text
@@ -150,7 +188,9 @@ def test_capacity_default_counts_when_the_service_set_none(app):
         assert capacity(service.id, term.id) == (4, 0)
 
 
-def test_deactivated_service_loses_logins_and_preference_but_keeps_placements(app, admin):
+def test_deactivated_service_loses_logins_and_preference_but_keeps_placements(
+    app, admin
+):
     with app.app_context():
         service = make_service(name="WZC Zonnebloem")
         make_user("service", service, email="staff@wzc.example")
@@ -162,10 +202,14 @@ def test_deactivated_service_loses_logins_and_preference_but_keeps_placements(ap
     login(staff, "staff@wzc.example")
     assert staff.get("/dienst/aanvragen").status_code == 200
 
-    response = admin.post(f"/admin/diensten/{service_id}/deactiveren", headers={"HX-Request": "true"})
+    response = admin.post(
+        f"/admin/diensten/{service_id}/deactiveren", headers={"HX-Request": "true"}
+    )
     assert "Activeren" in response.text and "hx-swap-oob" in response.text
 
-    assert staff.get("/dienst/aanvragen").status_code == 302  # logged out, sees no requests
+    assert (
+        staff.get("/dienst/aanvragen").status_code == 302
+    )  # logged out, sees no requests
     assert login(app.test_client(), "staff@wzc.example").status_code == 200  # refused
     with app.app_context():
         assert service_id not in [c.value for c in service_choices()]
@@ -177,8 +221,11 @@ def test_deactivated_service_loses_logins_and_preference_but_keeps_placements(ap
 
 
 def upload(client, content: bytes, name: str = "diensten.csv"):
-    return client.post("/admin/diensten/import", data={"file": (io.BytesIO(content), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/admin/diensten/import",
+        data={"file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def csv_file(*lines: str, bom: bool = True) -> bytes:
@@ -205,9 +252,13 @@ def test_a_valid_csv_is_previewed_then_imported(app, admin):
     assert count_services(app) == 0  # nothing saved by the preview
     assert confirm(admin, preview).status_code == 302
     with app.app_context():
-        services = db.session.scalars(select(CareService).order_by(CareService.name)).all()
+        services = db.session.scalars(
+            select(CareService).order_by(CareService.name)
+        ).all()
         assert [(s.name, s.kind, s.province, s.capacity_default) for s in services] == [
-            ("Thuiszorg Twee", "thuiszorg", "OVL", None), ("WZC Een", "wzc", "ANT", 2)]
+            ("Thuiszorg Twee", "thuiszorg", "OVL", None),
+            ("WZC Een", "wzc", "ANT", 2),
+        ]
     assert actions(app).count("service.created") == 2
 
 
@@ -228,29 +279,51 @@ def test_an_existing_enterprise_number_updates_the_service(app, admin):
     with app.app_context():
         make_service(name="WZC Oud", enterprise_number=enterprise_number(7))
         db.session.commit()
-    data = csv_file(f"WZC Nieuw,Woonzorgcentrum,,3500,Hasselt,Limburg,,,{enterprise_number(7)},5"
-                    .replace(",", ";"))
+    data = csv_file(
+        f"WZC Nieuw,Woonzorgcentrum,,3500,Hasselt,Limburg,,,{enterprise_number(7)},5".replace(
+            ",", ";"
+        )
+    )
     preview = upload(admin, data).text
     assert "bijwerken: WZC Oud" in preview
     confirm(admin, preview)
     with app.app_context():
         (service,) = db.session.scalars(select(CareService)).all()
-        assert (service.name, service.province, service.capacity_default) == ("WZC Nieuw", "LIM", 5)
+        assert (service.name, service.province, service.capacity_default) == (
+            "WZC Nieuw",
+            "LIM",
+            5,
+        )
 
 
 def test_comma_separated_csv_without_bom_and_doubled_numbers(app, admin):
     header = HEADER.replace(";", ",")
     line = f"WZC Een,wzc,,2000,Antwerpen,ANT,,,{enterprise_number(1)},"
     preview = upload(admin, (header + "\n" + line + "\n" + line + "\n").encode()).text
-    assert "Regel 3, Ondernemingsnummer: Dit ondernemingsnummer staat ook op regel 2." in preview
+    assert (
+        "Regel 3, Ondernemingsnummer: Dit ondernemingsnummer staat ook op regel 2."
+        in preview
+    )
 
 
 def test_xlsx_import_and_template(app, admin):
     template = admin.get("/admin/diensten/sjabloon.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(template.data)).active
     assert [c.value for c in sheet[1]][:3] == ["Naam", "Type", "Straat"]
-    sheet.append(["WZC Excel", "Ziekenhuis", "", 8000, "Brugge", "West-Vlaanderen", "", "",
-                  int(enterprise_number(9)), 1])
+    sheet.append(
+        [
+            "WZC Excel",
+            "Ziekenhuis",
+            "",
+            8000,
+            "Brugge",
+            "West-Vlaanderen",
+            "",
+            "",
+            int(enterprise_number(9)),
+            1,
+        ]
+    )
     buffer = io.BytesIO()
     sheet.parent.save(buffer)
     preview = upload(admin, buffer.getvalue(), "lijst.xlsx").text
@@ -263,7 +336,10 @@ def test_xlsx_import_and_template(app, admin):
 def test_unusable_files_are_explained(app, admin):
     assert "Deze kolommen ontbreken" in upload(admin, b"Naam;Straat\r\nX;Y\r\n").text
     assert "Onbekende kolommen" in upload(admin, b"Naam;Kleur\r\nX;Y\r\n").text
-    assert "geen geldig Excel-bestand" in upload(admin, b"PK\x03\x04rubbish", "x.xlsx").text
+    assert (
+        "geen geldig Excel-bestand"
+        in upload(admin, b"PK\x03\x04rubbish", "x.xlsx").text
+    )
     app.config["IMPORT_MAX_BYTES"] = 2048
     assert "groter dan 2 kB" in upload(admin, b"a" * 3000).text
 
@@ -279,13 +355,24 @@ def test_save_without_the_preview_saves_nothing(app, admin):
 
 def test_an_update_changes_only_the_columns_the_file_fills(app, admin):
     with app.app_context():
-        make_service(name="WZC Oud", kind="wzc", enterprise_number=enterprise_number(7),
-                     street="Kerkstraat 1", postcode="3500", city="Hasselt", province="LIM",
-                     email="info@oud.example", phone="+3211223344", capacity_default=4)
+        make_service(
+            name="WZC Oud",
+            kind="wzc",
+            enterprise_number=enterprise_number(7),
+            street="Kerkstraat 1",
+            postcode="3500",
+            city="Hasselt",
+            province="LIM",
+            email="info@oud.example",
+            phone="+3211223344",
+            capacity_default=4,
+        )
         db.session.commit()
     # Only the required columns, and a blank name: nothing but the province changes.
-    data = ("Naam;Type;Provincie;Ondernemingsnummer\r\n"
-            f";Woonzorgcentrum;Antwerpen;{enterprise_number(7)}\r\n").encode()
+    data = (
+        "Naam;Type;Provincie;Ondernemingsnummer\r\n"
+        f";Woonzorgcentrum;Antwerpen;{enterprise_number(7)}\r\n"
+    ).encode()
     preview = upload(admin, data).text
     assert "bijwerken: WZC Oud" in preview
     assert "Provincie: <del>Limburg</del> → <ins>Antwerpen</ins>" in preview
@@ -293,22 +380,47 @@ def test_an_update_changes_only_the_columns_the_file_fills(app, admin):
     confirm(admin, preview)
     with app.app_context():
         service = db.session.scalar(select(CareService))
-        assert (service.name, service.street, service.postcode, service.city, service.email,
-                service.phone, service.capacity_default, service.province) == (
-            "WZC Oud", "Kerkstraat 1", "3500", "Hasselt", "info@oud.example", "+3211223344", 4, "ANT")
+        assert (
+            service.name,
+            service.street,
+            service.postcode,
+            service.city,
+            service.email,
+            service.phone,
+            service.capacity_default,
+            service.province,
+        ) == (
+            "WZC Oud",
+            "Kerkstraat 1",
+            "3500",
+            "Hasselt",
+            "info@oud.example",
+            "+3211223344",
+            4,
+            "ANT",
+        )
     # All columns, blanks included: blanks keep the stored value.
-    preview = upload(admin, csv_file(f"WZC Oud;wzc;;;Genk;ANT;;;{enterprise_number(7)};")).text
+    preview = upload(
+        admin, csv_file(f"WZC Oud;wzc;;;Genk;ANT;;;{enterprise_number(7)};")
+    ).text
     assert "Plaats: <del>Hasselt</del> → <ins>Genk</ins>" in preview
     confirm(admin, preview)
     with app.app_context():
         service = db.session.scalar(select(CareService))
-        assert (service.city, service.street, service.capacity_default) == ("Genk", "Kerkstraat 1", 4)
+        assert (service.city, service.street, service.capacity_default) == (
+            "Genk",
+            "Kerkstraat 1",
+            4,
+        )
     assert actions(app).count("service.updated") == 2
 
 
 def test_reimporting_unchanged_services_writes_and_audits_nothing(app, admin):
-    lines = [f"WZC {n};wzc;Straat {n};2000;Antwerpen;ANT;info{n}@wzc.example;03 212 34 56;"
-             f"{enterprise_number(n)};2" for n in range(3)]
+    lines = [
+        f"WZC {n};wzc;Straat {n};2000;Antwerpen;ANT;info{n}@wzc.example;03 212 34 56;"
+        f"{enterprise_number(n)};2"
+        for n in range(3)
+    ]
     confirm(admin, upload(admin, csv_file(*lines)).text)
     before = len(actions(app))
     changed = lines[:2] + [lines[2].replace(";2000;", ";2018;")]
@@ -316,25 +428,38 @@ def test_reimporting_unchanged_services_writes_and_audits_nothing(app, admin):
     assert preview.count("ongewijzigd: WZC") == 2
     assert "Postcode: <del>2000</del> → <ins>2018</ins>" in preview
     response = confirm(admin, preview)
-    assert "0 diensten toegevoegd, 1 bijgewerkt, 2 ongewijzigd." in admin.get(response.headers["Location"]).text
+    assert (
+        "0 diensten toegevoegd, 1 bijgewerkt, 2 ongewijzigd."
+        in admin.get(response.headers["Location"]).text
+    )
     assert actions(app)[before:] == ["service.updated"]
 
 
 def test_import_knows_brussels_and_explains_a_broken_capacity_once(app, admin):
-    preview = upload(admin, csv_file(
-        f"WZC Een;wzc;;;;Brussel;;;{enterprise_number(1)};",
-        f"WZC Twee;wzc;;;;BRUSSELS;;;{enterprise_number(2)};",
-        f"WZC Drie;wzc;;;;Antwerpen;;;{enterprise_number(3)};2.5",
-    )).text
+    preview = upload(
+        admin,
+        csv_file(
+            f"WZC Een;wzc;;;;Brussel;;;{enterprise_number(1)};",
+            f"WZC Twee;wzc;;;;BRUSSELS;;;{enterprise_number(2)};",
+            f"WZC Drie;wzc;;;;Antwerpen;;;{enterprise_number(3)};2.5",
+        ),
+    ).text
     assert "Regel 2, Provincie" not in preview and "Regel 3, Provincie" not in preview
     assert preview.count("Regel 4, Capaciteit") == 1
     assert "Geef een geheel getal, bv. 4." in preview
-    page = admin.post("/admin/diensten/nieuw", data=service_form(capacity_default="2.5")).text
-    assert page.count("Geef een geheel getal") == 1 and "500" not in page.split('id="capacity_default-error"')[1][:200]
+    page = admin.post(
+        "/admin/diensten/nieuw", data=service_form(capacity_default="2.5")
+    ).text
+    assert (
+        page.count("Geef een geheel getal") == 1
+        and "500" not in page.split('id="capacity_default-error"')[1][:200]
+    )
 
 
 def test_an_all_zero_enterprise_number_is_refused(app, admin):
-    page = admin.post("/admin/diensten/nieuw", data=service_form(enterprise_number="0000000097")).text
+    page = admin.post(
+        "/admin/diensten/nieuw", data=service_form(enterprise_number="0000000097")
+    ).text
     assert 'id="enterprise_number-error"' in page and "klopt niet" in page
     assert count_services(app) == 0
 
@@ -344,7 +469,9 @@ def test_school_names_differing_only_by_invisible_characters_are_the_same(app, a
         make_school("CVO Leerpunt")
         db.session.commit()
     for name in ("CVO Leer\u200bpunt", "CVO\u00ad Leerpunt", "ＣＶＯ Leerpunt"):
-        page = admin.post("/admin/scholen/nieuw", data={"name": name, "postcode": "9000"}).text
+        page = admin.post(
+            "/admin/scholen/nieuw", data={"name": name, "postcode": "9000"}
+        ).text
         assert "Er bestaat al een school met deze naam." in page, name
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(School)) == 1
@@ -367,7 +494,9 @@ def test_deactivation_ends_sessions_for_good(app, admin):
     assert coordinator.get("/studenten").status_code == 200
     admin.post(f"/admin/scholen/{school_id}/deactiveren")
     admin.post(f"/admin/scholen/{school_id}/activeren")
-    assert coordinator.get("/studenten").status_code == 302  # the old cookie is not revived
+    assert (
+        coordinator.get("/studenten").status_code == 302
+    )  # the old cookie is not revived
 
 
 def test_htmx_row_keeps_the_logins_count_and_links_to_exactly_its_logins(app, admin):
@@ -379,7 +508,9 @@ def test_htmx_row_keeps_the_logins_count_and_links_to_exactly_its_logins(app, ad
         make_user("service", other, email="c@noord.example")
         db.session.commit()
         linde_id, other_id = linde.id, other.id
-    row = admin.post(f"/admin/diensten/{linde_id}/deactiveren", headers={"HX-Request": "true"}).text
+    row = admin.post(
+        f"/admin/diensten/{linde_id}/deactiveren", headers={"HX-Request": "true"}
+    ).text
     link = f'href="/admin/logins?dienst={linde_id}">2</a>'
     assert link in row
     assert link in admin.get("/admin/diensten").text

@@ -23,8 +23,14 @@ from tests.factories import (
 )
 
 NN = valid_national_number(_date(1988, 3, 9), 42)
-PRIVATE = ("+32470123456", "0470 12 34 56", "Geheime Straat 7", "sara.private@mail.example", NN,
-           format_national_number(NN))
+PRIVATE = (
+    "+32470123456",
+    "0470 12 34 56",
+    "Geheime Straat 7",
+    "sara.private@mail.example",
+    NN,
+    format_national_number(NN),
+)
 
 
 @pytest.fixture
@@ -34,19 +40,35 @@ def world(app):
         school = make_school()
         school_user = make_user("school", organisation=school)
         term = make_term()
-        student = make_student(school=school, term=term, periods=2, national_number=NN,
-                               street="Geheime Straat 7", email="sara.private@mail.example",
-                               first_name="Sara", last_name="Peeters", province="ANT")
+        student = make_student(
+            school=school,
+            term=term,
+            periods=2,
+            national_number=NN,
+            street="Geheime Straat 7",
+            email="sara.private@mail.example",
+            first_name="Sara",
+            last_name="Peeters",
+            province="ANT",
+        )
         services = {}
         for key, province in (("a", "ANT"), ("b", "ANT"), ("lim", "LIM")):
             service = make_service(province=province, name=f"Dienst {key.upper()}")
             user = make_user("service", organisation=service)
             mentor = make_mentor(service)
-            services[key] = dict(id=service.id, email=user.email, mentor=mentor.id, name=service.name)
+            services[key] = dict(
+                id=service.id, email=user.email, mentor=mentor.id, name=service.name
+            )
         db.session.commit()
         periods = [p.id for p in student.periods]
-        return dict(student=student.id, term=term.id, periods=periods, services=services,
-                    school_email=school_user.email, school=school.id)
+        return dict(
+            student=student.id,
+            term=term.id,
+            periods=periods,
+            services=services,
+            school_email=school_user.email,
+            school=school.id,
+        )
 
 
 def as_service(app, world, key):
@@ -56,8 +78,12 @@ def as_service(app, world, key):
 
 
 def accept(client, world, key, period_index=0, **extra):
-    data = {"periods": [str(world["periods"][period_index])],
-            "mentor_id": str(world["services"][key]["mentor"]), "notes": "Start om 8u", "action": "accept"}
+    data = {
+        "periods": [str(world["periods"][period_index])],
+        "mentor_id": str(world["services"][key]["mentor"]),
+        "notes": "Start om 8u",
+        "action": "accept",
+    }
     data.update(extra)
     return client.post(f"/dienst/aanvragen/{world['student']}/aanvaarden", data=data)
 
@@ -82,11 +108,18 @@ def test_after_acceptance_only_the_accepting_service_sees_contact_data(app, worl
     detail = client.get(f"/dienst/aanvragen/{world['student']}")
     trainees = client.get("/dienst/stagiairs")
     for page in (detail, trainees):
-        for secret in ("0470 12 34 56", "Geheime Straat 7", "sara.private@mail.example",
-                       format_national_number(NN)):
+        for secret in (
+            "0470 12 34 56",
+            "Geheime Straat 7",
+            "sara.private@mail.example",
+            format_national_number(NN),
+        ):
             assert secret in page.text, secret
     other = as_service(app, world, "b")
-    for page in (other.get("/dienst/aanvragen"), other.get(f"/dienst/aanvragen/{world['student']}")):
+    for page in (
+        other.get("/dienst/aanvragen"),
+        other.get(f"/dienst/aanvragen/{world['student']}"),
+    ):
         for secret in PRIVATE:
             assert secret not in page.text
 
@@ -97,15 +130,23 @@ def test_every_view_of_personal_data_is_audited(app, world):
     client.get(f"/dienst/aanvragen/{world['student']}")
     client.get("/dienst/stagiairs")
     with app.app_context():
-        views = db.session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "student.personal_data_viewed")).all()
+        views = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "student.personal_data_viewed"
+            )
+        ).all()
         assert len(views) >= 2
         assert {v.object_id for v in views} == {world["student"]}
 
 
 def test_a_service_never_sees_another_provinces_requests(app, world):
     client = as_service(app, world, "lim")
-    for query in ("", "?province=ANT", "?term=%d" % world["term"], "?vorm=alternerend&sort=naam"):
+    for query in (
+        "",
+        "?province=ANT",
+        "?term=%d" % world["term"],
+        "?vorm=alternerend&sort=naam",
+    ):
         assert "Peeters" not in client.get("/dienst/aanvragen" + query).text
     assert client.get(f"/dienst/aanvragen/{world['student']}").status_code == 404
     assert accept(client, world, "lim").status_code == 404
@@ -113,7 +154,9 @@ def test_a_service_never_sees_another_provinces_requests(app, world):
 
 def test_requests_become_visible_at_the_release_moment(app, world):
     with app.app_context():
-        db.session.get(Term, world["term"]).requests_visible_at = utcnow() + timedelta(hours=1)
+        db.session.get(Term, world["term"]).requests_visible_at = utcnow() + timedelta(
+            hours=1
+        )
         db.session.commit()
     client = as_service(app, world, "a")
     assert "Peeters" not in client.get("/dienst/aanvragen").text
@@ -133,8 +176,13 @@ def test_preferred_me_comes_first_and_can_be_filtered(app, world):
 
         school = db.session.get(School, world["school"])
         term = db.session.get(Term, world["term"])
-        favourite = make_student(school=school, term=term, last_name="Aardvark", province="ANT",
-                                 preferred_service_id=world["services"]["a"]["id"])
+        favourite = make_student(
+            school=school,
+            term=term,
+            last_name="Aardvark",
+            province="ANT",
+            preferred_service_id=world["services"]["a"]["id"],
+        )
         db.session.commit()
         assert favourite.id
     client = as_service(app, world, "a")
@@ -154,11 +202,16 @@ def test_accepting_a_period_places_it_and_tells_the_school(app, world, outbox):
     with app.app_context():
         placement = db.session.scalar(select(Placement))
         assert (placement.period_id, placement.care_service_id, placement.notes) == (
-            world["periods"][0], world["services"]["a"]["id"], "Start om 8u")
+            world["periods"][0],
+            world["services"]["a"]["id"],
+            "Start om 8u",
+        )
     mails = [m for m in outbox() if m[0] == world["school_email"]]
     assert len(mails) == 1 and "aanvaard" in mails[0][1]
     # The placed period is no longer offered; the other one still is.
-    other = as_service(app, world, "b").get(f"/dienst/aanvragen/{world['student']}").text
+    other = (
+        as_service(app, world, "b").get(f"/dienst/aanvragen/{world['student']}").text
+    )
     assert "Periode 2:" in other and "Periode 1:" not in other
 
 
@@ -189,12 +242,24 @@ def test_twenty_services_accepting_the_same_period_at_once_one_wins(app, world):
         clients.append((client, mentor))
     url = f"/dienst/aanvragen/{world['student']}/aanvaarden"
     results = post_all_at_once(
-        (client, url, {"periods": [str(world["periods"][0])], "mentor_id": str(mentor), "action": "accept"})
+        (
+            client,
+            url,
+            {
+                "periods": [str(world["periods"][0])],
+                "mentor_id": str(mentor),
+                "action": "accept",
+            },
+        )
         for client, mentor in clients
     )
     assert all(status == 200 for status, _ in results), [s for s, _ in results]
     winners = [text for _, text in results if "Aanvaard: periode 1" in text]
-    losers = [text for _, text in results if "werd intussen door een andere dienst aanvaard" in text]
+    losers = [
+        text
+        for _, text in results
+        if "werd intussen door een andere dienst aanvaard" in text
+    ]
     assert (len(winners), len(losers)) == (1, 19)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Placement)) == 1
@@ -205,8 +270,13 @@ def test_an_overlapping_period_cannot_be_accepted(app, world):
     with app.app_context():
         student = db.session.get(Student, world["student"])
         other_school = make_school()
-        twin = make_student(school=other_school, term=student.term, national_number=NN,
-                            periods=1, province="ANT")
+        twin = make_student(
+            school=other_school,
+            term=student.term,
+            national_number=NN,
+            periods=1,
+            province="ANT",
+        )
         make_placement(twin, service=make_service(province="ANT"))
         db.session.commit()
     client = as_service(app, world, "a")
@@ -218,7 +288,9 @@ def test_an_overlapping_period_cannot_be_accepted(app, world):
 
 def test_mentor_of_another_service_is_refused(app, world):
     client = as_service(app, world, "a")
-    response = accept(client, world, "a", mentor_id=str(world["services"]["b"]["mentor"]))
+    response = accept(
+        client, world, "a", mentor_id=str(world["services"]["b"]["mentor"])
+    )
     assert response.status_code == 200
     assert "Kies de stagementor" in response.text
     with app.app_context():
@@ -232,10 +304,17 @@ def test_choosing_no_period_shows_a_message(app, world):
 
 def test_new_mentor_added_inline_is_selected(app, world):
     client = as_service(app, world, "a")
-    response = client.post(f"/dienst/aanvragen/{world['student']}/aanvaarden", data={
-        "action": "add_mentor", "periods": [str(world["periods"][0])], "mentor_id": "0",
-        "mentor-name": "Mona Mentor", "mentor-phone": "03 212 34 56", "mentor-email": "mona@wzc.be",
-    })
+    response = client.post(
+        f"/dienst/aanvragen/{world['student']}/aanvaarden",
+        data={
+            "action": "add_mentor",
+            "periods": [str(world["periods"][0])],
+            "mentor_id": "0",
+            "mentor-name": "Mona Mentor",
+            "mentor-phone": "03 212 34 56",
+            "mentor-email": "mona@wzc.be",
+        },
+    )
     assert response.status_code == 200
     assert "Mona Mentor" in response.text and "<option selected" in response.text
     with app.app_context():
@@ -246,8 +325,13 @@ def test_capacity_reached_asks_for_confirmation(app, world):
     from app.models import ServiceCapacity
 
     with app.app_context():
-        db.session.add(ServiceCapacity(care_service_id=world["services"]["a"]["id"],
-                                       term_id=world["term"], places=0))
+        db.session.add(
+            ServiceCapacity(
+                care_service_id=world["services"]["a"]["id"],
+                term_id=world["term"],
+                places=0,
+            )
+        )
         db.session.commit()
     client = as_service(app, world, "a")
     first = accept(client, world, "a")
@@ -257,12 +341,19 @@ def test_capacity_reached_asks_for_confirmation(app, world):
 
 def test_decline_with_reason_the_school_sees(app, world, outbox):
     client = as_service(app, world, "a")
-    empty = client.post(f"/dienst/aanvragen/{world['student']}/weigeren", data={"reason": ""})
+    empty = client.post(
+        f"/dienst/aanvragen/{world['student']}/weigeren", data={"reason": ""}
+    )
     assert "Geef een reden op." in empty.text
-    client.post(f"/dienst/aanvragen/{world['student']}/weigeren", data={"reason": "Geen plaats in mei"})
+    client.post(
+        f"/dienst/aanvragen/{world['student']}/weigeren",
+        data={"reason": "Geen plaats in mei"},
+    )
     listing = client.get("/dienst/aanvragen", headers={"HX-Request": "true"}).text
     assert "Peeters" not in listing.split('<div id="flashes"')[0]
-    assert "Peeters" in as_service(app, world, "b").get("/dienst/aanvragen").text  # still open
+    assert (
+        "Peeters" in as_service(app, world, "b").get("/dienst/aanvragen").text
+    )  # still open
     school = app.test_client()
     login(school, world["school_email"])
     overview = school.get(f"/studenten?term={world['term']}").text
@@ -280,11 +371,18 @@ def test_withdraw_returns_the_period_until_the_results_moment(app, world, outbox
     confirm = client.post(f"/dienst/plaatsingen/{placement_id}/intrekken")
     assert "Ja, trek de aanvaarding in" in confirm.text
     with app.app_context():
-        assert db.session.scalar(select(Placement)) is not None  # nothing happens before confirming
-    client.post(f"/dienst/plaatsingen/{placement_id}/intrekken", data={"confirmed": "1"})
+        assert (
+            db.session.scalar(select(Placement)) is not None
+        )  # nothing happens before confirming
+    client.post(
+        f"/dienst/plaatsingen/{placement_id}/intrekken", data={"confirmed": "1"}
+    )
     with app.app_context():
         assert db.session.scalar(select(Placement)) is None
-    assert "Periode 1:" in as_service(app, world, "b").get(f"/dienst/aanvragen/{world['student']}").text
+    assert (
+        "Periode 1:"
+        in as_service(app, world, "b").get(f"/dienst/aanvragen/{world['student']}").text
+    )
     assert any("trok de aanvaarding" in m[1] for m in outbox())
 
 
@@ -297,8 +395,11 @@ def test_after_the_results_moment_a_service_cannot_withdraw(app, world):
         term.results_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
         placement_id = db.session.scalar(select(Placement.id))
-    response = client.post(f"/dienst/plaatsingen/{placement_id}/intrekken", data={"confirmed": "1"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/dienst/plaatsingen/{placement_id}/intrekken",
+        data={"confirmed": "1"},
+        follow_redirects=True,
+    )
     assert "enkel VIVO" in response.text
     with app.app_context():
         assert db.session.get(Placement, placement_id) is not None
@@ -309,39 +410,62 @@ def test_a_service_cannot_withdraw_another_services_placement(app, world):
     with app.app_context():
         placement_id = db.session.scalar(select(Placement.id))
     other = as_service(app, world, "b")
-    assert other.post(f"/dienst/plaatsingen/{placement_id}/intrekken",
-                      data={"confirmed": "1"}).status_code == 404
+    assert (
+        other.post(
+            f"/dienst/plaatsingen/{placement_id}/intrekken", data={"confirmed": "1"}
+        ).status_code
+        == 404
+    )
 
 
 def test_mentors_and_capacity_pages(app, world):
     client = as_service(app, world, "a")
-    bad = client.post("/dienst/mentoren", data={"name": "Nina", "phone": "12", "email": "nina@wzc.be"})
+    bad = client.post(
+        "/dienst/mentoren", data={"name": "Nina", "phone": "12", "email": "nina@wzc.be"}
+    )
     assert "geldig telefoonnummer" in bad.text
-    good = client.post("/dienst/mentoren", data={"name": "Nina", "phone": "03 212 34 56",
-                                                 "email": "nina@wzc.be"}, follow_redirects=True)
+    good = client.post(
+        "/dienst/mentoren",
+        data={"name": "Nina", "phone": "03 212 34 56", "email": "nina@wzc.be"},
+        follow_redirects=True,
+    )
     assert "Stagementor Nina toegevoegd." in good.text
-    client.post("/dienst/mentoren/capaciteit", data={"term_id": str(world["term"]), "places": "3"})
+    client.post(
+        "/dienst/mentoren/capaciteit",
+        data={"term_id": str(world["term"]), "places": "3"},
+    )
     assert "van 3 aangeboden plaatsen" in client.get("/dienst/aanvragen").text
     other = as_service(app, world, "b")
     assert "Nina" not in other.get("/dienst/mentoren").text
-    assert other.post(f"/dienst/mentoren/{world['services']['a']['mentor']}/verwijderen").status_code == 404
+    assert (
+        other.post(
+            f"/dienst/mentoren/{world['services']['a']['mentor']}/verwijderen"
+        ).status_code
+        == 404
+    )
 
 
 def test_a_service_edits_its_own_mentor_only(app, world):
     client = as_service(app, world, "a")
     mentor_id = world["services"]["a"]["mentor"]
-    bad = client.post(f"/dienst/mentoren/{mentor_id}/bewerken",
-                      data={"name": "Mona", "phone": "1", "email": "mona@wzc.be"})
+    bad = client.post(
+        f"/dienst/mentoren/{mentor_id}/bewerken",
+        data={"name": "Mona", "phone": "1", "email": "mona@wzc.be"},
+    )
     assert "geldig telefoonnummer" in bad.text
-    client.post(f"/dienst/mentoren/{mentor_id}/bewerken",
-                data={"name": "Mona Maes", "phone": "0470 11 22 33", "email": "mona@wzc.be"})
+    client.post(
+        f"/dienst/mentoren/{mentor_id}/bewerken",
+        data={"name": "Mona Maes", "phone": "0470 11 22 33", "email": "mona@wzc.be"},
+    )
     listing = client.get("/dienst/mentoren").text
     assert "Mona Maes" in listing and "0470 11 22 33" in listing
     other = as_service(app, world, "b")
     assert other.get(f"/dienst/mentoren/{mentor_id}/bewerken").status_code == 404
 
 
-def test_a_service_with_a_placement_cannot_accept_after_the_results_or_a_stop(app, world):
+def test_a_service_with_a_placement_cannot_accept_after_the_results_or_a_stop(
+    app, world
+):
     client = as_service(app, world, "a")
     accept(client, world, "a")
     with app.app_context():
@@ -355,7 +479,10 @@ def test_a_service_with_a_placement_cannot_accept_after_the_results_or_a_stop(ap
         student.term.results_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
     response = accept(client, world, "a", period_index=1)
-    assert response.status_code == 302 and "kon tot" in client.get(response.headers["Location"]).text
+    assert (
+        response.status_code == 302
+        and "kon tot" in client.get(response.headers["Location"]).text
+    )
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Placement)) == 1
 
@@ -363,19 +490,29 @@ def test_a_service_with_a_placement_cannot_accept_after_the_results_or_a_stop(ap
 def test_a_service_cannot_decline_a_student_it_accepted(app, world):
     client = as_service(app, world, "a")
     accept(client, world, "a")
-    response = client.post(f"/dienst/aanvragen/{world['student']}/weigeren",
-                           data={"reason": "toch niet"}, follow_redirects=True)
+    response = client.post(
+        f"/dienst/aanvragen/{world['student']}/weigeren",
+        data={"reason": "toch niet"},
+        follow_redirects=True,
+    )
     assert "trek eerst je aanvaarding in" in response.text
     with app.app_context():
         assert db.session.scalar(select(Decline)) is None
 
 
-@pytest.mark.parametrize("url", ["/dienst/aanvragen/100000000000000000000",
-                                 "/dienst/aanvragen?term=100000000000000000000",
-                                 "/dienst/mentoren/100000000000000000000/bewerken"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dienst/aanvragen/100000000000000000000",
+        "/dienst/aanvragen?term=100000000000000000000",
+        "/dienst/mentoren/100000000000000000000/bewerken",
+    ],
+)
 def test_ids_too_large_for_the_database_answer_not_found(app, world, url):
     response = as_service(app, world, "a").get(url)
-    assert response.status_code in (200, 404) and "Er ging iets mis" not in response.text
+    assert (
+        response.status_code in (200, 404) and "Er ging iets mis" not in response.text
+    )
 
 
 def test_a_school_stopping_an_accepted_trainee_tells_the_service(app, world, outbox):
@@ -383,24 +520,42 @@ def test_a_school_stopping_an_accepted_trainee_tells_the_service(app, world, out
     accept(client, world, "a")
     school = app.test_client()
     login(school, world["school_email"])
-    school.post(f"/studenten/{world['student']}/gestopt",
-                data={"stopped_on": utcnow().date().isoformat(), "stopped_reason": ""})
-    assert any(m[0] == world["services"]["a"]["email"] and "gestopt" in m[1] for m in outbox())
+    school.post(
+        f"/studenten/{world['student']}/gestopt",
+        data={"stopped_on": utcnow().date().isoformat(), "stopped_reason": ""},
+    )
+    assert any(
+        m[0] == world["services"]["a"]["email"] and "gestopt" in m[1] for m in outbox()
+    )
 
 
 def test_the_school_is_told_in_the_language_of_each_login(app, world, outbox):
     with app.app_context():
         from app.models import School, User
 
-        english = make_user("school", organisation=db.session.get(School, world["school"]),
-                            language="en")
+        english = make_user(
+            "school",
+            organisation=db.session.get(School, world["school"]),
+            language="en",
+        )
         db.session.commit()
         english_email = english.email
-        assert db.session.scalar(select(User.language).where(User.email == world["school_email"])) == "nl"
+        assert (
+            db.session.scalar(
+                select(User.language).where(User.email == world["school_email"])
+            )
+            == "nl"
+        )
     accept(as_service(app, world, "a"), world, "a")
     subjects = {recipient: subject for recipient, subject, _ in outbox()}
-    assert subjects[english_email] == "Stagematching: Sara Peeters was accepted by Dienst A"
-    assert subjects[world["school_email"]] == "Stagematching: Sara Peeters werd aanvaard door Dienst A"
+    assert (
+        subjects[english_email]
+        == "Stagematching: Sara Peeters was accepted by Dienst A"
+    )
+    assert (
+        subjects[world["school_email"]]
+        == "Stagematching: Sara Peeters werd aanvaard door Dienst A"
+    )
 
 
 def statements_for(app, client, url: str) -> tuple[int, str]:
@@ -423,16 +578,25 @@ def statements_for(app, client, url: str) -> tuple[int, str]:
     return len(seen), response.text
 
 
-def test_my_trainees_runs_the_same_statements_for_few_and_many_and_audits_each(app, world):
+def test_my_trainees_runs_the_same_statements_for_few_and_many_and_audits_each(
+    app, world
+):
     def add_trainees(n):
         with app.app_context():
             from app.models import CareService, Mentor, School, Term
 
             service = db.session.get(CareService, world["services"]["a"]["id"])
             mentor = db.session.get(Mentor, world["services"]["a"]["mentor"])
-            school, term = db.session.get(School, world["school"]), db.session.get(Term, world["term"])
+            school, term = (
+                db.session.get(School, world["school"]),
+                db.session.get(Term, world["term"]),
+            )
             for _ in range(n):
-                make_placement(make_student(school=school, term=term), service=service, mentor=mentor)
+                make_placement(
+                    make_student(school=school, term=term),
+                    service=service,
+                    mentor=mentor,
+                )
             db.session.commit()
 
     client = as_service(app, world, "a")
@@ -443,6 +607,9 @@ def test_my_trainees_runs_the_same_statements_for_few_and_many_and_audits_each(a
     assert few == many, (few, many)
     assert page.count("Aanvaarding intrekken") >= 33
     with app.app_context():
-        views = db.session.scalars(select(AuditEvent.object_id).where(
-            AuditEvent.action == "student.personal_data_viewed")).all()
+        views = db.session.scalars(
+            select(AuditEvent.object_id).where(
+                AuditEvent.action == "student.personal_data_viewed"
+            )
+        ).all()
         assert len(views) == 3 + 33 and len(set(views[3:])) == 33

@@ -48,12 +48,20 @@ def smtp_port():
 @pytest.fixture
 def app_overrides(smtp_port):
     # A mail server that is not running unless a test starts one on this port.
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port, "MAIL_SUPPRESS_SEND": False}
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_SUPPRESS_SEND": False,
+    }
 
 
 def a_term(**kw):
-    values = dict(intake_opens_at=OPENS, intake_closes_at=CLOSES, results_at=RESULTS,
-                  name="1 okt - 31 dec 2026")
+    values = dict(
+        intake_opens_at=OPENS,
+        intake_closes_at=CLOSES,
+        results_at=RESULTS,
+        name="1 okt - 31 dec 2026",
+    )
     values.update(kw)
     return make_term(now=CLOSES, **values)
 
@@ -61,14 +69,17 @@ def a_term(**kw):
 def mails(to=None):
     """Queued mails as (recipient, subject, body), read in the test's own session."""
     rows = db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
-    found = [(m.recipient, m.subject, m.body_text) for m in rows if to in (None, m.recipient)]
+    found = [
+        (m.recipient, m.subject, m.body_text) for m in rows if to in (None, m.recipient)
+    ]
     db.session.commit()
     return found
 
 
 def recorded(kind_prefix=""):
     return db.session.scalar(
-        select(func.count()).select_from(ReminderSent)
+        select(func.count())
+        .select_from(ReminderSent)
         .where(ReminderSent.kind.startswith(kind_prefix))
     )
 
@@ -138,8 +149,12 @@ def test_a_moved_close_gets_its_own_reminders(ctx):
     term.intake_closes_at = later
     db.session.commit()
     assert send_due_reminders(CLOSES + HOUR) == {}  # 10 days before the real close
-    assert send_due_reminders(later - 7 * DAY + HOUR) == {"school_intake_7d:2026-03-23T11:00Z": 1}
-    assert send_due_reminders(later - DAY + HOUR) == {"school_intake_1d:2026-03-23T11:00Z": 1}
+    assert send_due_reminders(later - 7 * DAY + HOUR) == {
+        "school_intake_7d:2026-03-23T11:00Z": 1
+    }
+    assert send_due_reminders(later - DAY + HOUR) == {
+        "school_intake_1d:2026-03-23T11:00Z": 1
+    }
     assert send_due_reminders(later - HOUR) == {}
     subjects = [m[1] for m in mails()]
     assert ["13/03/2026" in s for s in subjects] == [True, False, False]
@@ -157,8 +172,9 @@ def test_never_the_7_day_reminder_after_the_1_day_one_of_the_same_close(ctx):
 
 
 def late_entry(term, school, until, **kw):
-    override = IntakeOverride(term_id=term.id, school_id=school.id, until=until, reason="ziekte",
-                              **kw)
+    override = IntakeOverride(
+        term_id=term.id, school_id=school.id, until=until, reason="ziekte", **kw
+    )
     db.session.add(override)
     return override
 
@@ -176,7 +192,9 @@ def test_a_school_with_a_late_entry_hears_a_day_before_its_own_late_close(ctx):
     db.session.commit()
 
     assert send_due_reminders(until - 2 * DAY) == {}
-    assert send_due_reminders(until - DAY + HOUR) == {"school_late_1d:2026-03-20T15:00Z": 1}
+    assert send_due_reminders(until - DAY + HOUR) == {
+        "school_late_1d:2026-03-20T15:00Z": 1
+    }
     assert send_due_reminders(until - HOUR) == {}
     assert send_due_reminders(until + HOUR) == {}
     ((to, subject, body),) = mails()
@@ -195,7 +213,9 @@ def test_a_late_entry_beyond_the_window_replaces_the_windows_reminders(ctx):
     late_entry(term, other, CLOSES - 2 * DAY)  # ends within the window: nothing changes
     db.session.commit()
     assert send_due_reminders(CLOSES - DAY + HOUR) == {SCHOOL_1D: 1}
-    assert send_due_reminders(until - DAY + HOUR) == {"school_late_1d:2026-03-16T11:00Z": 1}
+    assert send_due_reminders(until - DAY + HOUR) == {
+        "school_late_1d:2026-03-16T11:00Z": 1
+    }
     assert [m[0] for m in mails()] == ["other@cvo.example", "late@cvo.example"]
 
 
@@ -205,7 +225,9 @@ def test_the_days_before_the_close_are_configurable(ctx):
     db.session.commit()
     ctx.config["REMINDER_DAYS_BEFORE_CLOSE"] = (3,)
     assert send_due_reminders(CLOSES - 7 * DAY + HOUR) == {}
-    assert send_due_reminders(CLOSES - 3 * DAY + HOUR) == {f"school_intake_3d:{AT_CLOSE}": 1}
+    assert send_due_reminders(CLOSES - 3 * DAY + HOUR) == {
+        f"school_intake_3d:{AT_CLOSE}": 1
+    }
 
 
 def test_deactivated_logins_and_inactive_organisations_get_nothing(ctx):
@@ -228,7 +250,9 @@ def test_deactivated_logins_and_inactive_organisations_get_nothing(ctx):
     send_due_reminders(CLOSES + 2 * HOUR)  # release
     send_due_reminders(RESULTS - DAY)
     assert {m[0] for m in mails()} == {
-        "active@cvo.example", "active@wzc.example", "admin@vivo.example",
+        "active@cvo.example",
+        "active@wzc.example",
+        "admin@vivo.example",
     }
 
 
@@ -240,8 +264,12 @@ def test_services_hear_once_when_the_requests_are_released(ctx):
     term = a_term(requests_visible_at=release)
     service = make_service("LIM")
     make_user("service", service, email="wzc@lim.example")
-    make_student(term=term, province="LIM", preferred_service_id=service.id,
-                 created_at=OPENS + DAY)
+    make_student(
+        term=term,
+        province="LIM",
+        preferred_service_id=service.id,
+        created_at=OPENS + DAY,
+    )
     db.session.commit()
 
     assert send_due_reminders(release - HOUR) == {}
@@ -263,8 +291,9 @@ def test_digest_only_with_new_preferring_open_requests_and_once_a_day(ctx):
     make_user("service", other, email="other@ant.example")
 
     def request(created_at, **kw):
-        return make_student(term=term, preferred_service_id=service.id, created_at=created_at,
-                            **kw)
+        return make_student(
+            term=term, preferred_service_id=service.id, created_at=created_at, **kw
+        )
 
     request(CLOSES - DAY)  # before the release: in the release mail, not in a digest
     day1 = brussels(date(2026, 3, 14), 8)
@@ -280,7 +309,9 @@ def test_digest_only_with_new_preferring_open_requests_and_once_a_day(ctx):
     assert send_due_reminders(day1 + 2 * HOUR) == {"service_digest:2026-03-14": 1}
     ((to, subject, body),) = mails()[2:]
     assert to == "wzc@ant.example"
-    assert "Sinds 13/03/2026 14:00 kwam er 1 nieuwe stageaanvraag"  # the release mail in body
+    assert (
+        "Sinds 13/03/2026 14:00 kwam er 1 nieuwe stageaanvraag"
+    )  # the release mail in body
 
     request(day1 + 3 * HOUR)
     db.session.commit()
@@ -340,7 +371,9 @@ def test_admins_hear_the_unplaced_requests_per_province_before_the_results(ctx):
     make_placement(make_student(term=term, province="ANT"))
     make_student(term=term, province="ANT", stopped_on=date(2026, 3, 1))
     make_student(term=term, province="LIM")
-    make_student(term=a_term(name="Ander", results_at=RESULTS + 30 * DAY), province="WVL")
+    make_student(
+        term=a_term(name="Ander", results_at=RESULTS + 30 * DAY), province="WVL"
+    )
     db.session.commit()
 
     assert send_due_reminders(RESULTS - 4 * DAY) == {}
@@ -362,7 +395,9 @@ def test_admins_hear_again_when_the_results_moment_moves(ctx):
     term.results_at = RESULTS + 7 * DAY
     db.session.commit()
     assert send_due_reminders(RESULTS - DAY) == {}  # 8 days before the new moment
-    assert send_due_reminders(RESULTS + 5 * DAY) == {"admin_unplaced:2026-04-03T11:00Z": 1}
+    assert send_due_reminders(RESULTS + 5 * DAY) == {
+        "admin_unplaced:2026-04-03T11:00Z": 1
+    }
     assert "03/04/2026 13:00" in mails()[-1][2]  # 11:00 UTC is 13:00 summer time
 
 
@@ -406,7 +441,9 @@ def test_the_command_takes_a_moment_and_prints_counts_per_kind(ctx):
     db.session.commit()
     command = ctx.cli.commands["send-reminders"]
     # Without an offset the moment is Belgian time: 11:59 on the closing day is still open.
-    result = CliRunner().invoke(command, ["--now", "2026-03-13T11:59"], standalone_mode=False)
+    result = CliRunner().invoke(
+        command, ["--now", "2026-03-13T11:59"], standalone_mode=False
+    )
     assert result.exception is None, result.output
     assert f"{SCHOOL_1D}: 1" in result.output
     assert "queued 1 reminder(s)" in result.output
@@ -425,8 +462,14 @@ def test_a_dry_run_prints_what_would_be_sent_and_writes_nothing(ctx):
     args = ["--now", "2026-03-12T13:00"]
     result = CliRunner().invoke(command, args + ["--dry-run"], standalone_mode=False)
     assert result.exception is None, result.output
-    assert f"would send {SCHOOL_1D} (1 okt - 31 dec 2026) to coord@cvo.example" in result.output
-    assert "would send service_release (1 okt - 31 dec 2026) to wzc@ant.example" in result.output
+    assert (
+        f"would send {SCHOOL_1D} (1 okt - 31 dec 2026) to coord@cvo.example"
+        in result.output
+    )
+    assert (
+        "would send service_release (1 okt - 31 dec 2026) to wzc@ant.example"
+        in result.output
+    )
     assert "would queue 2 reminder(s)" in result.output
     assert recorded() == 0 and mails() == []
     # The real run afterwards still sends them.
@@ -454,7 +497,9 @@ def test_two_runs_at_once_send_each_reminder_once(app, outbox):
             make_user("school", school)
             service = make_service()
             make_user("service", service)
-            make_student(school, term, preferred_service_id=service.id, created_at=OPENS)
+            make_student(
+                school, term, preferred_service_id=service.id, created_at=OPENS
+            )
         db.session.commit()
     now = CLOSES - DAY + HOUR
     barrier = threading.Barrier(2)
@@ -494,7 +539,9 @@ def test_send_once_refuses_a_recorded_reminder_even_when_the_pre_check_missed_it
     assert len(mails()) == 1
 
 
-def test_with_the_mail_server_down_reminders_stay_queued_and_go_out_once_later(ctx, smtp_port):
+def test_with_the_mail_server_down_reminders_stay_queued_and_go_out_once_later(
+    ctx, smtp_port
+):
     term = a_term()
     make_user("school", email="coord@cvo.example")
     make_student(term=term)

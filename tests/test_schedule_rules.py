@@ -36,7 +36,8 @@ class Plan:
 def dst_term(**changes) -> Plan:
     """Intake closes at 12:00 on the spring-forward day; results at 12:00 on the fall-back day."""
     values = dict(
-        internship_start=date(2026, 11, 1), internship_end=date(2026, 12, 31),
+        internship_start=date(2026, 11, 1),
+        internship_end=date(2026, 12, 31),
         intake_opens_at=brussels(date(2026, 1, 10), 9),
         intake_closes_at=brussels(SPRING_FORWARD, 12),
         results_at=brussels(FALL_BACK, 12),
@@ -53,20 +54,34 @@ def around(moment: datetime) -> tuple[datetime, datetime, datetime]:
 
 
 def test_a_noon_deadline_is_noon_in_brussels_in_summer_and_in_winter():
-    assert brussels(SPRING_FORWARD, 12) == datetime(2026, 3, 29, 10, tzinfo=timezone.utc)
-    assert brussels(date(2026, 3, 28), 12) == datetime(2026, 3, 28, 11, tzinfo=timezone.utc)
+    assert brussels(SPRING_FORWARD, 12) == datetime(
+        2026, 3, 29, 10, tzinfo=timezone.utc
+    )
+    assert brussels(date(2026, 3, 28), 12) == datetime(
+        2026, 3, 28, 11, tzinfo=timezone.utc
+    )
     assert brussels(FALL_BACK, 12) == datetime(2026, 10, 25, 11, tzinfo=timezone.utc)
-    assert brussels(date(2026, 10, 24), 12) == datetime(2026, 10, 24, 10, tzinfo=timezone.utc)
+    assert brussels(date(2026, 10, 24), 12) == datetime(
+        2026, 10, 24, 10, tzinfo=timezone.utc
+    )
     for day in (SPRING_FORWARD, FALL_BACK):
-        assert to_local(brussels(day, 12)) == datetime.combine(day, datetime.min.time()).replace(hour=12)
+        assert to_local(brussels(day, 12)) == datetime.combine(
+            day, datetime.min.time()
+        ).replace(hour=12)
 
 
 def test_form_times_that_do_not_exist_or_exist_twice_are_read_predictably():
     # 02:30 on the spring-forward day does not exist: the clock already says 03:30.
-    assert from_local(datetime(2026, 3, 29, 2, 30)) == datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc)
+    assert from_local(datetime(2026, 3, 29, 2, 30)) == datetime(
+        2026, 3, 29, 1, 30, tzinfo=timezone.utc
+    )
     # 02:30 on the fall-back day happens twice: the first one (summer time) counts.
-    assert from_local(datetime(2026, 10, 25, 2, 30)) == datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)
-    assert from_local(datetime(2026, 7, 1, 12, 0)) == datetime(2026, 7, 1, 10, 0, tzinfo=timezone.utc)
+    assert from_local(datetime(2026, 10, 25, 2, 30)) == datetime(
+        2026, 10, 25, 0, 30, tzinfo=timezone.utc
+    )
+    assert from_local(datetime(2026, 7, 1, 12, 0)) == datetime(
+        2026, 7, 1, 10, 0, tzinfo=timezone.utc
+    )
     assert from_local(None) is None
 
 
@@ -81,16 +96,32 @@ def test_school_year_starts_on_the_first_of_september_in_belgium():
 
 def test_intake_opens_and_closes_to_the_second():
     term = dst_term()
-    assert [rules.intake_open(term, t) for t in around(term.intake_opens_at)] == [False, True, True]
-    assert [rules.intake_open(term, t) for t in around(term.intake_closes_at)] == [True, False, False]
+    assert [rules.intake_open(term, t) for t in around(term.intake_opens_at)] == [
+        False,
+        True,
+        True,
+    ]
+    assert [rules.intake_open(term, t) for t in around(term.intake_closes_at)] == [
+        True,
+        False,
+        False,
+    ]
 
 
 def test_a_late_entry_runs_until_its_moment_unless_revoked():
     term = dst_term()
     until = brussels(date(2026, 4, 2), 12)
     late = IntakeOverride(until=until, revoked_at=None)
-    assert [rules.override_active(late, t) for t in around(until)] == [True, False, False]
-    assert [rules.intake_open_for_school(term, [late], t) for t in around(until)] == [True, False, False]
+    assert [rules.override_active(late, t) for t in around(until)] == [
+        True,
+        False,
+        False,
+    ]
+    assert [rules.intake_open_for_school(term, [late], t) for t in around(until)] == [
+        True,
+        False,
+        False,
+    ]
     assert rules.intake_open_for_school(term, [], until - SECOND) is False
     late.revoked_at = until - timedelta(days=1)
     assert rules.intake_open_for_school(term, [late], until - SECOND) is False
@@ -102,24 +133,60 @@ def test_requests_are_released_at_one_moment(release):
     moment = release or term.intake_opens_at
     assert rules.release_moment(term) == moment
     assert [rules.released(term, t) for t in around(moment)] == [False, True, True]
-    assert [rules.first_round_open(term, t) for t in around(moment)] == [False, True, True]
+    assert [rules.first_round_open(term, t) for t in around(moment)] == [
+        False,
+        True,
+        True,
+    ]
 
 
 def test_the_first_round_ends_and_results_become_final_at_the_results_moment():
     term = dst_term()
-    assert [rules.first_round_open(term, t) for t in around(term.results_at)] == [True, False, False]
-    assert [rules.results_final(term, t) for t in around(term.results_at)] == [False, True, True]
-    assert [rules.acceptance_open(term, t) for t in around(term.results_at)] == [True, False, False]
-    assert [rules.second_round_may_open(term, t) for t in around(term.results_at)] == [False, True, True]
+    assert [rules.first_round_open(term, t) for t in around(term.results_at)] == [
+        True,
+        False,
+        False,
+    ]
+    assert [rules.results_final(term, t) for t in around(term.results_at)] == [
+        False,
+        True,
+        True,
+    ]
+    assert [rules.acceptance_open(term, t) for t in around(term.results_at)] == [
+        True,
+        False,
+        False,
+    ]
+    assert [rules.second_round_may_open(term, t) for t in around(term.results_at)] == [
+        False,
+        True,
+        True,
+    ]
 
 
 def test_a_second_round_runs_from_the_results_until_its_deadline():
     deadline = brussels(date(2026, 11, 5), 12)
     term = dst_term(second_round_until=deadline)
-    assert [rules.second_round_open(term, t) for t in around(term.results_at)] == [False, True, True]
-    assert [rules.acceptance_open(term, t) for t in around(term.results_at)] == [True, True, True]
-    assert [rules.second_round_open(term, t) for t in around(deadline)] == [True, False, False]
-    assert [rules.acceptance_open(term, t) for t in around(deadline)] == [True, False, False]
+    assert [rules.second_round_open(term, t) for t in around(term.results_at)] == [
+        False,
+        True,
+        True,
+    ]
+    assert [rules.acceptance_open(term, t) for t in around(term.results_at)] == [
+        True,
+        True,
+        True,
+    ]
+    assert [rules.second_round_open(term, t) for t in around(deadline)] == [
+        True,
+        False,
+        False,
+    ]
+    assert [rules.acceptance_open(term, t) for t in around(deadline)] == [
+        True,
+        False,
+        False,
+    ]
     assert rules.acceptance_deadline(term, term.results_at - SECOND) == term.results_at
     assert rules.acceptance_deadline(term, term.results_at) == deadline
 
@@ -129,8 +196,13 @@ def test_a_service_withdraws_until_the_results_or_a_second_round_acceptance_whil
     term = dst_term(second_round_until=deadline)
     first_round = term.results_at - timedelta(days=3)
     second_round = term.results_at + timedelta(hours=1)
-    assert [rules.service_may_withdraw(term, first_round, t) for t in around(term.results_at)] == [True, False, False]
-    assert [rules.service_may_withdraw(term, second_round, t) for t in around(deadline)] == [True, False, False]
+    assert [
+        rules.service_may_withdraw(term, first_round, t)
+        for t in around(term.results_at)
+    ] == [True, False, False]
+    assert [
+        rules.service_may_withdraw(term, second_round, t) for t in around(deadline)
+    ] == [True, False, False]
 
 
 def test_phases_follow_each_other():
@@ -150,22 +222,35 @@ def test_phases_follow_each_other():
 
 
 def _terms() -> list[Term]:
-    base = dict(name="t", school_year=2025, internship_start=date(2026, 11, 1),
-                internship_end=date(2026, 12, 31))
+    base = dict(
+        name="t",
+        school_year=2025,
+        internship_start=date(2026, 11, 1),
+        internship_end=date(2026, 12, 31),
+    )
     plain = dst_term()
     variants = [
         dict(),
         dict(requests_visible_at=brussels(SPRING_FORWARD, 12)),
         dict(second_round_until=brussels(date(2026, 11, 5), 12)),
-        dict(requests_visible_at=brussels(date(2026, 2, 1), 9),
-             second_round_until=brussels(date(2026, 10, 26), 12)),
-        dict(intake_opens_at=brussels(FALL_BACK, 2, 30), intake_closes_at=brussels(FALL_BACK, 12),
-             results_at=brussels(date(2026, 10, 30), 12)),
+        dict(
+            requests_visible_at=brussels(date(2026, 2, 1), 9),
+            second_round_until=brussels(date(2026, 10, 26), 12),
+        ),
+        dict(
+            intake_opens_at=brussels(FALL_BACK, 2, 30),
+            intake_closes_at=brussels(FALL_BACK, 12),
+            results_at=brussels(date(2026, 10, 30), 12),
+        ),
     ]
     terms = []
     for changes in variants:
-        values = dict(intake_opens_at=plain.intake_opens_at, intake_closes_at=plain.intake_closes_at,
-                      results_at=plain.results_at, **base)
+        values = dict(
+            intake_opens_at=plain.intake_opens_at,
+            intake_closes_at=plain.intake_closes_at,
+            results_at=plain.results_at,
+            **base,
+        )
         values.update(changes)
         terms.append(Term(**values))
     db.session.add_all(terms)
@@ -176,8 +261,12 @@ def _terms() -> list[Term]:
 def _moments(terms: list[Term], overrides: list[IntakeOverride]) -> list[datetime]:
     boundaries = set()
     for term in terms:
-        boundaries |= {term.intake_opens_at, term.intake_closes_at, term.results_at,
-                       rules.release_moment(term)}
+        boundaries |= {
+            term.intake_opens_at,
+            term.intake_closes_at,
+            term.results_at,
+            rules.release_moment(term),
+        }
         if term.second_round_until:
             boundaries.add(term.second_round_until)
     boundaries |= {o.until for o in overrides}
@@ -198,13 +287,25 @@ def test_python_and_sql_give_the_same_answer(ctx):
     terms = _terms()
     school, other = make_school(), make_school()
     overrides = [
-        IntakeOverride(term_id=terms[0].id, school_id=school.id, reason="ziekte",
-                       until=brussels(date(2026, 4, 2), 12)),
-        IntakeOverride(term_id=terms[1].id, school_id=school.id, reason="ingetrokken",
-                       until=brussels(date(2026, 4, 9), 12),
-                       revoked_at=brussels(date(2026, 3, 30), 9)),
-        IntakeOverride(term_id=terms[2].id, school_id=other.id, reason="andere school",
-                       until=brussels(date(2026, 5, 1), 12)),
+        IntakeOverride(
+            term_id=terms[0].id,
+            school_id=school.id,
+            reason="ziekte",
+            until=brussels(date(2026, 4, 2), 12),
+        ),
+        IntakeOverride(
+            term_id=terms[1].id,
+            school_id=school.id,
+            reason="ingetrokken",
+            until=brussels(date(2026, 4, 9), 12),
+            revoked_at=brussels(date(2026, 3, 30), 9),
+        ),
+        IntakeOverride(
+            term_id=terms[2].id,
+            school_id=other.id,
+            reason="andere school",
+            until=brussels(date(2026, 5, 1), 12),
+        ),
     ]
     db.session.add_all(overrides)
     db.session.commit()
@@ -212,22 +313,43 @@ def test_python_and_sql_give_the_same_answer(ctx):
     checked = 0
     for now in _moments(terms, overrides):
         for python_rule, sql_rule in PAIRS:
-            in_sql = set(db.session.scalars(select(Term.id).where(Term.id.in_(ids), sql_rule(now))))
+            in_sql = set(
+                db.session.scalars(
+                    select(Term.id).where(Term.id.in_(ids), sql_rule(now))
+                )
+            )
             in_python = {t.id for t in terms if python_rule(t, now)}
             assert in_sql == in_python, (python_rule.__name__, now)
             checked += 1
         for school_id in (school.id, other.id):
-            in_sql = set(db.session.scalars(
-                select(Term.id).where(Term.id.in_(ids), rules.intake_open_for_school_sql(school_id, now))
-            ))
+            in_sql = set(
+                db.session.scalars(
+                    select(Term.id).where(
+                        Term.id.in_(ids),
+                        rules.intake_open_for_school_sql(school_id, now),
+                    )
+                )
+            )
             in_python = {
-                t.id for t in terms
+                t.id
+                for t in terms
                 if rules.intake_open_for_school(
-                    t, [o for o in overrides if o.term_id == t.id and o.school_id == school_id], now)
+                    t,
+                    [
+                        o
+                        for o in overrides
+                        if o.term_id == t.id and o.school_id == school_id
+                    ],
+                    now,
+                )
             }
             assert in_sql == in_python, ("intake_open_for_school", school_id, now)
     # The table really exercises both answers of every rule.
     assert checked > 100
-    outcomes = {(p.__name__, p(t, now)) for t in terms for now in _moments(terms, overrides)
-                for p, _ in PAIRS}
+    outcomes = {
+        (p.__name__, p(t, now))
+        for t in terms
+        for now in _moments(terms, overrides)
+        for p, _ in PAIRS
+    }
     assert len(outcomes) == 2 * len(PAIRS)

@@ -41,7 +41,9 @@ def test_headers_on_pages_errors_and_fragments(app, client):
 
 
 def test_hsts_in_production_settings(backend, tmp_path):
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_uri(backend, tmp_path), HSTS=True)
+    app = create_app(
+        TestConfig, SQLALCHEMY_DATABASE_URI=database_uri(backend, tmp_path), HSTS=True
+    )
     response = app.test_client().get("/login")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
@@ -50,7 +52,9 @@ def test_templates_have_no_inline_script_style_or_hx_on():
     offenders = []
     for path in TEMPLATES.rglob("*.html"):
         text = path.read_text()
-        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>|style=|<style|hx-on|js:|javascript:", text):
+        if re.search(
+            r"<script(?![^>]*\bsrc=)[^>]*>|style=|<style|hx-on|js:|javascript:", text
+        ):
             offenders.append(path.name)
     assert offenders == []
 
@@ -77,7 +81,9 @@ def redis_available() -> bool:
         return False
 
 
-@pytest.mark.skipif(not redis_available(), reason="Redis is not running on 127.0.0.1:6379")
+@pytest.mark.skipif(
+    not redis_available(), reason="Redis is not running on 127.0.0.1:6379"
+)
 def test_login_limit_is_shared_by_worker_processes(backend, tmp_path):
     """Two app instances (two gunicorn workers) count failed logins together in Redis."""
     settings = dict(

@@ -23,10 +23,14 @@ def test_school_user_logs_in_and_sees_start_page(app, client):
 
 
 def test_english_is_available_from_the_language_switch(client):
-    response = client.post("/taal", data={"lang": "en", "next": "/login"}, follow_redirects=True)
+    response = client.post(
+        "/taal", data={"lang": "en", "next": "/login"}, follow_redirects=True
+    )
     assert 'lang="en"' in response.text
     assert "Log in" in response.text and "Inloggen" not in response.text
-    back = client.post("/taal", data={"lang": "nl", "next": "/login"}, follow_redirects=True)
+    back = client.post(
+        "/taal", data={"lang": "nl", "next": "/login"}, follow_redirects=True
+    )
     assert "Inloggen" in back.text
 
 

@@ -30,8 +30,13 @@ def school(app, client):
         supervisor = make_supervisor(user.school, name="An Peeters")
         term = make_term()
         db.session.commit()
-        info = dict(school_id=user.school_id, supervisor_id=supervisor.id, term_id=term.id,
-                    start=term.internship_start, end=term.internship_end)
+        info = dict(
+            school_id=user.school_id,
+            supervisor_id=supervisor.id,
+            term_id=term.id,
+            start=term.internship_start,
+            end=term.internship_end,
+        )
         login(client, user.email)
     return info
 
@@ -40,22 +45,39 @@ def request_data(school, **overrides) -> dict:
     """A complete, valid request as the browser posts it."""
     start = school["start"]
     data = {
-        "first_name": "Sara", "last_name": "Janssens", "national_number": NN,
-        "street": "Kerkstraat 1", "postcode": "2000", "city": "Antwerpen", "province": "ANT",
-        "phone": "0470 12 34 56", "email": "sara@mail.example", "transport": ["fiets", "ov"],
-        "remarks": "", "supervisor_id": str(school["supervisor_id"]), "internship_form": "blok",
-        "period_count": "2", "hours_per_week": "30", "total_hours": "240",
-        "period_1_start": start.isoformat(), "period_1_end": (start + timedelta(days=20)).isoformat(),
+        "first_name": "Sara",
+        "last_name": "Janssens",
+        "national_number": NN,
+        "street": "Kerkstraat 1",
+        "postcode": "2000",
+        "city": "Antwerpen",
+        "province": "ANT",
+        "phone": "0470 12 34 56",
+        "email": "sara@mail.example",
+        "transport": ["fiets", "ov"],
+        "remarks": "",
+        "supervisor_id": str(school["supervisor_id"]),
+        "internship_form": "blok",
+        "period_count": "2",
+        "hours_per_week": "30",
+        "total_hours": "240",
+        "period_1_start": start.isoformat(),
+        "period_1_end": (start + timedelta(days=20)).isoformat(),
         "period_2_start": (start + timedelta(days=30)).isoformat(),
         "period_2_end": (start + timedelta(days=50)).isoformat(),
-        "internship_remarks": "", "preferred_service_id": "0", "action": "close",
+        "internship_remarks": "",
+        "preferred_service_id": "0",
+        "action": "close",
     }
     data.update(overrides)
     return data
 
 
 def post_new(client, school, **overrides):
-    return client.post(f"/studenten/nieuw?term={school['term_id']}", data=request_data(school, **overrides))
+    return client.post(
+        f"/studenten/nieuw?term={school['term_id']}",
+        data=request_data(school, **overrides),
+    )
 
 
 def stored_students(app) -> list[Student]:
@@ -69,7 +91,11 @@ def test_a_complete_request_is_saved_with_its_periods(app, client, school):
     assert response.headers["Location"] == f"/studenten?term={school['term_id']}"
     with app.app_context():
         student = db.session.scalar(select(Student))
-        assert (student.first_name, student.phone, student.transport) == ("Sara", "+32470123456", "fiets,ov")
+        assert (student.first_name, student.phone, student.transport) == (
+            "Sara",
+            "+32470123456",
+            "fiets,ov",
+        )
         assert [p.number for p in student.periods] == [1, 2]
         assert student.school_id == school["school_id"]
 
@@ -93,7 +119,11 @@ def test_national_number_is_encrypted_at_rest(app, client, school):
     "overrides, field, message",
     [
         ({"hours_per_week": ""}, "hours_per_week", "verplicht bij blok"),
-        ({"internship_form": "blok_alternerend", "hours_per_week": ""}, "hours_per_week", "verplicht bij blok"),
+        (
+            {"internship_form": "blok_alternerend", "hours_per_week": ""},
+            "hours_per_week",
+            "verplicht bij blok",
+        ),
         ({"national_number": "85073003329"}, "national_number", "klopt niet"),
         ({"national_number": ""}, "national_number", "verplicht"),
         ({"first_name": ""}, "first_name", "verplicht"),
@@ -107,42 +137,64 @@ def test_national_number_is_encrypted_at_rest(app, client, school):
         ({"phone": "12"}, "phone", "telefoonnummer"),
     ],
 )
-def test_invalid_requests_show_the_message_next_to_the_field(app, client, school, overrides, field, message):
+def test_invalid_requests_show_the_message_next_to_the_field(
+    app, client, school, overrides, field, message
+):
     response = post_new(client, school, **overrides)
     assert response.status_code == 200
     error = f'id="{field}-error"'
     assert error in response.text
     after = response.text.split(error, 1)[1][:300]
     assert message in after
-    assert 'value="Janssens"' in response.text or field == "last_name"  # nothing typed is lost
+    assert (
+        'value="Janssens"' in response.text or field == "last_name"
+    )  # nothing typed is lost
     assert stored_students(app) == []
 
 
 def test_hours_are_optional_for_alternerend(app, client, school):
-    assert post_new(client, school, internship_form="alternerend", hours_per_week="").status_code == 302
+    assert (
+        post_new(
+            client, school, internship_form="alternerend", hours_per_week=""
+        ).status_code
+        == 302
+    )
 
 
 def test_reversed_dates_are_refused(app, client, school):
     start = school["start"]
-    response = post_new(client, school, period_1_start=(start + timedelta(days=10)).isoformat(),
-                        period_1_end=(start + timedelta(days=5)).isoformat())
+    response = post_new(
+        client,
+        school,
+        period_1_start=(start + timedelta(days=10)).isoformat(),
+        period_1_end=(start + timedelta(days=5)).isoformat(),
+    )
     assert "De einddatum ligt vóór de startdatum." in response.text
 
 
 def test_overlapping_periods_are_refused(app, client, school):
     start = school["start"]
-    response = post_new(client, school, period_2_start=(start + timedelta(days=15)).isoformat())
+    response = post_new(
+        client, school, period_2_start=(start + timedelta(days=15)).isoformat()
+    )
     assert "geen overlap" in response.text
     assert stored_students(app) == []
 
 
 def test_periods_must_fall_inside_the_term(app, client, school):
-    response = post_new(client, school, period_1_start=(school["start"] - timedelta(days=1)).isoformat())
+    response = post_new(
+        client, school, period_1_start=(school["start"] - timedelta(days=1)).isoformat()
+    )
     assert "binnen de stageperiode" in response.text
 
 
 def test_periods_beyond_the_chosen_number_are_ignored(app, client, school):
-    assert post_new(client, school, period_count="1", period_2_start="", period_2_end="").status_code == 302
+    assert (
+        post_new(
+            client, school, period_count="1", period_2_start="", period_2_end=""
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert db.session.scalar(select(Period.number)) == 1
 
@@ -167,22 +219,38 @@ def test_preferred_service_must_be_in_the_chosen_province(app, client, school):
 
 
 def test_missing_supervisor_is_added_without_losing_the_form(app, client, school):
-    response = client.post(f"/studenten/nieuw?term={school['term_id']}", data=request_data(
-        school, action="add_supervisor", supervisor_id="0",
-        **{"sup-name": "Bert Claes", "sup-phone": "03 212 34 56", "sup-email": "bert@cvo.be"},
-    ))
+    response = client.post(
+        f"/studenten/nieuw?term={school['term_id']}",
+        data=request_data(
+            school,
+            action="add_supervisor",
+            supervisor_id="0",
+            **{
+                "sup-name": "Bert Claes",
+                "sup-phone": "03 212 34 56",
+                "sup-email": "bert@cvo.be",
+            },
+        ),
+    )
     assert response.status_code == 200
     assert 'value="Janssens"' in response.text
     with app.app_context():
-        bert = db.session.scalar(select(Supervisor).where(Supervisor.name == "Bert Claes"))
+        bert = db.session.scalar(
+            select(Supervisor).where(Supervisor.name == "Bert Claes")
+        )
     assert f'<option selected value="{bert.id}">Bert Claes</option>' in response.text
     assert stored_students(app) == []
 
 
 def test_province_hint_from_postcode(app, client, school):
-    hint = client.get("/studenten/provincie?postcode=3500&province=", headers={"HX-Request": "true"})
+    hint = client.get(
+        "/studenten/provincie?postcode=3500&province=", headers={"HX-Request": "true"}
+    )
     assert "Postcode 3500 hoort bij Limburg." in hint.text
-    assert 'hx-swap-oob="true"' in hint.text and '<option selected value="LIM">' in hint.text
+    assert (
+        'hx-swap-oob="true"' in hint.text
+        and '<option selected value="LIM">' in hint.text
+    )
     kept = client.get("/studenten/provincie?postcode=3500&province=ANT")
     assert "hx-swap-oob" not in kept.text  # a chosen province is not overwritten
     assert "Enkel de diensten van die provincie" in kept.text
@@ -196,16 +264,20 @@ def test_outside_the_intake_window_nothing_can_be_created(app, client, school):
     page = client.get(f"/studenten/nieuw?term={closed_id}")
     assert "is afgesloten sinds" in page.text
     assert "Opslaan en sluiten" not in page.text
-    response = client.post(f"/studenten/nieuw?term={closed_id}", data=request_data(school))
+    response = client.post(
+        f"/studenten/nieuw?term={closed_id}", data=request_data(school)
+    )
     assert "is afgesloten sinds" in response.text
     assert stored_students(app) == []
 
 
 def test_before_the_window_opens_the_form_says_when(app, client, school):
     with app.app_context():
-        later = make_term(intake_opens_at=utcnow() + timedelta(days=3),
-                          intake_closes_at=utcnow() + timedelta(days=30),
-                          results_at=utcnow() + timedelta(days=40))
+        later = make_term(
+            intake_opens_at=utcnow() + timedelta(days=3),
+            intake_closes_at=utcnow() + timedelta(days=30),
+            results_at=utcnow() + timedelta(days=40),
+        )
         db.session.commit()
         later_id = later.id
     assert "ingeven kan vanaf" in client.get(f"/studenten/nieuw?term={later_id}").text
@@ -216,11 +288,22 @@ def test_admin_override_lets_one_school_enter_late(app, client, school):
 
     with app.app_context():
         closed = make_term(intake_open=False)
-        db.session.add(IntakeOverride(term_id=closed.id, school_id=school["school_id"],
-                                      until=utcnow() + timedelta(days=2), reason="late inschrijving"))
+        db.session.add(
+            IntakeOverride(
+                term_id=closed.id,
+                school_id=school["school_id"],
+                until=utcnow() + timedelta(days=2),
+                reason="late inschrijving",
+            )
+        )
         db.session.commit()
         closed_id = closed.id
-    assert client.post(f"/studenten/nieuw?term={closed_id}", data=request_data(school)).status_code == 302
+    assert (
+        client.post(
+            f"/studenten/nieuw?term={closed_id}", data=request_data(school)
+        ).status_code
+        == 302
+    )
 
 
 def test_edit_changes_the_request(app, client, school):
@@ -228,7 +311,10 @@ def test_edit_changes_the_request(app, client, school):
     student_id = stored_students(app)[0].id
     form = client.get(f"/studenten/{student_id}/bewerken")
     assert 'value="Janssens"' in form.text and "90.05.17-123" in form.text
-    client.post(f"/studenten/{student_id}/bewerken", data=request_data(school, last_name="Peeters"))
+    client.post(
+        f"/studenten/{student_id}/bewerken",
+        data=request_data(school, last_name="Peeters"),
+    )
     assert stored_students(app)[0].last_name == "Peeters"
 
 
@@ -236,8 +322,10 @@ def accepted_student(app, school) -> int:
     with app.app_context():
         from app.models import School, Term
 
-        student = make_student(school=db.session.get(School, school["school_id"]),
-                               term=db.session.get(Term, school["term_id"]))
+        student = make_student(
+            school=db.session.get(School, school["school_id"]),
+            term=db.session.get(Term, school["term_id"]),
+        )
         make_placement(student, notes="Welkom op maandag")
         db.session.commit()
         return student.id
@@ -245,9 +333,15 @@ def accepted_student(app, school) -> int:
 
 def test_accepted_request_is_read_only_for_the_school(app, client, school):
     student_id = accepted_student(app, school)
-    assert client.get(f"/studenten/{student_id}/bewerken").headers["Location"] == f"/studenten/{student_id}"
-    response = client.post(f"/studenten/{student_id}/bewerken", data=request_data(school, last_name="X"),
-                           follow_redirects=True)
+    assert (
+        client.get(f"/studenten/{student_id}/bewerken").headers["Location"]
+        == f"/studenten/{student_id}"
+    )
+    response = client.post(
+        f"/studenten/{student_id}/bewerken",
+        data=request_data(school, last_name="X"),
+        follow_redirects=True,
+    )
     assert "kunnen niet meer gewijzigd worden" in response.text
     assert client.post(f"/studenten/{student_id}/verwijderen").status_code == 302
     with app.app_context():
@@ -258,7 +352,10 @@ def test_accepted_request_is_read_only_for_the_school(app, client, school):
 def test_delete_a_wrongly_added_request(app, client, school):
     post_new(client, school)
     student_id = stored_students(app)[0].id
-    assert "enkel voor foutief toegevoegde" in client.get(f"/studenten/{student_id}/verwijderen").text
+    assert (
+        "enkel voor foutief toegevoegde"
+        in client.get(f"/studenten/{student_id}/verwijderen").text
+    )
     client.post(f"/studenten/{student_id}/verwijderen")
     assert stored_students(app) == []
 
@@ -266,8 +363,13 @@ def test_delete_a_wrongly_added_request(app, client, school):
 def test_stopped_student_stays_in_the_overview_marked(app, client, school):
     post_new(client, school)
     student_id = stored_students(app)[0].id
-    client.post(f"/studenten/{student_id}/gestopt",
-                data={"stopped_on": utcnow().date().isoformat(), "stopped_reason": "werk gevonden"})
+    client.post(
+        f"/studenten/{student_id}/gestopt",
+        data={
+            "stopped_on": utcnow().date().isoformat(),
+            "stopped_reason": "werk gevonden",
+        },
+    )
     overview = client.get(f"/studenten?term={school['term_id']}")
     assert "Janssens, Sara" in overview.text
     assert "gestopt" in overview.text
@@ -288,7 +390,11 @@ def test_overview_shows_status_service_approved_period_and_mentor(app, client, s
 
 def test_overview_before_acceptance_has_an_empty_status(app, client, school):
     post_new(client, school)
-    row = client.get(f"/studenten?term={school['term_id']}").text.split("Janssens, Sara")[1].split("</tr>")[0]
+    row = (
+        client.get(f"/studenten?term={school['term_id']}")
+        .text.split("Janssens, Sara")[1]
+        .split("</tr>")[0]
+    )
     assert "aanvaard" not in row and "gestopt" not in row
 
 
@@ -313,15 +419,29 @@ def test_overview_search_sort_and_pages(app, client, school):
         term = db.session.get(Term, school["term_id"])
         supervisor = db.session.get(Supervisor, school["supervisor_id"])
         for n in range(55):
-            make_student(school=own, term=term, supervisor=supervisor, last_name=f"Naam{n:02d}")
-        make_student(school=own, term=term, supervisor=supervisor, last_name="Vermeulen")
+            make_student(
+                school=own, term=term, supervisor=supervisor, last_name=f"Naam{n:02d}"
+            )
+        make_student(
+            school=own, term=term, supervisor=supervisor, last_name="Vermeulen"
+        )
         db.session.commit()
     first = client.get(f"/studenten?term={school['term_id']}")
-    assert "56 studenten" in first.text and "Naam00" in first.text and "Vermeulen" not in first.text
-    second = client.get(f"/studenten?term={school['term_id']}&page=2", headers={"HX-Request": "true"})
+    assert (
+        "56 studenten" in first.text
+        and "Naam00" in first.text
+        and "Vermeulen" not in first.text
+    )
+    second = client.get(
+        f"/studenten?term={school['term_id']}&page=2", headers={"HX-Request": "true"}
+    )
     assert "Vermeulen" in second.text and "<html" not in second.text
     found = client.get(f"/studenten?term={school['term_id']}&q=verm")
-    assert "1 student" in found.text and "Vermeulen" in found.text and "Naam01" not in found.text
+    assert (
+        "1 student" in found.text
+        and "Vermeulen" in found.text
+        and "Naam01" not in found.text
+    )
     reverse = client.get(f"/studenten?term={school['term_id']}&sort=-naam")
     assert reverse.text.index("Vermeulen") < reverse.text.index("Naam54")
 
@@ -331,9 +451,13 @@ def test_school_cannot_reach_another_schools_students(app, client, school):
         other = make_student(last_name="Vreemde")
         db.session.commit()
         other_id, other_term = other.id, other.term_id
-    for method, url in [("GET", f"/studenten/{other_id}"), ("GET", f"/studenten/{other_id}/bewerken"),
-                        ("POST", f"/studenten/{other_id}/bewerken"), ("POST", f"/studenten/{other_id}/verwijderen"),
-                        ("POST", f"/studenten/{other_id}/gestopt")]:
+    for method, url in [
+        ("GET", f"/studenten/{other_id}"),
+        ("GET", f"/studenten/{other_id}/bewerken"),
+        ("POST", f"/studenten/{other_id}/bewerken"),
+        ("POST", f"/studenten/{other_id}/verwijderen"),
+        ("POST", f"/studenten/{other_id}/gestopt"),
+    ]:
         assert client.open(url, method=method).status_code == 404, url
     assert "Vreemde" not in client.get(f"/studenten?term={other_term}").text
 
@@ -362,11 +486,16 @@ def test_line_breaks_in_names_are_refused(app, client, school):
     assert stored_students(app) == []
 
 
-@pytest.mark.parametrize("url", ["/studenten/100000000000000000000", "/begeleiders/100000000000000000000/bewerken"])
+@pytest.mark.parametrize(
+    "url",
+    ["/studenten/100000000000000000000", "/begeleiders/100000000000000000000/bewerken"],
+)
 def test_ids_too_large_answer_404_for_a_school(app, client, school, url):
     assert client.get(url).status_code == 404
 
 
 def test_preferred_service_id_too_large_is_a_field_error(app, client, school):
     response = post_new(client, school, preferred_service_id="100000000000000000000")
-    assert response.status_code == 200 and "Kies een dienst uit de lijst." in response.text
+    assert (
+        response.status_code == 200 and "Kies een dienst uit de lijst." in response.text
+    )

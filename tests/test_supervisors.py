@@ -18,21 +18,31 @@ def school_login(app, client):
 
 def test_add_supervisor_normalises_phone_and_email(app, client):
     school_id = school_login(app, client)
-    response = client.post("/begeleiders", data={
-        "name": "An Peeters", "phone": "0470/12.34.56", "email": "An.Peeters@CVO.be",
-    }, follow_redirects=True)
+    response = client.post(
+        "/begeleiders",
+        data={
+            "name": "An Peeters",
+            "phone": "0470/12.34.56",
+            "email": "An.Peeters@CVO.be",
+        },
+        follow_redirects=True,
+    )
     assert "Begeleider An Peeters toegevoegd" in response.text
     assert "0470 12 34 56" in response.text
     with app.app_context():
         supervisor = db.session.scalar(select(Supervisor))
         assert (supervisor.school_id, supervisor.phone, supervisor.email) == (
-            school_id, "+32470123456", "An.Peeters@cvo.be")
+            school_id,
+            "+32470123456",
+            "An.Peeters@cvo.be",
+        )
 
 
 def test_invalid_supervisor_shows_messages_next_to_the_fields(app, client):
     school_login(app, client)
     response = client.post(
-        "/begeleiders", data={"name": "", "phone": "123", "email": "geen-mail"},
+        "/begeleiders",
+        data={"name": "", "phone": "123", "email": "geen-mail"},
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
@@ -51,7 +61,9 @@ def test_inline_edit_returns_the_updated_row(app, client):
 
         supervisor_id = make_supervisor(db.session.get(School, school_id)).id
         db.session.commit()
-    editor = client.get(f"/begeleiders/{supervisor_id}/bewerken", headers={"HX-Request": "true"})
+    editor = client.get(
+        f"/begeleiders/{supervisor_id}/bewerken", headers={"HX-Request": "true"}
+    )
     assert "<form" in editor.text and "<html" not in editor.text
     row = client.post(
         f"/begeleiders/{supervisor_id}/bewerken",
@@ -67,11 +79,15 @@ def test_supervisor_with_students_cannot_be_removed(app, client):
     with app.app_context():
         student = make_student()
         user = make_user("school", organisation=student.school)
-        make_student(school=student.school, supervisor=student.supervisor, term=student.term)
+        make_student(
+            school=student.school, supervisor=student.supervisor, term=student.term
+        )
         db.session.commit()
         email, supervisor_id = user.email, student.supervisor_id
     login(client, email)
-    response = client.post(f"/begeleiders/{supervisor_id}/verwijderen", follow_redirects=True)
+    response = client.post(
+        f"/begeleiders/{supervisor_id}/verwijderen", follow_redirects=True
+    )
     assert "kan niet verwijderd worden" in response.text
     assert "2 studenten" in response.text
     with app.app_context():
@@ -97,9 +113,12 @@ def test_school_cannot_see_or_change_another_schools_supervisor(app, client):
         db.session.commit()
         other_id = other.id
     assert "Andere School Begeleider" not in client.get("/begeleiders").text
-    for method, url in [("GET", f"/begeleiders/{other_id}"), ("GET", f"/begeleiders/{other_id}/bewerken"),
-                        ("POST", f"/begeleiders/{other_id}/bewerken"),
-                        ("POST", f"/begeleiders/{other_id}/verwijderen")]:
+    for method, url in [
+        ("GET", f"/begeleiders/{other_id}"),
+        ("GET", f"/begeleiders/{other_id}/bewerken"),
+        ("POST", f"/begeleiders/{other_id}/bewerken"),
+        ("POST", f"/begeleiders/{other_id}/verwijderen"),
+    ]:
         assert client.open(url, method=method, data={"name": "x"}).status_code == 404
     with app.app_context():
         assert db.session.get(Supervisor, other_id).name == "Andere School Begeleider"

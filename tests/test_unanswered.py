@@ -44,15 +44,22 @@ def a_mixed_picture():
     unreleased = make_term(requests_visible_at=now + timedelta(days=2))
     north, south = make_school(), make_school()
     s = lambda term, school, ago, **kw: made(  # noqa: E731
-        make_student(school, term, last_name=kw.pop("name"), **kw), ago)
-    oldest = s(open_term, north, timedelta(days=12), name="Eerst")  # waits since the release
+        make_student(school, term, last_name=kw.pop("name"), **kw), ago
+    )
+    oldest = s(
+        open_term, north, timedelta(days=12), name="Eerst"
+    )  # waits since the release
     second = s(open_term, south, timedelta(days=8), name="Tweede", province="LIM")
-    third = s(late_release, north, timedelta(days=5), name="Derde")  # since its release, 1 day
+    third = s(
+        late_release, north, timedelta(days=5), name="Derde"
+    )  # since its release, 1 day
     fourth = s(open_term, south, timedelta(hours=12), name="Vierde", province="LIM")
     placed = s(open_term, north, timedelta(days=9), name="Geplaatst")
     make_placement(placed)
     declined = s(open_term, north, timedelta(days=9), name="Geweigerd")
-    db.session.add(Decline(student_id=declined.id, care_service_id=make_service().id, reason="x"))
+    db.session.add(
+        Decline(student_id=declined.id, care_service_id=make_service().id, reason="x")
+    )
     s(open_term, north, timedelta(days=9), name="Gestopt", stopped_on=local_date(now))
     s(closed, north, timedelta(days=20), name="Gesloten")
     s(unreleased, north, timedelta(days=3), name="Verborgen")
@@ -65,12 +72,19 @@ def names_on(html: str) -> list[str]:
     return re.findall(r"<td>Sara (\w+)</td>", html)
 
 
-def test_the_list_holds_exactly_the_released_unanswered_requests_oldest_first(app, client):
+def test_the_list_holds_exactly_the_released_unanswered_requests_oldest_first(
+    app, client
+):
     with app.app_context():
         names, _, _ = a_mixed_picture()
         rows = stats.waiting(stats.unanswered_page(utcnow()).items, utcnow())
         assert [r.student.last_name for r in rows] == names
-        assert [r.days for r in rows] == [10, 8, 1, 0] or [r.days for r in rows] == [10, 8, 1, 1]
+        assert [r.days for r in rows] == [10, 8, 1, 0] or [r.days for r in rows] == [
+            10,
+            8,
+            1,
+            1,
+        ]
         as_admin(client)
     html = client.get("/admin/onbeantwoord").text
     assert names_on(html) == names
@@ -81,38 +95,57 @@ def test_filters_by_province_and_school(app, client):
     with app.app_context():
         _, north, south = a_mixed_picture()
         as_admin(client)
-    assert names_on(client.get("/admin/onbeantwoord?provincie=LIM").text) == ["Tweede", "Vierde"]
-    assert names_on(client.get(f"/admin/onbeantwoord?school={north}").text) == ["Eerst", "Derde"]
+    assert names_on(client.get("/admin/onbeantwoord?provincie=LIM").text) == [
+        "Tweede",
+        "Vierde",
+    ]
+    assert names_on(client.get(f"/admin/onbeantwoord?school={north}").text) == [
+        "Eerst",
+        "Derde",
+    ]
     html = client.get(f"/admin/onbeantwoord?provincie=ANT&school={south}").text
     assert names_on(html) == [] and "Geen onbeantwoorde aanvragen" in html
     # A targeted htmx request gets only the table.
-    fragment = client.get("/admin/onbeantwoord?provincie=LIM", headers={"HX-Request": "true"}).text
-    assert fragment.startswith('<div id="unanswered">') and names_on(fragment) == ["Tweede", "Vierde"]
+    fragment = client.get(
+        "/admin/onbeantwoord?provincie=LIM", headers={"HX-Request": "true"}
+    ).text
+    assert fragment.startswith('<div id="unanswered">') and names_on(fragment) == [
+        "Tweede",
+        "Vierde",
+    ]
     # Nonsense filters are ignored, not an error.
-    assert names_on(client.get("/admin/onbeantwoord?provincie=XX&school=abc&page=-3").text) == [
-        "Eerst", "Tweede", "Derde", "Vierde"]
+    assert names_on(
+        client.get("/admin/onbeantwoord?provincie=XX&school=abc&page=-3").text
+    ) == ["Eerst", "Tweede", "Derde", "Vierde"]
 
 
 def test_paging(app, client):
     with app.app_context():
         term, school = make_term(), make_school()
         for n in range(30):
-            made(make_student(school, term, last_name=f"Nr{n:02d}"), timedelta(hours=60 - n))
+            made(
+                make_student(school, term, last_name=f"Nr{n:02d}"),
+                timedelta(hours=60 - n),
+            )
         db.session.commit()
         as_admin(client)
     first = names_on(client.get("/admin/onbeantwoord").text)
     second = names_on(client.get("/admin/onbeantwoord?page=2").text)
     assert first == [f"Nr{n:02d}" for n in range(25)]
     assert second == [f"Nr{n:02d}" for n in range(25, 30)]
-    assert names_on(client.get("/admin/onbeantwoord?page=9").text) == second  # past the end
+    assert (
+        names_on(client.get("/admin/onbeantwoord?page=9").text) == second
+    )  # past the end
 
 
 def test_the_pager_is_compact(app):
     """The shared pager of VIVO's tables: first, previous, two either side, next, last."""
     from flask import render_template_string
 
-    template = ('{% from "admin/_pager.html" import pager %}'
-                '{{ pager(current, 58, "admin.unanswered", dict(provincie="LIM"), "#unanswered") }}')
+    template = (
+        '{% from "admin/_pager.html" import pager %}'
+        '{{ pager(current, 58, "admin.unanswered", dict(provincie="LIM"), "#unanswered") }}'
+    )
     with app.test_request_context():
         middle = render_template_string(template, current=30)
         first = render_template_string(template, current=1)
@@ -121,8 +154,10 @@ def test_the_pager_is_compact(app):
     numbers = lambda html: [int(n) for n in re.findall(r">(\d+)</(?:a|strong)>", html)]  # noqa: E731
     assert numbers(middle) == [1, 28, 29, 30, 31, 32, 58] and middle.count("…") == 2
     assert "Vorige" in middle and "Volgende" in middle
-    assert 'href="/admin/onbeantwoord?page=29&amp;provincie=LIM"' in middle or \
-        'href="/admin/onbeantwoord?provincie=LIM&amp;page=29"' in middle
+    assert (
+        'href="/admin/onbeantwoord?page=29&amp;provincie=LIM"' in middle
+        or 'href="/admin/onbeantwoord?provincie=LIM&amp;page=29"' in middle
+    )
     assert 'hx-target="#unanswered"' in middle
     assert numbers(first) == [1, 2, 3, 58] and "Vorige" not in first
     assert numbers(last) == [1, 56, 57, 58] and "Volgende" not in last
@@ -149,7 +184,8 @@ def test_waiting_since_is_the_same_rule_in_python_and_in_sql(ctx):
             made(make_student(term=term), ago)
     db.session.commit()
     rows = db.session.execute(
-        select(Student, rules.waiting_since_sql(Student.created_at)).join(Term)).all()
+        select(Student, rules.waiting_since_sql(Student.created_at)).join(Term)
+    ).all()
     assert len(rows) == 6
     for student, in_sql in rows:
         assert in_sql == rules.waiting_since(student.term, student.created_at)
@@ -159,9 +195,11 @@ def province_logins():
     """Logins that may or may not hear about Limburg."""
     lim, lim2, ant = make_service("LIM"), make_service("LIM"), make_service("ANT")
     closed = make_service("LIM", active=False)
-    hear = [make_user("service", lim, email="a@lim.example"),
-            make_user("service", lim, email="b@lim.example", language="en"),
-            make_user("service", lim2, email="c@lim.example")]
+    hear = [
+        make_user("service", lim, email="a@lim.example"),
+        make_user("service", lim, email="b@lim.example", language="en"),
+        make_user("service", lim2, email="c@lim.example"),
+    ]
     make_user("service", lim, email="niet-actief@lim.example", activated=False)
     make_user("service", lim, email="uit@lim.example", enabled=False)
     make_user("service", closed, email="gesloten@lim.example")
@@ -170,15 +208,22 @@ def province_logins():
 
 
 def test_the_reminder_goes_once_a_day_to_the_provinces_active_service_logins(
-        app, client, outbox, monkeypatch):
+    app, client, outbox, monkeypatch
+):
     with app.app_context():
         a_mixed_picture()
         hear = province_logins()
         db.session.commit()
         as_admin(client)
-    response = client.post("/admin/onbeantwoord/herinneren", data={"provincie": "LIM"},
-                           follow_redirects=True)
-    assert "Herinnering verstuurd: 3 mails naar 3 logins van diensten in Limburg." in response.text
+    response = client.post(
+        "/admin/onbeantwoord/herinneren",
+        data={"provincie": "LIM"},
+        follow_redirects=True,
+    )
+    assert (
+        "Herinnering verstuurd: 3 mails naar 3 logins van diensten in Limburg."
+        in response.text
+    )
     assert "login(s)" not in response.text
     mails = outbox()
     assert sorted(to for to, _, _ in mails) == hear
@@ -186,8 +231,11 @@ def test_the_reminder_goes_once_a_day_to_the_provinces_active_service_logins(
     assert "2 stageaanvragen in Limburg" in subject
     assert "wachten 2 stageaanvragen" in body and "/dienst/aanvragen?term=" in body
 
-    again = client.post("/admin/onbeantwoord/herinneren", data={"provincie": "LIM"},
-                        follow_redirects=True)
+    again = client.post(
+        "/admin/onbeantwoord/herinneren",
+        data={"provincie": "LIM"},
+        follow_redirects=True,
+    )
     assert "kregen vandaag al een herinnering" in again.text
     assert len(outbox()) == 3
     # The page says so instead of offering the button again; other provinces keep theirs.
@@ -198,10 +246,16 @@ def test_the_reminder_goes_once_a_day_to_the_provinces_active_service_logins(
 
     # Another province the same day is its own reminder: one mail per term with waiting
     # requests (Antwerpen has them in two terms): mails and logins are counted apart.
-    response = client.post("/admin/onbeantwoord/herinneren", data={"provincie": "ANT"},
-                           follow_redirects=True)
+    response = client.post(
+        "/admin/onbeantwoord/herinneren",
+        data={"provincie": "ANT"},
+        follow_redirects=True,
+    )
     assert [to for to, _, _ in outbox()[3:]] == ["x@ant.example"] * 2
-    assert "Herinnering verstuurd: 2 mails naar 1 login van diensten in Antwerpen." in response.text
+    assert (
+        "Herinnering verstuurd: 2 mails naar 1 login van diensten in Antwerpen."
+        in response.text
+    )
 
     # The next Belgian day, Limburg may be reminded again.
     import app.admin.dashboard as dashboard
@@ -213,24 +267,39 @@ def test_the_reminder_goes_once_a_day_to_the_provinces_active_service_logins(
     with app.app_context():
         kinds = set(db.session.scalars(select(ReminderSent.kind)))
         audits = db.session.scalars(
-            select(AuditEvent.detail).where(AuditEvent.action == "unanswered.reminded")).all()
-    assert kinds == {f"unanswered:LIM:{local_date(utcnow())}", f"unanswered:ANT:{local_date(utcnow())}",
-                     f"unanswered:LIM:{local_date(tomorrow)}"}
+            select(AuditEvent.detail).where(AuditEvent.action == "unanswered.reminded")
+        ).all()
+    assert kinds == {
+        f"unanswered:LIM:{local_date(utcnow())}",
+        f"unanswered:ANT:{local_date(utcnow())}",
+        f"unanswered:LIM:{local_date(tomorrow)}",
+    }
     # A click that sent nothing (already reminded today) writes no event.
-    assert audits == ["province=LIM mails=3 logins=3", "province=ANT mails=2 logins=1",
-                      "province=LIM mails=3 logins=3"]
+    assert audits == [
+        "province=LIM mails=3 logins=3",
+        "province=ANT mails=2 logins=1",
+        "province=LIM mails=3 logins=3",
+    ]
 
 
-def test_no_reminder_without_waiting_requests_or_for_an_unknown_province(app, client, outbox):
+def test_no_reminder_without_waiting_requests_or_for_an_unknown_province(
+    app, client, outbox
+):
     with app.app_context():
         province_logins()
         db.session.commit()
         as_admin(client)
-    response = client.post("/admin/onbeantwoord/herinneren", data={"provincie": "LIM"},
-                           follow_redirects=True)
+    response = client.post(
+        "/admin/onbeantwoord/herinneren",
+        data={"provincie": "LIM"},
+        follow_redirects=True,
+    )
     assert "Geen herinnering verstuurd" in response.text
-    response = client.post("/admin/onbeantwoord/herinneren", data={"provincie": "XX"},
-                           follow_redirects=True)
+    response = client.post(
+        "/admin/onbeantwoord/herinneren",
+        data={"provincie": "XX"},
+        follow_redirects=True,
+    )
     assert "Kies een provincie." in response.text
     assert outbox() == []
 

@@ -112,8 +112,18 @@ def test_wrong_postcodes(typed):
 
 @pytest.mark.parametrize(
     "postcode, province",
-    [("1000", "BRU"), ("1299", "BRU"), ("1300", None), ("1500", "VBR"), ("3000", "VBR"),
-     ("3499", "VBR"), ("3500", "LIM"), ("2000", "ANT"), ("8500", "WVL"), ("9000", "OVL")],
+    [
+        ("1000", "BRU"),
+        ("1299", "BRU"),
+        ("1300", None),
+        ("1500", "VBR"),
+        ("3000", "VBR"),
+        ("3499", "VBR"),
+        ("3500", "LIM"),
+        ("2000", "ANT"),
+        ("8500", "WVL"),
+        ("9000", "OVL"),
+    ],
 )
 def test_postcode_suggests_the_province_of_the_manual(postcode, province):
     assert province_for_postcode(postcode) == province

@@ -86,24 +86,37 @@ class LogFilters:
             organisation=args.get("organisatie", "").strip()[:200],
             action=args.get("actie", "").strip()[:64],
             student=args.get("student", "").strip()[:100],
-            date_from=_date(args.get("van", "")), date_until=_date(args.get("tot", "")),
+            date_from=_date(args.get("van", "")),
+            date_until=_date(args.get("tot", "")),
             page=page_number(args.get("page")),
         )
 
     def query_args(self) -> dict:
         """The filters as query-string values (for paging and the export link)."""
-        return {key: value for key, value in {
-            "gebruiker": self.user, "organisatie": self.organisation, "actie": self.action,
-            "student": self.student,
-            "van": self.date_from.isoformat() if self.date_from else "",
-            "tot": self.date_until.isoformat() if self.date_until else "",
-        }.items() if value}
+        return {
+            key: value
+            for key, value in {
+                "gebruiker": self.user,
+                "organisatie": self.organisation,
+                "actie": self.action,
+                "student": self.student,
+                "van": self.date_from.isoformat() if self.date_from else "",
+                "tot": self.date_until.isoformat() if self.date_until else "",
+            }.items()
+            if value
+        }
 
     def describe(self) -> str:
         """For the export's own audit event: which filters, never a name (personal data)."""
-        parts = [f"{key}={value}" for key, value in self.query_args().items() if key != "student"]
+        parts = [
+            f"{key}={value}"
+            for key, value in self.query_args().items()
+            if key != "student"
+        ]
         if self.student:
-            parts.append("student=" + (self.student if self.student.isdigit() else "<naam>"))
+            parts.append(
+                "student=" + (self.student if self.student.isdigit() else "<naam>")
+            )
         return " ".join(parts) or "alles"
 
 
@@ -128,8 +141,12 @@ def _student_condition(text: str):
     names = select(Student.id)
     for word in text.split()[:5]:
         pattern = _like(word)
-        names = names.where(or_(func.lower(Student.first_name).like(pattern, escape="\\"),
-                                func.lower(Student.last_name).like(pattern, escape="\\")))
+        names = names.where(
+            or_(
+                func.lower(Student.first_name).like(pattern, escape="\\"),
+                func.lower(Student.last_name).like(pattern, escape="\\"),
+            )
+        )
     return and_(about_a_student, AuditEvent.object_id.in_(names))
 
 
@@ -145,11 +162,17 @@ def log_query(filters: LogFilters, *columns):
         .outerjoin(CareService, Actor.care_service_id == CareService.id)
     )
     if filters.user:
-        query = query.where(func.lower(Actor.email).like(_like(filters.user), escape="\\"))
+        query = query.where(
+            func.lower(Actor.email).like(_like(filters.user), escape="\\")
+        )
     if filters.organisation:
         pattern = _like(filters.organisation)
-        query = query.where(or_(func.lower(School.name).like(pattern, escape="\\"),
-                                func.lower(CareService.name).like(pattern, escape="\\")))
+        query = query.where(
+            or_(
+                func.lower(School.name).like(pattern, escape="\\"),
+                func.lower(CareService.name).like(pattern, escape="\\"),
+            )
+        )
     if filters.action:
         query = query.where(AuditEvent.action == filters.action)
     if filters.student:
@@ -157,15 +180,19 @@ def log_query(filters: LogFilters, *columns):
     if filters.date_from:
         query = query.where(AuditEvent.at >= brussels(filters.date_from))
     if filters.date_until:
-        query = query.where(AuditEvent.at < brussels(filters.date_until + timedelta(days=1)))
+        query = query.where(
+            AuditEvent.at < brussels(filters.date_until + timedelta(days=1))
+        )
     return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
 def known_actions() -> list[tuple[str, str]]:
     """(action, label) of every action in the log and every known one, by label."""
     stored = set(db.session.scalars(select(AuditEvent.action).distinct()))
-    return sorted(((a, action_label(a)) for a in stored | set(ACTION_LABELS)),
-                  key=lambda pair: pair[1].lower())
+    return sorted(
+        ((a, action_label(a)) for a in stored | set(ACTION_LABELS)),
+        key=lambda pair: pair[1].lower(),
+    )
 
 
 @bp.get("/logboek")
@@ -174,14 +201,23 @@ def audit_log():
     """Every audit event, newest first: filter, page, export (ADM-4)."""
     filters = LogFilters.from_args(request.args)
     query = log_query(filters)
-    page = db.paginate(query, page=filters.page, per_page=PER_PAGE, error_out=False, count=True)
+    page = db.paginate(
+        query, page=filters.page, per_page=PER_PAGE, error_out=False, count=True
+    )
     if page.pages and filters.page > page.pages:  # past the end: the last page
-        page = db.paginate(query, page=page.pages, per_page=PER_PAGE, error_out=False,
-                           count=True)
-    return render_template("admin/audit_log.html", filters=filters, page=page,
-                           actors=_actors({e.user_id for e in page.items} - {None}),
-                           objects=object_refs(page.items), object_label=object_label,
-                           actions=known_actions(), action_label=action_label)
+        page = db.paginate(
+            query, page=page.pages, per_page=PER_PAGE, error_out=False, count=True
+        )
+    return render_template(
+        "admin/audit_log.html",
+        filters=filters,
+        page=page,
+        actors=_actors({e.user_id for e in page.items} - {None}),
+        objects=object_refs(page.items),
+        object_label=object_label,
+        actions=known_actions(),
+        action_label=action_label,
+    )
 
 
 # Dutch names of the object types the app records; an unknown type shows its class name.
@@ -214,8 +250,12 @@ class ObjectRef:
 
 
 # The name of an object per type, read once per page for all the page's ids of that type.
-_NAME_COLUMNS = {"School": School.name, "CareService": CareService.name, "Term": Term.name,
-                 "User": User.email}
+_NAME_COLUMNS = {
+    "School": School.name,
+    "CareService": CareService.name,
+    "Term": Term.name,
+    "User": User.email,
+}
 
 
 def object_refs(events) -> dict[tuple[str, int], ObjectRef]:
@@ -232,20 +272,36 @@ def object_refs(events) -> dict[tuple[str, int], ObjectRef]:
         column = _NAME_COLUMNS.get(object_type)
         if column is not None:
             model_id = column.class_.id
-            names = dict(db.session.execute(select(model_id, column).where(model_id.in_(wanted))).all())
+            names = dict(
+                db.session.execute(
+                    select(model_id, column).where(model_id.in_(wanted))
+                ).all()
+            )
         elif object_type == "Student":
             rows = db.session.execute(
-                select(Student.id, Student.school_id).where(Student.id.in_(wanted)))
-            urls = {sid: url_for("admin.helpdesk_student", school_id=school_id, student_id=sid)
-                    for sid, school_id in rows}
+                select(Student.id, Student.school_id).where(Student.id.in_(wanted))
+            )
+            urls = {
+                sid: url_for(
+                    "admin.helpdesk_student", school_id=school_id, student_id=sid
+                )
+                for sid, school_id in rows
+            }
         if object_type == "School":
-            urls = {oid: url_for("admin.helpdesk_school", school_id=oid) for oid in names}
+            urls = {
+                oid: url_for("admin.helpdesk_school", school_id=oid) for oid in names
+            }
         elif object_type == "CareService":
-            urls = {oid: url_for("admin.helpdesk_service", service_id=oid) for oid in names}
+            urls = {
+                oid: url_for("admin.helpdesk_service", service_id=oid) for oid in names
+            }
         for object_id in wanted:
             refs[(object_type, object_id)] = ObjectRef(
-                object_label(object_type), object_id, names.get(object_id) or "",
-                urls.get(object_id, ""))
+                object_label(object_type),
+                object_id,
+                names.get(object_id) or "",
+                urls.get(object_id, ""),
+            )
     return refs
 
 
@@ -259,19 +315,38 @@ def _actors(user_ids: set[int]) -> dict[int, tuple[str, str]]:
         .outerjoin(CareService, User.care_service_id == CareService.id)
         .where(User.id.in_(user_ids))
     )
-    return {uid: (email, school or service or "") for uid, email, school, service in rows}
+    return {
+        uid: (email, school or service or "") for uid, email, school, service in rows
+    }
 
 
-HEADERS = ["Tijdstip", "Gebruiker", "Organisatie", "Actie", "Omschrijving", "Objecttype",
-           "Object-id", "Detail"]
+HEADERS = [
+    "Tijdstip",
+    "Gebruiker",
+    "Organisatie",
+    "Actie",
+    "Omschrijving",
+    "Objecttype",
+    "Object-id",
+    "Detail",
+]
 
 
 def _csv_rows(filters: LogFilters):
-    query = log_query(filters, Actor.email, School.name, CareService.name).execution_options(yield_per=500)
+    query = log_query(
+        filters, Actor.email, School.name, CareService.name
+    ).execution_options(yield_per=500)
     for event, email, school, service in db.session.execute(query):
-        yield [event.at.astimezone(BRUSSELS).strftime("%d/%m/%Y %H:%M:%S"), email or "",
-               school or service or "", event.action, action_label(event.action),
-               event.object_type, event.object_id, event.detail]
+        yield [
+            event.at.astimezone(BRUSSELS).strftime("%d/%m/%Y %H:%M:%S"),
+            email or "",
+            school or service or "",
+            event.action,
+            action_label(event.action),
+            event.object_type,
+            event.object_id,
+            event.detail,
+        ]
 
 
 @bp.get("/logboek/export")
@@ -280,7 +355,9 @@ def _csv_rows(filters: LogFilters):
 def audit_log_export():
     """The filtered log as CSV for a Dutch-locale Excel, streamed while it is written."""
     filters = LogFilters.from_args(request.args)
-    count = db.session.scalar(select(func.count()).select_from(log_query(filters).subquery()))
+    count = db.session.scalar(
+        select(func.count()).select_from(log_query(filters).subquery())
+    )
     audit.record("audit_log.exported", detail=f"{filters.describe()} rows={count}")
     db.session.commit()
     reads_only_from_now()

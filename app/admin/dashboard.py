@@ -44,7 +44,9 @@ class UnansweredFilterForm(FlaskForm):
         csrf = False
 
     provincie = SelectField(_l("Provincie"), validate_choice=False)
-    school = SelectField(_l("School"), coerce=lambda v: valid_id(_int(v)), validate_choice=False)
+    school = SelectField(
+        _l("School"), coerce=lambda v: valid_id(_int(v)), validate_choice=False
+    )
 
 
 class RemindForm(FlaskForm):
@@ -67,12 +69,19 @@ def dashboard():
     terms = all_terms()
     form = TermChoiceForm(request.args)
     form.term.choices = choice_list((t.id, t.name) for t in terms)
-    term = next((t for t in terms if t.id == form.term.data), None) or default_term(terms)
+    term = next((t for t in terms if t.id == form.term.data), None) or default_term(
+        terms
+    )
     if term is not None:
         form.term.data = term.id
     numbers = stats.dashboard(term) if term is not None else None
-    return render_template("admin/dashboard.html", form=form, term=term, numbers=numbers,
-                           state=term_state(term) if term is not None else None)
+    return render_template(
+        "admin/dashboard.html",
+        form=form,
+        term=term,
+        numbers=numbers,
+        state=term_state(term) if term is not None else None,
+    )
 
 
 def _filter_form() -> UnansweredFilterForm:
@@ -90,11 +99,19 @@ def unanswered():
     """Released requests no service accepted or declined, the longest waiting first (ADM-5)."""
     now, form = utcnow(), _filter_form()
     province, school_id = form.provincie.data, form.school.data
-    result = stats.unanswered_page(now, province, school_id, page_number(request.args.get("page")))
+    result = stats.unanswered_page(
+        now, province, school_id, page_number(request.args.get("page"))
+    )
     return render_page_or_fragment(
-        "admin/unanswered.html", "admin/_unanswered_table.html", form=form, result=result,
-        rows=stats.waiting(result.items, now), province=province, school_id=school_id,
-        per_province=stats.unanswered_per_province(now, school_id), remind_form=RemindForm(),
+        "admin/unanswered.html",
+        "admin/_unanswered_table.html",
+        form=form,
+        result=result,
+        rows=stats.waiting(result.items, now),
+        province=province,
+        school_id=school_id,
+        per_province=stats.unanswered_per_province(now, school_id),
+        remind_form=RemindForm(),
         reminded=reminded_today(now),
     )
 
@@ -111,16 +128,32 @@ def remind_unanswered():
     sent, logins, already = remind_province(province, utcnow())
     name = PROVINCES[province]
     if sent:
-        flash(_("Herinnering verstuurd: %(mails)s naar %(logins)s van diensten in %(province)s.",
+        flash(
+            _(
+                "Herinnering verstuurd: %(mails)s naar %(logins)s van diensten in %(province)s.",
                 mails=ngettext("%(num)d mail", "%(num)d mails", sent),
-                logins=ngettext("%(num)d login", "%(num)d logins", logins), province=name),
-              "success")
+                logins=ngettext("%(num)d login", "%(num)d logins", logins),
+                province=name,
+            ),
+            "success",
+        )
     elif already:
-        flash(_("De diensten van %(province)s kregen vandaag al een herinnering.", province=name),
-              "info")
+        flash(
+            _(
+                "De diensten van %(province)s kregen vandaag al een herinnering.",
+                province=name,
+            ),
+            "info",
+        )
     else:
-        flash(_("Geen herinnering verstuurd: in %(province)s wacht geen aanvraag of is er geen "
-                "actieve login van een dienst.", province=name), "info")
+        flash(
+            _(
+                "Geen herinnering verstuurd: in %(province)s wacht geen aanvraag of is er geen "
+                "actieve login van een dienst.",
+                province=name,
+            ),
+            "info",
+        )
     return redirect(url_for("admin.unanswered", provincie=province))
 
 
@@ -133,7 +166,8 @@ def reminded_today(now: datetime) -> set[str]:
     """The provinces whose services had a reminder today (one query for all provinces)."""
     kinds = {reminder_kind(code, now): code for code in PROVINCES}
     found = db.session.scalars(
-        select(ReminderSent.kind).where(ReminderSent.kind.in_(list(kinds))).distinct())
+        select(ReminderSent.kind).where(ReminderSent.kind.in_(list(kinds))).distinct()
+    )
     return {kinds[kind] for kind in found}
 
 
@@ -144,22 +178,39 @@ def remind_province(province: str, now: datetime) -> tuple[int, int, int]:
     event). Returns (mails queued, logins that got one, mails already sent today)."""
     from app.auth.logic import external_url
 
-    logins = [Recipient(email, language) for email, language in stats.province_service_logins(province)]
+    logins = [
+        Recipient(email, language)
+        for email, language in stats.province_service_logins(province)
+    ]
     kind, sent, already, reached = reminder_kind(province, now), 0, 0, set()
     for term, count in stats.unanswered_per_term(now, province):
-        subject = _l("Stagematching: %(count)s stageaanvragen in %(province)s wachten op antwoord",
-                     count=count, province=PROVINCES[province])
+        subject = _l(
+            "Stagematching: %(count)s stageaanvragen in %(province)s wachten op antwoord",
+            count=count,
+            province=PROVINCES[province],
+        )
         link = external_url("placements.browse", term=term.id)
         for to in logins:
-            if send_once(kind, term, to, now, subject, "unanswered_reminder", count=count,
-                         province=PROVINCES[province], link=link,
-                         until=term_state(term, now).accept_until):
+            if send_once(
+                kind,
+                term,
+                to,
+                now,
+                subject,
+                "unanswered_reminder",
+                count=count,
+                province=PROVINCES[province],
+                link=link,
+                until=term_state(term, now).accept_until,
+            ):
                 sent += 1
                 reached.add(to.email)
             else:
                 already += 1
     if sent:
-        audit.record("unanswered.reminded",
-                     detail=f"province={province} mails={sent} logins={len(reached)}")
+        audit.record(
+            "unanswered.reminded",
+            detail=f"province={province} mails={sent} logins={len(reached)}",
+        )
         commit_and_send()
     return sent, len(reached), already

@@ -25,9 +25,17 @@ from app.models import CareService, School
 from app.models.reference import PROVINCES, SERVICE_KINDS
 from app.validation import FieldProblem, clean_email, clean_phone, clean_postcode
 
-ROLES = [("school", _l("School (CVO)")), ("service", _l("Dienst")), ("admin", _l("VIVO-beheerder"))]
+ROLES = [
+    ("school", _l("School (CVO)")),
+    ("service", _l("Dienst")),
+    ("admin", _l("VIVO-beheerder")),
+]
 ROLE_CHOICES = choice_list(ROLES)
-STATUS_CHOICES = [("", _l("Alle")), ("actief", _l("actief")), ("gedeactiveerd", _l("gedeactiveerd"))]
+STATUS_CHOICES = [
+    ("", _l("Alle")),
+    ("actief", _l("actief")),
+    ("gedeactiveerd", _l("gedeactiveerd")),
+]
 
 
 def clean_enterprise_number(value: str) -> str:
@@ -52,7 +60,9 @@ def organisation_name(value):
     if not isinstance(value, str):
         return value
     value = unicodedata.normalize("NFKC", value)
-    return " ".join("".join(ch for ch in value if unicodedata.category(ch) != "Cf").split())
+    return " ".join(
+        "".join(ch for ch in value if unicodedata.category(ch) != "Cf").split()
+    )
 
 
 class WholeNumberField(IntegerField):
@@ -98,7 +108,9 @@ class InviteForm(FlaskForm):
     organisation = StringField(
         _l("Organisatie"),
         validators=[Length(max=300)],
-        description=_l("Typ een deel van de naam en kies uit de lijst. Niet nodig voor VIVO."),
+        description=_l(
+            "Typ een deel van de naam en kies uit de lijst. Niet nodig voor VIVO."
+        ),
     )
 
     def validate_email(self, field) -> None:
@@ -112,8 +124,12 @@ class InviteForm(FlaskForm):
         matches = organisation_matches(self.role.data, field.data or "")
         if len(matches) > 1:
             if self.role.data == "school":
-                raise ValidationError(_l("Meerdere scholen heten zo; kies er een uit de lijst."))
-            raise ValidationError(_l("Meerdere diensten heten zo; kies er een uit de lijst."))
+                raise ValidationError(
+                    _l("Meerdere scholen heten zo; kies er een uit de lijst.")
+                )
+            raise ValidationError(
+                _l("Meerdere diensten heten zo; kies er een uit de lijst.")
+            )
         found = matches[0] if matches else None
         if found is None:
             if self.role.data == "school":
@@ -130,28 +146,45 @@ class UserFilterForm(FlaskForm):
         csrf = False  # a search changes nothing
 
     q = SearchField(_l("E-mailadres bevat"), validators=[Optional(), Length(max=254)])
-    role = SelectField(_l("Rol"), default="", choices=choice_list([("", _l("Alle")), *ROLES]))
-    organisation = SearchField(_l("Organisatie bevat"), validators=[Optional(), Length(max=200)])
+    role = SelectField(
+        _l("Rol"), default="", choices=choice_list([("", _l("Alle")), *ROLES])
+    )
+    organisation = SearchField(
+        _l("Organisatie bevat"), validators=[Optional(), Length(max=200)]
+    )
 
 
 class OrganisationFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Zoeken"), validators=[Optional(), Length(max=200)],
-                    description=_l("Naam, gemeente of postcode."))
+    q = SearchField(
+        _l("Zoeken"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Naam, gemeente of postcode."),
+    )
     status = SelectField(_l("Status"), default="", choices=choice_list(STATUS_CHOICES))
-    province = SelectField(_l("Provincie"), default="",
-                           choices=choice_list([("", _l("Alle")), *PROVINCES.items()]))
+    province = SelectField(
+        _l("Provincie"),
+        default="",
+        choices=choice_list([("", _l("Alle")), *PROVINCES.items()]),
+    )
 
 
 class _OrganisationForm(FlaskForm):
-    name = StringField(_l("Naam"), filters=[organisation_name],
-                       validators=[DataRequired(), Length(max=200), plain_text])
-    street = StringField(_l("Straat en nummer"), validators=[Length(max=200), plain_text])
+    name = StringField(
+        _l("Naam"),
+        filters=[organisation_name],
+        validators=[DataRequired(), Length(max=200), plain_text],
+    )
+    street = StringField(
+        _l("Straat en nummer"), validators=[Length(max=200), plain_text]
+    )
     postcode = StringField(_l("Postcode"), validators=[cleaned_by(clean_postcode)])
     city = StringField(_l("Gemeente"), validators=[Length(max=100), plain_text])
-    email = EmailField(_l("E-mailadres"), validators=[Length(max=254), cleaned_by(clean_email)])
+    email = EmailField(
+        _l("E-mailadres"), validators=[Length(max=254), cleaned_by(clean_email)]
+    )
     phone = PhoneField(_l("Telefoon"), validators=[cleaned_by(clean_phone)])
 
 
@@ -164,17 +197,31 @@ class SchoolForm(_OrganisationForm):
         # Compared in Python: stored names may still hold invisible characters, and SQLite's
         # lower() folds ASCII only. Schools are few (the CVOs).
         wanted = organisation_name(field.data).casefold()
-        taken = next((school_id for school_id, name in db.session.execute(select(School.id, School.name))
-                      if organisation_name(name).casefold() == wanted), None)
+        taken = next(
+            (
+                school_id
+                for school_id, name in db.session.execute(
+                    select(School.id, School.name)
+                )
+                if organisation_name(name).casefold() == wanted
+            ),
+            None,
+        )
         if taken is not None and (self.school is None or taken != self.school.id):
             raise ValidationError(_l("Er bestaat al een school met deze naam."))
 
 
 class ServiceForm(_OrganisationForm):
-    kind = SelectField(_l("Type"), choices=choice_list(SERVICE_KINDS.items()),
-                       validators=[DataRequired()])
-    province = SelectField(_l("Provincie"), choices=choice_list(PROVINCES.items()),
-                           validators=[DataRequired()])
+    kind = SelectField(
+        _l("Type"),
+        choices=choice_list(SERVICE_KINDS.items()),
+        validators=[DataRequired()],
+    )
+    province = SelectField(
+        _l("Provincie"),
+        choices=choice_list(PROVINCES.items()),
+        validators=[DataRequired()],
+    )
     enterprise_number = EnterpriseNumberField(
         _l("Ondernemingsnummer"),
         validators=[DataRequired(), cleaned_by(clean_enterprise_number)],
@@ -182,7 +229,9 @@ class ServiceForm(_OrganisationForm):
     capacity_default = WholeNumberField(
         _l("Standaardcapaciteit"),
         validators=[Optional(), NumberRange(min=0, max=500)],
-        description=_l("Stageplaatsen per stageperiode als de dienst zelf niets invulde."),
+        description=_l(
+            "Stageplaatsen per stageperiode als de dienst zelf niets invulde."
+        ),
     )
 
     def __init__(self, *args, service: CareService | None = None, **kwargs):
@@ -194,8 +243,12 @@ class ServiceForm(_OrganisationForm):
             select(CareService.id).where(CareService.enterprise_number == field.data)
         )
         if taken is not None and (self.service is None or taken != self.service.id):
-            raise ValidationError(_l("Er bestaat al een dienst met dit ondernemingsnummer."))
+            raise ValidationError(
+                _l("Er bestaat al een dienst met dit ondernemingsnummer.")
+            )
 
 
 class ServiceImportForm(FlaskForm):
-    file = FileField(_l("Bestand (CSV of Excel)"), validators=[FileRequired(_l("Kies een bestand."))])
+    file = FileField(
+        _l("Bestand (CSV of Excel)"), validators=[FileRequired(_l("Kies een bestand."))]
+    )

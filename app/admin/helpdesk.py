@@ -19,8 +19,13 @@ from app.htmx import render_page_or_fragment
 from app.models import CareService, School, utcnow
 from app.placements import logic as placement_logic
 from app.placements import queries as placement_queries
-from app.schedule.timetable import (all_terms, browsable_terms, default_term, intake_window,
-                                    term_state)
+from app.schedule.timetable import (
+    all_terms,
+    browsable_terms,
+    default_term,
+    intake_window,
+    term_state,
+)
 from app.schedule.timing import page_number
 from app.security import roles_required
 from app.students import logic as student_logic
@@ -54,16 +59,28 @@ def helpdesk():
     schools = select(School).order_by(School.name)
     services = select(CareService).order_by(CareService.name, CareService.id)
     if search:  # % and _ are searched as themselves, not as LIKE wildcards
-        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = (
+            search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        )
         pattern = f"%{escaped}%"
-        schools = schools.where(or_(func.lower(School.name).like(pattern, escape="\\"),
-                                    func.lower(School.city).like(pattern, escape="\\")))
-        services = services.where(or_(func.lower(CareService.name).like(pattern, escape="\\"),
-                                      func.lower(CareService.city).like(pattern, escape="\\")))
+        schools = schools.where(
+            or_(
+                func.lower(School.name).like(pattern, escape="\\"),
+                func.lower(School.city).like(pattern, escape="\\"),
+            )
+        )
+        services = services.where(
+            or_(
+                func.lower(CareService.name).like(pattern, escape="\\"),
+                func.lower(CareService.city).like(pattern, escape="\\"),
+            )
+        )
     return render_template(
-        "admin/helpdesk.html", search=search,
+        "admin/helpdesk.html",
+        search=search,
         schools=db.session.scalars(schools.limit(INDEX_LIMIT)).all(),
-        services=db.session.scalars(services.limit(INDEX_LIMIT)).all(), limit=INDEX_LIMIT,
+        services=db.session.scalars(services.limit(INDEX_LIMIT)).all(),
+        limit=INDEX_LIMIT,
     )
 
 
@@ -75,16 +92,27 @@ def helpdesk_school(school_id: int):
     school = _organisation_or_404(School, school_id)
     terms = all_terms()
     wanted = request.args.get("term", type=int)
-    term = next((t for t in terms if t.id == wanted), None) or default_term(terms, utcnow(), school.id)
-    args = dict(search=request.args.get("q", ""), sort=request.args.get("sort", "naam"),
-                page=page_number(request.args.get("page")))
+    term = next((t for t in terms if t.id == wanted), None) or default_term(
+        terms, utcnow(), school.id
+    )
+    args = dict(
+        search=request.args.get("q", ""),
+        sort=request.args.get("sort", "naam"),
+        page=page_number(request.args.get("page")),
+    )
     page = school_overview(school.id, term.id, **args) if term else None
     _record_view(school, f"school={school.id} term={term.id if term else '-'}")
     return render_page_or_fragment(
-        "students/overview.html", "students/_table.html", terms=terms, term=term,
-        result=page, state=term_state(term) if term else None,
+        "students/overview.html",
+        "students/_table.html",
+        terms=terms,
+        term=term,
+        result=page,
+        state=term_state(term) if term else None,
         window=intake_window(term, school.id) if term else None,
-        readonly=True, school=school, **args,
+        readonly=True,
+        school=school,
+        **args,
     )
 
 
@@ -97,19 +125,29 @@ def helpdesk_student(school_id: int, student_id: int):
     student = school_student_or_404(school.id, student_id)
     _record_view(student, f"school={school.id}")
     return render_template(
-        "students/show.html", student=student, state=term_state(student.term),
-        national_number=format_national_number(student_logic.national_number_of(student)),
-        refusal=None, readonly=True, school=school,
+        "students/show.html",
+        student=student,
+        state=term_state(student.term),
+        national_number=format_national_number(
+            student_logic.national_number_of(student)
+        ),
+        refusal=None,
+        readonly=True,
+        school=school,
     )
 
 
 def _filters() -> placement_queries.RequestFilters:
     args = request.args
     return placement_queries.RequestFilters(
-        term_id=valid_id(args.get("term", type=int)), form=args.get("vorm", ""),
-        transport=args.get("vervoer", ""), period_from=_date_arg("van"),
-        period_until=_date_arg("tot"), preferred_only=args.get("voorkeur") == "1",
-        sort=args.get("sort", "voorkeur"), page=page_number(args.get("page")),
+        term_id=valid_id(args.get("term", type=int)),
+        form=args.get("vorm", ""),
+        transport=args.get("vervoer", ""),
+        period_from=_date_arg("van"),
+        period_until=_date_arg("tot"),
+        preferred_only=args.get("voorkeur") == "1",
+        sort=args.get("sort", "voorkeur"),
+        page=page_number(args.get("page")),
     )
 
 
@@ -132,9 +170,17 @@ def helpdesk_service(service_id: int):
     capacities = {t.id: placement_logic.capacity(service.id, t.id) for t in terms}
     _record_view(service, f"service={service.id} term={filters.term_id or 'all'}")
     return render_page_or_fragment(
-        "placements/browse.html", "placements/_requests.html", students=students, total=total,
-        page=page, pages=pages, filters=filters, terms=terms, capacities=capacities,
-        service=service, readonly=True,
+        "placements/browse.html",
+        "placements/_requests.html",
+        students=students,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        terms=terms,
+        capacities=capacities,
+        service=service,
+        readonly=True,
     )
 
 
@@ -148,10 +194,17 @@ def helpdesk_service_request(service_id: int, student_id: int):
     mine = [p for p in student.placements if p.care_service_id == service.id]
     national_number = None
     if mine:  # the service sees the contact data of its own trainees
-        national_number = format_national_number(student_logic.national_number_of(student))
+        national_number = format_national_number(
+            student_logic.national_number_of(student)
+        )
     _record_view(student, f"service={service.id}")
     return render_template(
-        "admin/helpdesk_request.html", student=student, service=service, mine=mine,
-        national_number=national_number, state=term_state(student.term),
-        capacity=placement_logic.capacity(service.id, student.term_id), readonly=True,
+        "admin/helpdesk_request.html",
+        student=student,
+        service=service,
+        mine=mine,
+        national_number=national_number,
+        state=term_state(student.term),
+        capacity=placement_logic.capacity(service.id, student.term_id),
+        readonly=True,
     )

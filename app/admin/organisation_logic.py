@@ -7,7 +7,13 @@ from app.extensions import db
 from app.models import CareService, School, User
 
 SCHOOL_FIELDS = ("name", "street", "postcode", "city", "email", "phone")
-SERVICE_FIELDS = (*SCHOOL_FIELDS, "kind", "province", "enterprise_number", "capacity_default")
+SERVICE_FIELDS = (
+    *SCHOOL_FIELDS,
+    "kind",
+    "province",
+    "enterprise_number",
+    "capacity_default",
+)
 NULLABLE = ("enterprise_number", "capacity_default")
 
 
@@ -37,7 +43,9 @@ def save_service(service: CareService | None, data: dict, how: str = "") -> Care
         setattr(service, name, value if name in NULLABLE else (value or ""))
     db.session.add(service)
     db.session.flush()
-    audit.record("service.created" if created else "service.updated", service, detail=how)
+    audit.record(
+        "service.created" if created else "service.updated", service, detail=how
+    )
     return service
 
 
@@ -61,7 +69,9 @@ def set_active(organisation: School | CareService, active: bool) -> None:
         return
     organisation.active = active
     if not active:
-        column = User.school_id if isinstance(organisation, School) else User.care_service_id
+        column = (
+            User.school_id if isinstance(organisation, School) else User.care_service_id
+        )
         for user in db.session.scalars(select(User).where(column == organisation.id)):
             user.rotate_session()
     kind = "school" if isinstance(organisation, School) else "service"

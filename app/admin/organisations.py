@@ -3,12 +3,26 @@ Routes on the admin blueprint."""
 
 import hmac
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from app.admin import organisation_logic as logic
 from app.admin import queries, service_import
-from app.admin.forms import OrganisationFilterForm, SchoolForm, ServiceForm, ServiceImportForm
+from app.admin.forms import (
+    OrganisationFilterForm,
+    SchoolForm,
+    ServiceForm,
+    ServiceImportForm,
+)
 from app.admin.routes import bp
 from app.export import importer
 from app.export.import_files import ImportProblem, file_kind
@@ -31,8 +45,14 @@ def _list(model, page_template: str):
         query = queries.schools_query(**args)
     result = queries.paged(query, page_number(request.args.get("page")))
     logins = queries.logins_per_organisation(model, [o.id for o in result.items])
-    return render_page_or_fragment(page_template, "admin/_organisation_table.html", filters=filters,
-                                   result=result, logins=logins, model=model.__name__)
+    return render_page_or_fragment(
+        page_template,
+        "admin/_organisation_table.html",
+        filters=filters,
+        result=result,
+        logins=logins,
+        model=model.__name__,
+    )
 
 
 @bp.get("/scholen")
@@ -50,8 +70,9 @@ def services():
 
 
 def _form_page(form, organisation, kind: str):
-    return render_template("admin/organisation_form.html", form=form, organisation=organisation,
-                           kind=kind)
+    return render_template(
+        "admin/organisation_form.html", form=form, organisation=organisation, kind=kind
+    )
 
 
 @bp.route("/scholen/nieuw", methods=["GET", "POST"])
@@ -108,12 +129,22 @@ def _set_active(organisation, active: bool, list_endpoint: str):
     if active:
         flash(_("%(name)s is opnieuw actief.", name=organisation.name), "success")
     else:
-        flash(_("%(name)s is gedeactiveerd; de logins ervan kunnen niet meer aanmelden.",
-                name=organisation.name), "success")
+        flash(
+            _(
+                "%(name)s is gedeactiveerd; de logins ervan kunnen niet meer aanmelden.",
+                name=organisation.name,
+            ),
+            "success",
+        )
     if wants_fragment():
         logins = queries.logins_per_organisation(type(organisation), [organisation.id])
-        return render_template("admin/_organisation_row.html", organisation=organisation,
-                               logins=logins, model=type(organisation).__name__, oob_flashes=True)
+        return render_template(
+            "admin/_organisation_row.html",
+            organisation=organisation,
+            logins=logins,
+            model=type(organisation).__name__,
+            oob_flashes=True,
+        )
     return redirect(url_for(list_endpoint))
 
 
@@ -121,28 +152,36 @@ def _set_active(organisation, active: bool, list_endpoint: str):
 @roles_required("admin")
 def deactivate_school(school_id: int):
     """Deactivate a school: its logins can no longer log in; its data stays."""
-    return _set_active(queries.school_or_404(school_id, lock=True), False, "admin.schools")
+    return _set_active(
+        queries.school_or_404(school_id, lock=True), False, "admin.schools"
+    )
 
 
 @bp.post("/scholen/<int:school_id>/activeren")
 @roles_required("admin")
 def reactivate_school(school_id: int):
     """Reactivate a school."""
-    return _set_active(queries.school_or_404(school_id, lock=True), True, "admin.schools")
+    return _set_active(
+        queries.school_or_404(school_id, lock=True), True, "admin.schools"
+    )
 
 
 @bp.post("/diensten/<int:service_id>/deactiveren")
 @roles_required("admin")
 def deactivate_service(service_id: int):
     """Deactivate a service: no more logins, no longer a preference; placements stay."""
-    return _set_active(queries.service_or_404(service_id, lock=True), False, "admin.services")
+    return _set_active(
+        queries.service_or_404(service_id, lock=True), False, "admin.services"
+    )
 
 
 @bp.post("/diensten/<int:service_id>/activeren")
 @roles_required("admin")
 def reactivate_service(service_id: int):
     """Reactivate a service."""
-    return _set_active(queries.service_or_404(service_id, lock=True), True, "admin.services")
+    return _set_active(
+        queries.service_or_404(service_id, lock=True), True, "admin.services"
+    )
 
 
 # --- import ------------------------------------------------------------------------------
@@ -163,10 +202,18 @@ def import_services():
             problem = str(exc)
         importer.drop_upload(session.pop(KEPT, None))
         if valid:
-            session[KEPT] = importer.keep_upload(file_kind(form.file.data.filename or "", raw), raw)
-    return render_template("admin/services_import.html", form=form, lines=lines, valid=valid,
-                           problem=problem, token=session.get(KEPT) if valid else None,
-                           change_list=service_import.change_list)
+            session[KEPT] = importer.keep_upload(
+                file_kind(form.file.data.filename or "", raw), raw
+            )
+    return render_template(
+        "admin/services_import.html",
+        form=form,
+        lines=lines,
+        valid=valid,
+        problem=problem,
+        token=session.get(KEPT) if valid else None,
+        change_list=service_import.change_list,
+    )
 
 
 @bp.post("/diensten/import/opslaan")
@@ -175,7 +222,11 @@ def save_service_import():
     """Save the previewed file, checked again: all lines or none."""
     token = request.form.get("token", "")
     kept = session.get(KEPT)
-    upload = importer.kept_upload(token) if kept and hmac.compare_digest(str(kept), token) else None
+    upload = (
+        importer.kept_upload(token)
+        if kept and hmac.compare_digest(str(kept), token)
+        else None
+    )
     if upload is None:
         flash(_("De voorvertoning is verlopen. Kies het bestand opnieuw."), "error")
         return redirect(url_for("admin.import_services"))
@@ -186,18 +237,35 @@ def save_service_import():
     except ImportProblem:
         valid = False
     if not valid:
-        flash(_("Het bestand is niet meer geldig (gewijzigde gegevens?). Er werd niets bewaard."),
-              "error")
+        flash(
+            _(
+                "Het bestand is niet meer geldig (gewijzigde gegevens?). Er werd niets bewaard."
+            ),
+            "error",
+        )
         return redirect(url_for("admin.import_services"))
     created, updated, unchanged = service_import.save(lines)
     db.session.commit()
     importer.drop_upload(session.pop(KEPT, None))
     if unchanged:
-        flash(_("%(created)d diensten toegevoegd, %(updated)d bijgewerkt, %(unchanged)d ongewijzigd.",
-                created=created, updated=updated, unchanged=unchanged), "success")
+        flash(
+            _(
+                "%(created)d diensten toegevoegd, %(updated)d bijgewerkt, %(unchanged)d ongewijzigd.",
+                created=created,
+                updated=updated,
+                unchanged=unchanged,
+            ),
+            "success",
+        )
     else:
-        flash(_("%(created)d diensten toegevoegd, %(updated)d bijgewerkt.", created=created,
-                updated=updated), "success")
+        flash(
+            _(
+                "%(created)d diensten toegevoegd, %(updated)d bijgewerkt.",
+                created=created,
+                updated=updated,
+            ),
+            "success",
+        )
     return redirect(url_for("admin.services"))
 
 
@@ -212,16 +280,24 @@ def services_template(kind: str):
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         abort(404)
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename=diensten-sjabloon.{kind}"})
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f"attachment; filename=diensten-sjabloon.{kind}"
+        },
+    )
 
 
 @bp.context_processor
 def _organisation_names() -> dict:
     from app.models.reference import PROVINCES, SERVICE_KINDS
 
-    return {"provinces": PROVINCES, "service_kinds": SERVICE_KINDS,
-            "organisation_label": queries.organisation_label}
+    return {
+        "provinces": PROVINCES,
+        "service_kinds": SERVICE_KINDS,
+        "organisation_label": queries.organisation_label,
+    }
 
 
 @bp.app_template_filter("enterprise_number")

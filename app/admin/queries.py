@@ -12,15 +12,28 @@ PER_PAGE = 25
 
 def _contains(column, text: str):
     """Case-insensitive 'contains', with LIKE's wildcards taken literally."""
-    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = (
+        text.strip()
+        .lower()
+        .replace("\\", "\\\\")
+        .replace("%", "\\%")
+        .replace("_", "\\_")
+    )
     return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
-def users_query(search: str = "", role: str = "", organisation: str = "",
-                school_id: int | None = None, care_service_id: int | None = None) -> Select:
+def users_query(
+    search: str = "",
+    role: str = "",
+    organisation: str = "",
+    school_id: int | None = None,
+    care_service_id: int | None = None,
+) -> Select:
     """Logins matching an e-mail fragment, a role and an organisation-name fragment, and
     (from an organisation's row) of exactly one school or service."""
-    query = select(User).options(selectinload(User.school), selectinload(User.care_service))
+    query = select(User).options(
+        selectinload(User.school), selectinload(User.care_service)
+    )
     if school_id is not None:
         query = query.where(User.school_id == school_id)
     if care_service_id is not None:
@@ -42,18 +55,30 @@ def users_query(search: str = "", role: str = "", organisation: str = "",
 def list_users(**filters):
     """One page of logins (see users_query for the filters)."""
     page = filters.pop("page", 1)
-    return db.paginate(users_query(**filters), page=page, per_page=PER_PAGE, error_out=False)
+    return db.paginate(
+        users_query(**filters), page=page, per_page=PER_PAGE, error_out=False
+    )
 
 
 def _active(model, status: str):
-    return {"actief": model.active.is_(True), "gedeactiveerd": model.active.is_(False)}.get(status)
+    return {
+        "actief": model.active.is_(True),
+        "gedeactiveerd": model.active.is_(False),
+    }.get(status)
 
 
 def schools_query(search: str = "", status: str = "") -> Select:
     """Schools matching a name, city or postcode fragment and a status, by name."""
     query = select(School)
     if search.strip():
-        query = query.where(or_(*(_contains(c, search) for c in (School.name, School.city, School.postcode))))
+        query = query.where(
+            or_(
+                *(
+                    _contains(c, search)
+                    for c in (School.name, School.city, School.postcode)
+                )
+            )
+        )
     if (condition := _active(School, status)) is not None:
         query = query.where(condition)
     return query.order_by(School.name, School.id)
@@ -144,16 +169,24 @@ def organisation_matches(role: str, label: str) -> list:
     wanted = " ".join(label.split())
     if model is CareService and " — " in wanted:
         digits = "".join(ch for ch in wanted.rsplit(" — ", 1)[1] if ch.isdigit())
-        service = db.session.scalar(
-            select(CareService).where(CareService.active, CareService.enterprise_number == digits)
-        ) if len(digits) == 10 else None
+        service = (
+            db.session.scalar(
+                select(CareService).where(
+                    CareService.active, CareService.enterprise_number == digits
+                )
+            )
+            if len(digits) == 10
+            else None
+        )
         if service is not None and service.name.lower() == _typed_name(wanted).lower():
             return [service]
         return []
     lowered = wanted.lower()
     names = {lowered, _typed_name(wanted).lower()}
     candidates = db.session.scalars(
-        select(model).where(model.active, func.lower(model.name).in_(names)).order_by(model.id)
+        select(model)
+        .where(model.active, func.lower(model.name).in_(names))
+        .order_by(model.id)
     ).all()
     exact = [o for o in candidates if _short_label(o).lower() == lowered]
     return exact or [o for o in candidates if o.name.lower() == lowered]

@@ -24,21 +24,34 @@ def users():
     """Search and filter logins, and invite a new one."""
     form = InviteForm(data=_invite_prefill() if request.method == "GET" else None)
     if form.validate_on_submit():
-        logic.invite_user(form.email.data, form.role.data, form.school_id, form.care_service_id)
+        logic.invite_user(
+            form.email.data, form.role.data, form.school_id, form.care_service_id
+        )
         commit_and_send()
-        flash(_("Uitnodiging verstuurd naar %(email)s.", email=form.email.data), "success")
+        flash(
+            _("Uitnodiging verstuurd naar %(email)s.", email=form.email.data), "success"
+        )
         return redirect(url_for("admin.users"))
     filters = UserFilterForm(request.args)
     filters.validate()
     scope = _scope()
-    result = list_users(search=filters.q.data or "", role=filters.role.data or "",
-                        organisation=filters.organisation.data or "",
-                        school_id=scope.get("school_id"), care_service_id=scope.get("care_service_id"),
-                        page=page_number(request.args.get("page")))
+    result = list_users(
+        search=filters.q.data or "",
+        role=filters.role.data or "",
+        organisation=filters.organisation.data or "",
+        school_id=scope.get("school_id"),
+        care_service_id=scope.get("care_service_id"),
+        page=page_number(request.args.get("page")),
+    )
     typed = form.organisation.data or ""
     return render_page_or_fragment(
-        "admin/users.html", "admin/_users_table.html", form=form, filters=filters, result=result,
-        scope=scope, school_options=organisation_options("school", typed),
+        "admin/users.html",
+        "admin/_users_table.html",
+        form=form,
+        filters=filters,
+        result=result,
+        scope=scope,
+        school_options=organisation_options("school", typed),
         service_options=organisation_options("service", typed),
     )
 
@@ -46,7 +59,10 @@ def users():
 def _scope() -> dict:
     """?school=<id> or ?dienst=<id> (the logins count of an organisation's row): exactly the
     logins of that school or service (id 0, none, for an unknown one) and its name."""
-    for key, model, column in (("school", School, "school_id"), ("dienst", CareService, "care_service_id")):
+    for key, model, column in (
+        ("school", School, "school_id"),
+        ("dienst", CareService, "care_service_id"),
+    ):
         if key in request.args:
             object_id = valid_id(request.args.get(key, type=int))
             found = db.session.get(model, object_id) if object_id else None
@@ -58,14 +74,20 @@ def _scope() -> dict:
 @roles_required("admin")
 def organisation_choices():
     """The invite field's list for what was typed so far (htmx, as the user types)."""
-    options = organisation_options(request.args.get("role", ""), request.args.get("organisation", ""))
+    options = organisation_options(
+        request.args.get("role", ""), request.args.get("organisation", "")
+    )
     return render_template("admin/_organisation_options.html", options=options)
 
 
 def _invite_prefill() -> dict:
     """The invite form opened from an organisation's row: its role and name filled in."""
     role = request.args.get("rol", "")
-    return {"role": role, "organisation": request.args.get("organisatie", "")} if role else {}
+    return (
+        {"role": role, "organisation": request.args.get("organisatie", "")}
+        if role
+        else {}
+    )
 
 
 def _user_or_404(user_id: int) -> User:
@@ -82,7 +104,10 @@ def resend_invitation(user_id: int):
     if user.activated_at is None:
         logic.send_activation(user)
         commit_and_send()
-        flash(_("Nieuwe uitnodiging verstuurd naar %(email)s.", email=user.email), "success")
+        flash(
+            _("Nieuwe uitnodiging verstuurd naar %(email)s.", email=user.email),
+            "success",
+        )
     return _users_row_or_redirect(user)
 
 

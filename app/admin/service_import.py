@@ -26,14 +26,31 @@ MAX_ROWS = 5000
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 # Column header -> form field; the order is the template's.
 COLUMNS = {
-    "Naam": "name", "Type": "kind", "Straat": "street", "Postcode": "postcode", "Plaats": "city",
-    "Provincie": "province", "E-mail": "email", "Telefoon": "phone",
-    "Ondernemingsnummer": "enterprise_number", "Capaciteit": "capacity_default",
+    "Naam": "name",
+    "Type": "kind",
+    "Straat": "street",
+    "Postcode": "postcode",
+    "Plaats": "city",
+    "Provincie": "province",
+    "E-mail": "email",
+    "Telefoon": "phone",
+    "Ondernemingsnummer": "enterprise_number",
+    "Capaciteit": "capacity_default",
 }
 HEADER_OF = {name: header for header, name in COLUMNS.items()}
 REQUIRED = ("Naam", "Type", "Provincie", "Ondernemingsnummer")
-EXAMPLE = ["WZC De Linde", "Woonzorgcentrum", "Lindelaan 1", "2000", "Antwerpen", "Antwerpen",
-           "info@delinde.example", "03 212 34 56", "BE 0403.170.701", "4"]
+EXAMPLE = [
+    "WZC De Linde",
+    "Woonzorgcentrum",
+    "Lindelaan 1",
+    "2000",
+    "Antwerpen",
+    "Antwerpen",
+    "info@delinde.example",
+    "03 212 34 56",
+    "BE 0403.170.701",
+    "4",
+]
 
 
 @dataclass
@@ -63,7 +80,9 @@ def max_bytes() -> int:
 def read_lines(filename: str, raw: bytes) -> list[Line]:
     """The data lines of an uploaded file by header; ImportProblem when the file is unusable."""
     if len(raw) > max_bytes():
-        raise ImportProblem(_("Het bestand is groter dan %(kb)d kB.", kb=max_bytes() // 1024))
+        raise ImportProblem(
+            _("Het bestand is groter dan %(kb)d kB.", kb=max_bytes() // 1024)
+        )
     if not raw.strip():
         raise ImportProblem(_("Het bestand is leeg."))
     grid = _xlsx_grid(raw) if file_kind(filename, raw) == "xlsx" else _csv_grid(raw)
@@ -76,7 +95,9 @@ def read_lines(filename: str, raw: bytes) -> list[Line]:
             headers = _headers(cells)
             continue
         if len(lines) == MAX_ROWS:
-            raise ImportProblem(_("Het bestand bevat meer dan %(max)d diensten.", max=MAX_ROWS))
+            raise ImportProblem(
+                _("Het bestand bevat meer dan %(max)d diensten.", max=MAX_ROWS)
+            )
         lines.append(Line(number, {h: v for h, v in zip(headers, cells) if h}))
     if not lines:
         raise ImportProblem(_("Het bestand bevat geen diensten."))
@@ -92,12 +113,18 @@ def _cell(value) -> str:
 def _headers(cells: list[str]) -> list[str | None]:
     unknown = [c for c in cells if c and _key(c) not in KNOWN]
     if unknown:
-        raise ImportProblem(_("Onbekende kolommen: %(names)s. Gebruik de kolomtitels van het sjabloon.",
-                              names=", ".join(unknown)))
+        raise ImportProblem(
+            _(
+                "Onbekende kolommen: %(names)s. Gebruik de kolomtitels van het sjabloon.",
+                names=", ".join(unknown),
+            )
+        )
     headers = [KNOWN.get(_key(c)) if c else None for c in cells]
     missing = [h for h in REQUIRED if h not in headers]
     if missing:
-        raise ImportProblem(_("Deze kolommen ontbreken: %(names)s.", names=", ".join(missing)))
+        raise ImportProblem(
+            _("Deze kolommen ontbreken: %(names)s.", names=", ".join(missing))
+        )
     return headers
 
 
@@ -105,7 +132,9 @@ def _csv_grid(raw: bytes):
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportProblem(_("Sla het bestand op als ‘CSV UTF-8’ of als .xlsx.")) from None
+        raise ImportProblem(
+            _("Sla het bestand op als ‘CSV UTF-8’ of als .xlsx.")
+        ) from None
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -113,7 +142,9 @@ def _csv_grid(raw: bytes):
         for cells in reader:
             yield cells[: len(COLUMNS) + 20]
     except csv.Error:
-        raise ImportProblem(_("Regel %(n)d kan niet gelezen worden.", n=reader.line_num)) from None
+        raise ImportProblem(
+            _("Regel %(n)d kan niet gelezen worden.", n=reader.line_num)
+        ) from None
 
 
 def _xlsx_grid(raw: bytes):
@@ -129,27 +160,43 @@ def _xlsx_grid(raw: bytes):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            workbook = openpyxl.load_workbook(
+                io.BytesIO(raw), read_only=True, data_only=True
+            )
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
         raise ImportProblem(_("Dit is geen geldig Excel-bestand (.xlsx).")) from None
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some writers store a wrong size; read what is there
-        yield from (list(r) for r in sheet.iter_rows(values_only=True, max_col=len(COLUMNS) + 20))
+        yield from (
+            list(r)
+            for r in sheet.iter_rows(values_only=True, max_col=len(COLUMNS) + 20)
+        )
     finally:
         workbook.close()
 
 
 # Names VIVO's lists use for a province besides the label (keys as _key gives them).
 ALIASES = {
-    "Provincie": {"brussel": "BRU", "brussels": "BRU", "bruxelles": "BRU", "brussel-hoofdstad": "BRU",
-                  "brussels gewest": "BRU", "brussels hoofdstedelijk gewest": "BRU"},
+    "Provincie": {
+        "brussel": "BRU",
+        "brussels": "BRU",
+        "bruxelles": "BRU",
+        "brussel-hoofdstad": "BRU",
+        "brussels gewest": "BRU",
+        "brussels hoofdstedelijk gewest": "BRU",
+    },
 }
 
 
-def _code(value: str, labels: dict[str, str], aliases: dict[str, str] | None = None) -> str | None:
+def _code(
+    value: str, labels: dict[str, str], aliases: dict[str, str] | None = None
+) -> str | None:
     wanted = _key(value)
-    found = next((code for code, label in labels.items() if wanted in (_key(code), _key(label))), None)
+    found = next(
+        (code for code, label in labels.items() if wanted in (_key(code), _key(label))),
+        None,
+    )
     return found or (aliases or {}).get(wanted)
 
 
@@ -181,8 +228,15 @@ def check(lines: list[Line]) -> bool:
             value = data[name]
             code = _code(value, labels, ALIASES.get(header)) if value else ""
             if code is None and name in given:
-                line.errors.append((header, _("Onbekende waarde. Kies uit: %(names)s.",
-                                              names=", ".join(labels.values()))))
+                line.errors.append(
+                    (
+                        header,
+                        _(
+                            "Onbekende waarde. Kies uit: %(names)s.",
+                            names=", ".join(labels.values()),
+                        ),
+                    )
+                )
             data[name] = code or ""
         form = ServiceForm(formdata=data, meta={"csrf": False})
         line.existing = form.service = existing
@@ -190,13 +244,22 @@ def check(lines: list[Line]) -> bool:
         for name, messages in form.errors.items():
             if existing is not None and name not in given:
                 continue  # a stored value the file does not change is not judged again
-            if name in ("kind", "province") and any(h == HEADER_OF[name] for h, _m in line.errors):
+            if name in ("kind", "province") and any(
+                h == HEADER_OF[name] for h, _m in line.errors
+            ):
                 continue
             line.errors.extend((HEADER_OF[name], str(m)) for m in messages)
         enterprise_number = form.enterprise_number.data
         if not form.enterprise_number.errors and enterprise_number in seen:
-            line.errors.append(("Ondernemingsnummer", _("Dit ondernemingsnummer staat ook op regel %(n)d.",
-                                                        n=seen[enterprise_number])))
+            line.errors.append(
+                (
+                    "Ondernemingsnummer",
+                    _(
+                        "Dit ondernemingsnummer staat ook op regel %(n)d.",
+                        n=seen[enterprise_number],
+                    ),
+                )
+            )
         seen.setdefault(enterprise_number, line.number)
         line.data = form.data if not line.errors else None
         if line.data is not None and existing is not None:
@@ -230,8 +293,10 @@ def shown(name: str, value) -> str:
 
 def change_list(line: Line) -> list[tuple[str, str, str]]:
     """(column, old, new) of every change an update line makes, in the template's order."""
-    return [(HEADER_OF[name], shown(name, getattr(line.existing, name)), shown(name, value))
-            for name, value in line.changes.items()]
+    return [
+        (HEADER_OF[name], shown(name, getattr(line.existing, name)), shown(name, value))
+        for name, value in line.changes.items()
+    ]
 
 
 def _service_with(raw_number: str) -> CareService | None:
@@ -242,7 +307,9 @@ def _service_with(raw_number: str) -> CareService | None:
         number = clean_enterprise_number(raw_number)
     except FieldProblem:
         return None
-    return db.session.scalar(select(CareService).where(CareService.enterprise_number == number))
+    return db.session.scalar(
+        select(CareService).where(CareService.enterprise_number == number)
+    )
 
 
 def save(lines: list[Line]) -> tuple[int, int, int]:
@@ -283,7 +350,9 @@ def template_xlsx() -> bytes:
     for index in range(1, len(COLUMNS) + 1):
         sheet.cell(row=1, column=index).font = Font(bold=True)
         sheet.cell(row=2, column=index).number_format = "@"
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = 22
+        sheet.column_dimensions[
+            sheet.cell(row=1, column=index).column_letter
+        ].width = 22
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

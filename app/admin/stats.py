@@ -87,12 +87,17 @@ def counts_per_province(term_id: int) -> list[Counts]:
 
 def counts_per_school(term_id: int) -> list[Counts]:
     """One row per school with requests in the term, by name."""
-    query = (select(School.id, School.name, *_count_columns())
-             .join(School, Student.school_id == School.id)
-             .where(Student.term_id == term_id)
-             .group_by(School.id, School.name).order_by(School.name))
-    return [Counts(sid, name, *(int(n or 0) for n in numbers))
-            for sid, name, *numbers in db.session.execute(query)]
+    query = (
+        select(School.id, School.name, *_count_columns())
+        .join(School, Student.school_id == School.id)
+        .where(Student.term_id == term_id)
+        .group_by(School.id, School.name)
+        .order_by(School.name)
+    )
+    return [
+        Counts(sid, name, *(int(n or 0) for n in numbers))
+        for sid, name, *numbers in db.session.execute(query)
+    ]
 
 
 def total(rows: list[Counts], label: str = "") -> Counts:
@@ -114,7 +119,8 @@ def acceptances_per_day(term: Term) -> list[Day]:
     too; a day outside them with acceptances, e.g. an admin's, widens the range)."""
     # The moments are read and bucketed here: a Belgian day in SQL differs per dialect.
     moments = db.session.scalars(
-        select(Placement.created_at).join(Student, Placement.student_id == Student.id)
+        select(Placement.created_at)
+        .join(Student, Placement.student_id == Student.id)
         .where(Student.term_id == term.id)
     ).all()
     per_day: dict[date, int] = {}
@@ -123,8 +129,10 @@ def acceptances_per_day(term: Term) -> list[Day]:
         per_day[day] = per_day.get(day, 0) + 1
     first, last = rules.matching_days(term)
     first, last = min([first, *per_day]), max([last, *per_day])
-    return [Day(first + timedelta(days=n), per_day.get(first + timedelta(days=n), 0))
-            for n in range((last - first).days + 1)]
+    return [
+        Day(first + timedelta(days=n), per_day.get(first + timedelta(days=n), 0))
+        for n in range((last - first).days + 1)
+    ]
 
 
 @dataclass
@@ -146,8 +154,10 @@ def capacity_per_province(term_id: int) -> list[Capacity]:
     for the term, else its CareService.capacity_default (the rule of
     app.placements.logic.capacity); a service with neither counts as unknown."""
     placed = (
-        select(Placement.care_service_id.label("service_id"),
-               func.count(func.distinct(Placement.student_id)).label("students"))
+        select(
+            Placement.care_service_id.label("service_id"),
+            func.count(func.distinct(Placement.student_id)).label("students"),
+        )
         .join(Student, Placement.student_id == Student.id)
         .where(Student.term_id == term_id)
         .group_by(Placement.care_service_id)
@@ -165,15 +175,22 @@ def capacity_per_province(term_id: int) -> list[Capacity]:
             func.sum(case((and_(known, free <= 0), 1), else_=0)),
             func.sum(case((known, 0), else_=1)),
         )
-        .outerjoin(ServiceCapacity, and_(ServiceCapacity.care_service_id == CareService.id,
-                                         ServiceCapacity.term_id == term_id))
+        .outerjoin(
+            ServiceCapacity,
+            and_(
+                ServiceCapacity.care_service_id == CareService.id,
+                ServiceCapacity.term_id == term_id,
+            ),
+        )
         .outerjoin(placed, placed.c.service_id == CareService.id)
         .where(CareService.active)
         .group_by(CareService.province)
     )
     found = {row[0]: row[1:] for row in db.session.execute(query)}
-    return [Capacity(code, name, *(int(n or 0) for n in found.get(code, (0,) * 5)))
-            for code, name in PROVINCES.items()]
+    return [
+        Capacity(code, name, *(int(n or 0) for n in found.get(code, (0,) * 5)))
+        for code, name in PROVINCES.items()
+    ]
 
 
 @dataclass
@@ -191,8 +208,12 @@ def dashboard(term: Term) -> Dashboard:
     provinces = counts_per_province(term.id)
     schools = counts_per_school(term.id)
     return Dashboard(
-        term=term, provinces=provinces, schools=schools, total=total(provinces),
-        days=acceptances_per_day(term), capacity=capacity_per_province(term.id),
+        term=term,
+        provinces=provinces,
+        schools=schools,
+        total=total(provinces),
+        days=acceptances_per_day(term),
+        capacity=capacity_per_province(term.id),
     )
 
 
@@ -205,24 +226,39 @@ def _unanswered(now: datetime):
     return (
         select(Student)
         .join(Term, Student.term_id == Term.id)
-        .where(rules.released_sql(now), rules.acceptance_open_sql(now),
-               Student.stopped_on.is_(None), ~_has_placement(), ~_has_decline())
+        .where(
+            rules.released_sql(now),
+            rules.acceptance_open_sql(now),
+            Student.stopped_on.is_(None),
+            ~_has_placement(),
+            ~_has_decline(),
+        )
     )
 
 
-def unanswered_page(now: datetime, province: str = "", school_id: int | None = None,
-                    page: int = 1, per_page: int = 25):
+def unanswered_page(
+    now: datetime,
+    province: str = "",
+    school_id: int | None = None,
+    page: int = 1,
+    per_page: int = 25,
+):
     """One page of unanswered requests, the longest waiting first."""
-    query = _unanswered(now).options(joinedload(Student.school), joinedload(Student.term))
+    query = _unanswered(now).options(
+        joinedload(Student.school), joinedload(Student.term)
+    )
     if province:
         query = query.where(Student.province == province)
     if school_id:
         query = query.where(Student.school_id == school_id)
     query = query.order_by(rules.waiting_since_sql(Student.created_at), Student.id)
-    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    result = db.paginate(
+        query, page=page, per_page=per_page, error_out=False, count=True
+    )
     if result.pages and page > result.pages:  # past the end: the last page
-        result = db.paginate(query, page=result.pages, per_page=per_page, error_out=False,
-                             count=True)
+        result = db.paginate(
+            query, page=result.pages, per_page=per_page, error_out=False, count=True
+        )
     return result
 
 
@@ -244,7 +280,9 @@ def waiting(students, now: datetime) -> list[Waiting]:
     return rows
 
 
-def unanswered_per_province(now: datetime, school_id: int | None = None) -> dict[str, int]:
+def unanswered_per_province(
+    now: datetime, school_id: int | None = None
+) -> dict[str, int]:
     """Number of unanswered requests per province code."""
     query = _unanswered(now).with_only_columns(Student.province, func.count(Student.id))
     if school_id:
@@ -254,24 +292,35 @@ def unanswered_per_province(now: datetime, school_id: int | None = None) -> dict
 
 def unanswered_per_term(now: datetime, province: str) -> list[tuple[Term, int]]:
     """(term, number of unanswered requests) of one province, per term open for acceptance."""
-    query = (_unanswered(now).where(Student.province == province)
-             .with_only_columns(Student.term_id, func.count(Student.id))
-             .group_by(Student.term_id))
+    query = (
+        _unanswered(now)
+        .where(Student.province == province)
+        .with_only_columns(Student.term_id, func.count(Student.id))
+        .group_by(Student.term_id)
+    )
     counts = dict(db.session.execute(query).all())
     if not counts:
         return []
-    terms = db.session.scalars(select(Term).where(Term.id.in_(counts)).order_by(Term.id))
+    terms = db.session.scalars(
+        select(Term).where(Term.id.in_(counts)).order_by(Term.id)
+    )
     return [(term, counts[term.id]) for term in terms]
 
 
 def school_choices() -> list[tuple[int, str]]:
     """(id, name) of every school, by name, for the filter."""
-    return list(db.session.execute(select(School.id, School.name).order_by(School.name)).all())
+    return list(
+        db.session.execute(select(School.id, School.name).order_by(School.name)).all()
+    )
 
 
 def province_service_logins(province: str):
     """(e-mail, language) of the active logins of the province's active care services."""
     from app.auth.logic import active_logins
 
-    services = select(CareService.id).where(CareService.active, CareService.province == province)
-    return active_logins(and_(User.role == "service", User.care_service_id.in_(services)))
+    services = select(CareService.id).where(
+        CareService.active, CareService.province == province
+    )
+    return active_logins(
+        and_(User.role == "service", User.care_service_id.in_(services))
+    )

@@ -10,7 +10,9 @@ from app.security import password_problem
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Paswoord"), validators=[DataRequired(), Length(max=256)])
+    password = PasswordField(
+        _l("Paswoord"), validators=[DataRequired(), Length(max=256)]
+    )
 
 
 class EmailForm(FlaskForm):
@@ -23,12 +25,17 @@ class EmailForm(FlaskForm):
 class NewPasswordForm(FlaskForm):
     password = PasswordField(
         _l("Nieuw paswoord"),
-        description=_l("Minstens 12 tekens. Een zin van enkele woorden is sterk en makkelijk te onthouden."),
+        description=_l(
+            "Minstens 12 tekens. Een zin van enkele woorden is sterk en makkelijk te onthouden."
+        ),
         validators=[DataRequired()],
     )
     confirm = PasswordField(
         _l("Herhaal het paswoord"),
-        validators=[DataRequired(), EqualTo("password", message=_l("De paswoorden zijn niet gelijk."))],
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("De paswoorden zijn niet gelijk.")),
+        ],
     )
 
     def validate_password(self, field) -> None:

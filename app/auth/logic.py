@@ -21,15 +21,21 @@ def normalise_email(email: str) -> str:
 
 def find_user(email: str) -> User | None:
     """The user with this e-mail address (case-insensitive), or None."""
-    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+    return db.session.scalar(
+        select(User).where(func.lower(User.email) == normalise_email(email))
+    )
 
 
 def active_logins(*owners) -> list[tuple[str, str]]:
     """(e-mail, language) of the enabled, activated logins matching any of `owners`, e.g.
     `User.school_id == 3`."""
-    return list(db.session.execute(
-        select(User.email, User.language).where(or_(*owners), User.is_active).order_by(User.email)
-    ).all())
+    return list(
+        db.session.execute(
+            select(User.email, User.language)
+            .where(or_(*owners), User.is_active)
+            .order_by(User.email)
+        ).all()
+    )
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -44,13 +50,20 @@ def issue_token(user: User, purpose: str) -> str:
     """A new single-use token for `user`; older unused tokens of that purpose stop working."""
     db.session.execute(
         delete(AuthToken).where(
-            AuthToken.user_id == user.id, AuthToken.purpose == purpose, AuthToken.used_at.is_(None)
+            AuthToken.user_id == user.id,
+            AuthToken.purpose == purpose,
+            AuthToken.used_at.is_(None),
         )
     )
     ttl = current_app.config["ACTIVATION_TTL" if purpose == ACTIVATE else "RESET_TTL"]
     token, digest = new_token()
     db.session.add(
-        AuthToken(user_id=user.id, purpose=purpose, token_hash=digest, expires_at=utcnow() + ttl)
+        AuthToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=digest,
+            expires_at=utcnow() + ttl,
+        )
     )
     return token
 

@@ -37,7 +37,12 @@ def _address_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_account_limit, key_func=login_email_key, deduct_when=_failed_login, methods=["POST"])
+@limiter.limit(
+    _account_limit,
+    key_func=login_email_key,
+    deduct_when=_failed_login,
+    methods=["POST"],
+)
 @limiter.limit(_address_limit, deduct_when=_failed_login, methods=["POST"])
 @public
 def login():
@@ -87,10 +92,14 @@ def resend_activation():
     if form.validate_on_submit():
         logic.request_activation_resend(form.email.data)
         commit_and_send(anonymous=True)
-    return render_template("auth/message.html", title=_("Activatiemail"), message=_(
-        "Als dit e-mailadres een account heeft dat nog niet geactiveerd is, ontvang je binnen "
-        "enkele minuten een nieuwe activatiemail. Kijk ook in je map met ongewenste mail (spam)."
-    ))
+    return render_template(
+        "auth/message.html",
+        title=_("Activatiemail"),
+        message=_(
+            "Als dit e-mailadres een account heeft dat nog niet geactiveerd is, ontvang je binnen "
+            "enkele minuten een nieuwe activatiemail. Kijk ook in je map met ongewenste mail (spam)."
+        ),
+    )
 
 
 @bp.route("/activeer/<token>", methods=["GET", "POST"])
@@ -109,10 +118,14 @@ def forgot_password():
     if form.validate_on_submit():
         logic.request_reset(form.email.data)
         commit_and_send(anonymous=True)
-        return render_template("auth/message.html", title=_("Paswoord vergeten"), message=_(
-            "Als dit e-mailadres bij ons gekend is, ontvang je binnen enkele minuten een mail "
-            "met een link om je paswoord te vernieuwen. Kijk ook in je map met ongewenste mail (spam)."
-        ))
+        return render_template(
+            "auth/message.html",
+            title=_("Paswoord vergeten"),
+            message=_(
+                "Als dit e-mailadres bij ons gekend is, ontvang je binnen enkele minuten een mail "
+                "met een link om je paswoord te vernieuwen. Kijk ook in je map met ongewenste mail (spam)."
+            ),
+        )
     return render_template("auth/forgot.html", form=form)
 
 
@@ -136,4 +149,6 @@ def _password_page(token: str, purpose: str, title: str):
         commit_and_send()
         flash(_("Je paswoord is ingesteld. Je kan nu inloggen."), "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/set_password.html", form=form, title=title, user=row.user)
+    return render_template(
+        "auth/set_password.html", form=form, title=title, user=row.user
+    )

@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.export.columns import DATE, HEADERS, NUMBER, REQUEST_COLUMNS
+
 # The exports put an apostrophe before such text; the import takes it off again.
 from app.export.writers import FORMULA_STARTS
 
@@ -32,9 +33,21 @@ CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 
 SUPERVISOR, SUPERVISOR_EMAIL = "Stage-/werkplekbegeleider", "E-mail begeleider"
 NATIONAL_NUMBER = "Rijksregisternummer"
-REQUIRED_HEADERS = ("Voornaam", "Achternaam", "Straat", "Postcode", "Plaats", "Provincie",
-                    "Telefoon", "E-mail", "Vervoersmiddel", "Stagevorm", "Totaal aantal uren",
-                    "Startdatum periode 1", "Einddatum periode 1")
+REQUIRED_HEADERS = (
+    "Voornaam",
+    "Achternaam",
+    "Straat",
+    "Postcode",
+    "Plaats",
+    "Provincie",
+    "Telefoon",
+    "E-mail",
+    "Vervoersmiddel",
+    "Stagevorm",
+    "Totaal aantal uren",
+    "Startdatum periode 1",
+    "Einddatum periode 1",
+)
 
 
 class ImportProblem(ValueError):
@@ -48,7 +61,9 @@ class Row:
     number: int
     cells: dict[str, object]
     errors: list[tuple[str, str]] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)  # worth knowing, but no reason to refuse
+    notices: list[str] = field(
+        default_factory=list
+    )  # worth knowing, but no reason to refuse
     form: object = None  # the StudentForm, once checked
 
     def add_error(self, header: str, message: str) -> None:
@@ -65,15 +80,21 @@ class Row:
 def limits() -> tuple[int, int]:
     """(bytes, rows) an upload may hold."""
     config = current_app.config
-    return config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES), config.get("IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
+    return config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES), config.get(
+        "IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS
+    )
 
 
 def file_kind(filename: str, raw: bytes) -> str:
-    """"csv" or "xlsx", judged by name and content; ImportProblem for anything else."""
+    """ "csv" or "xlsx", judged by name and content; ImportProblem for anything else."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     is_zip = raw.startswith(b"PK\x03\x04")
     if extension == "xls" or raw.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportProblem(_("Oude Excel-bestanden (.xls) kunnen niet gelezen worden. Sla het bestand in Excel op als .xlsx of als CSV UTF-8."))
+        raise ImportProblem(
+            _(
+                "Oude Excel-bestanden (.xls) kunnen niet gelezen worden. Sla het bestand in Excel op als .xlsx of als CSV UTF-8."
+            )
+        )
     if extension == "xlsx" or (is_zip and extension not in ("csv", "txt")):
         if not is_zip:
             raise ImportProblem(_("Dit is geen geldig Excel-bestand (.xlsx)."))
@@ -106,22 +127,42 @@ def _decode(raw: bytes) -> tuple[str, list[str]]:
     try:
         text = raw.decode("cp1252")
     except UnicodeDecodeError:
-        raise ImportProblem(_("Dit bestand is geen leesbare tekst. Sla het in Excel op als ‘CSV UTF-8 (door lijstscheidingsteken gescheiden)’ of als .xlsx.")) from None
-    return text, [_("Het bestand is niet als UTF-8 opgeslagen; het werd gelezen als Windows-1252 (West-Europees). Controleer de letters met accenten in de voorvertoning, of sla het bestand op als ‘CSV UTF-8’.")]
+        raise ImportProblem(
+            _(
+                "Dit bestand is geen leesbare tekst. Sla het in Excel op als ‘CSV UTF-8 (door lijstscheidingsteken gescheiden)’ of als .xlsx."
+            )
+        ) from None
+    return text, [
+        _(
+            "Het bestand is niet als UTF-8 opgeslagen; het werd gelezen als Windows-1252 (West-Europees). Controleer de letters met accenten in de voorvertoning, of sla het bestand op als ‘CSV UTF-8’."
+        )
+    ]
 
 
 def _csv_grid(text: str):
     if "\x00" in text:
-        raise ImportProblem(_("Dit bestand is geen leesbare tekst. Kies een CSV- of Excel-bestand."))
+        raise ImportProblem(
+            _("Dit bestand is geen leesbare tekst. Kies een CSV- of Excel-bestand.")
+        )
     first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max((";", ",", "\t"), key=lambda d: (
-        len(_known(next(csv.reader([first_line], delimiter=d), []))), first_line.count(d)))
+    delimiter = max(
+        (";", ",", "\t"),
+        key=lambda d: (
+            len(_known(next(csv.reader([first_line], delimiter=d), []))),
+            first_line.count(d),
+        ),
+    )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for cells in reader:
             yield cells[:MAX_CELLS_PER_ROW]
     except csv.Error:
-        raise ImportProblem(_("Regel %(n)d van het bestand kan niet gelezen worden (een aanhalingsteken of een te lange cel?).", n=reader.line_num)) from None
+        raise ImportProblem(
+            _(
+                "Regel %(n)d van het bestand kan niet gelezen worden (een aanhalingsteken of een te lange cel?).",
+                n=reader.line_num,
+            )
+        ) from None
 
 
 def _xlsx_grid(raw: bytes):
@@ -130,8 +171,12 @@ def _xlsx_grid(raw: bytes):
 
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know
-            workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+            warnings.simplefilter(
+                "ignore"
+            )  # openpyxl warns about styles it does not know
+            workbook = openpyxl.load_workbook(
+                io.BytesIO(raw), read_only=True, data_only=True
+            )
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
         raise ImportProblem(_("Dit is geen geldig Excel-bestand (.xlsx).")) from None
     try:
@@ -149,7 +194,11 @@ def _xlsx_grid(raw: bytes):
 
 
 def _too_big() -> ImportProblem:
-    return ImportProblem(_("Dit Excel-bestand is te groot of te ingewikkeld om te lezen. Kopieer alleen de rijen met studenten naar een nieuw bestand, of sla het op als CSV UTF-8."))
+    return ImportProblem(
+        _(
+            "Dit Excel-bestand is te groot of te ingewikkeld om te lezen. Kopieer alleen de rijen met studenten naar een nieuw bestand, of sla het op als CSV UTF-8."
+        )
+    )
 
 
 def _check_xlsx_parts(raw: bytes) -> None:
@@ -175,14 +224,24 @@ def _check_xlsx_parts(raw: bytes) -> None:
                 total += len(data)
                 if len(data) > cap or total > MAX_UNPACKED_BYTES:
                     raise _too_big()
-                pattern = SHARED_STRING if info.filename == "xl/sharedStrings.xml" else (
-                    CELL if info.filename.startswith("xl/worksheets/") else None)
+                pattern = (
+                    SHARED_STRING
+                    if info.filename == "xl/sharedStrings.xml"
+                    else (CELL if info.filename.startswith("xl/worksheets/") else None)
+                )
                 # Room for the strings of another sheet and for empty, formatted cells.
                 allowed = max_items * 3 // (2 if pattern is SHARED_STRING else 1)
                 if pattern is not None and len(pattern.findall(data)) > allowed:
                     raise _too_big()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
-            ValueError) as error:  # RuntimeError: an encrypted part
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+        OSError,
+        ValueError,
+    ) as error:  # RuntimeError: an encrypted part
         if isinstance(error, ImportProblem):
             raise
         raise ImportProblem(_("Dit is geen geldig Excel-bestand (.xlsx).")) from None
@@ -203,7 +262,11 @@ KNOWN_HEADERS = {normal(header): header for header in HEADERS}
 
 
 def _known(cells) -> list[str]:
-    return [KNOWN_HEADERS[normal(c)] for c in cells if c is not None and normal(c) in KNOWN_HEADERS]
+    return [
+        KNOWN_HEADERS[normal(c)]
+        for c in cells
+        if c is not None and normal(c) in KNOWN_HEADERS
+    ]
 
 
 def _clean_cell(value):
@@ -226,13 +289,23 @@ def _rows_by_header(grid, notices: list[str]) -> list[Row]:
     headers, rows, blank_run = None, [], 0
     for number, cells in enumerate(grid, start=1):
         if number > max_lines:
-            raise ImportProblem(_("Het bestand bevat meer dan %(max)d rijen (lege rijen meegeteld). Verdeel de studenten over meer bestanden.", max=max_lines))
+            raise ImportProblem(
+                _(
+                    "Het bestand bevat meer dan %(max)d rijen (lege rijen meegeteld). Verdeel de studenten over meer bestanden.",
+                    max=max_lines,
+                )
+            )
         cells = [_clean_cell(c) for c in cells]
         if all(c is None for c in cells):
             blank_run += 1
             if blank_run == MAX_BLANK_RUN:
-                notices.append(_("Na rij %(row)d volgen %(n)d lege rijen: de rest van het blad werd niet gelezen.",
-                                 row=number - blank_run, n=MAX_BLANK_RUN))
+                notices.append(
+                    _(
+                        "Na rij %(row)d volgen %(n)d lege rijen: de rest van het blad werd niet gelezen.",
+                        row=number - blank_run,
+                        n=MAX_BLANK_RUN,
+                    )
+                )
                 break
             continue
         blank_run = 0
@@ -240,7 +313,12 @@ def _rows_by_header(grid, notices: list[str]) -> list[Row]:
             headers = _header_row(cells)
             continue
         if len(rows) == max_rows:
-            raise ImportProblem(_("Het bestand bevat meer dan %(max)d studenten. Verdeel ze over meer bestanden.", max=max_rows))
+            raise ImportProblem(
+                _(
+                    "Het bestand bevat meer dan %(max)d studenten. Verdeel ze over meer bestanden.",
+                    max=max_rows,
+                )
+            )
         values = {h: v for h, v in zip(headers, cells) if h is not None}
         rows.append(Row(number, values))
     if headers is None:
@@ -254,25 +332,45 @@ def _header_row(cells) -> list[str | None]:
     """The header of every column (None for an unnamed, empty one); ImportProblem if wrong."""
     named = [c for c in cells if c is not None]
     if not _known(named):
-        raise ImportProblem(_("De eerste regel moet de kolomtitels bevatten, zoals in het sjabloon (Voornaam, Achternaam, Rijksregisternummer, …)."))
+        raise ImportProblem(
+            _(
+                "De eerste regel moet de kolomtitels bevatten, zoals in het sjabloon (Voornaam, Achternaam, Rijksregisternummer, …)."
+            )
+        )
     unknown = [str(c) for c in named if normal(c) not in KNOWN_HEADERS]
     if unknown:
-        raise ImportProblem(_("Onbekende kolommen: %(names)s. Gebruik de kolomtitels van het sjabloon.", names=", ".join(unknown)))
+        raise ImportProblem(
+            _(
+                "Onbekende kolommen: %(names)s. Gebruik de kolomtitels van het sjabloon.",
+                names=", ".join(unknown),
+            )
+        )
     headers = [KNOWN_HEADERS[normal(c)] if c is not None else None for c in cells]
     doubled = sorted({h for h in headers if h and headers.count(h) > 1})
     if doubled:
-        raise ImportProblem(_("Deze kolommen staan er meer dan eens in: %(names)s.", names=", ".join(doubled)))
+        raise ImportProblem(
+            _(
+                "Deze kolommen staan er meer dan eens in: %(names)s.",
+                names=", ".join(doubled),
+            )
+        )
     missing = [h for h in required_headers() if h not in headers]
     if SUPERVISOR not in headers and SUPERVISOR_EMAIL not in headers:
         missing.append(SUPERVISOR)
     if missing:
-        raise ImportProblem(_("Deze kolommen ontbreken: %(names)s.", names=", ".join(missing)))
+        raise ImportProblem(
+            _("Deze kolommen ontbreken: %(names)s.", names=", ".join(missing))
+        )
     return headers
 
 
 def required_headers() -> list[str]:
     """The columns a file must have (the national number unless the installation omits it)."""
-    extra = [NATIONAL_NUMBER] if current_app.config["NATIONAL_NUMBER_MODE"] == "required" else []
+    extra = (
+        [NATIONAL_NUMBER]
+        if current_app.config["NATIONAL_NUMBER_MODE"] == "required"
+        else []
+    )
     return [*REQUIRED_HEADERS[:2], *extra, *REQUIRED_HEADERS[2:]]
 
 
@@ -287,33 +385,47 @@ def display(value) -> str:
     return str(value)
 
 
-
-
 # --- the empty template --------------------------------------------------------------------
 
 
 # Who the template's example row is: a row of this person is refused, so the example is never
 # imported by mistake (the import checks it with is_example).
-EXAMPLE = {"Voornaam": "Sara", "Achternaam": "Janssens", "E-mail": "sara.janssens@voorbeeld.be"}
+EXAMPLE = {
+    "Voornaam": "Sara",
+    "Achternaam": "Janssens",
+    "E-mail": "sara.janssens@voorbeeld.be",
+}
 
 
 def is_example(row: Row) -> bool:
     """True for the template's example row, left in the file (its name and e-mail)."""
-    return all(normal(row.cells.get(header) or "") == normal(value) for header, value in EXAMPLE.items())
+    return all(
+        normal(row.cells.get(header) or "") == normal(value)
+        for header, value in EXAMPLE.items()
+    )
 
 
 def template_values(term, supervisor) -> list:
     """One example request in REQUEST_COLUMNS order, with dates inside the term."""
     start = term.internship_start
     example = {
-        **EXAMPLE, NATIONAL_NUMBER: "85.07.30-033.28",
-        "Straat": "Kerkstraat 1", "Postcode": "2000", "Plaats": "Antwerpen", "Provincie": "Antwerpen",
+        **EXAMPLE,
+        NATIONAL_NUMBER: "85.07.30-033.28",
+        "Straat": "Kerkstraat 1",
+        "Postcode": "2000",
+        "Plaats": "Antwerpen",
+        "Provincie": "Antwerpen",
         "Telefoon": "0470 12 34 56",
-        "Vervoersmiddel": "Fiets, Openbaar vervoer", "Opmerkingen": "",
+        "Vervoersmiddel": "Fiets, Openbaar vervoer",
+        "Opmerkingen": "",
         SUPERVISOR: supervisor.name if supervisor else "An Peeters",
         SUPERVISOR_EMAIL: supervisor.email if supervisor else "an.peeters@school.be",
-        "Stagevorm": "blok", "Aantal periodes": 1, "Aantal uren/week": 30, "Totaal aantal uren": 120,
-        "Startdatum periode 1": start, "Einddatum periode 1": min(start + timedelta(days=27), term.internship_end),
+        "Stagevorm": "blok",
+        "Aantal periodes": 1,
+        "Aantal uren/week": 30,
+        "Totaal aantal uren": 120,
+        "Startdatum periode 1": start,
+        "Einddatum periode 1": min(start + timedelta(days=27), term.internship_end),
     }
     return [example.get(column.header) for column in REQUEST_COLUMNS]
 
@@ -342,7 +454,10 @@ def template_xlsx(values: list) -> bytes:
         sheet.column_dimensions[letter].width = column.width
         sheet.cell(row=1, column=index).font = Font(bold=True)
         # Text columns stay text when typed into (no lost leading zero, no date guesses).
-        sheet.cell(row=2, column=index).number_format = {DATE: "DD/MM/YYYY", NUMBER: "0"}.get(column.kind, "@")
+        sheet.cell(row=2, column=index).number_format = {
+            DATE: "DD/MM/YYYY",
+            NUMBER: "0",
+        }.get(column.kind, "@")
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

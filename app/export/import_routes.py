@@ -30,7 +30,9 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 class ImportForm(FlaskForm):
     file = FileField(
         _l("Bestand (CSV of Excel)"),
-        description=_l("In de kolommen van het sjabloon of van een export; een rij per student."),
+        description=_l(
+            "In de kolommen van het sjabloon of van een export; een rij per student."
+        ),
         validators=[FileRequired(_l("Kies een bestand."))],
     )
 
@@ -38,7 +40,9 @@ class ImportForm(FlaskForm):
 def _term() -> Term:
     terms = all_terms()
     wanted = request.args.get("term", type=int)
-    term = next((t for t in terms if t.id == wanted), None) or default_term(terms, utcnow(), current_user.school_id)
+    term = next((t for t in terms if t.id == wanted), None) or default_term(
+        terms, utcnow(), current_user.school_id
+    )
     if term is None:
         abort(404)
     return term
@@ -85,13 +89,19 @@ def save():
 def template(kind: str):
     """The empty template: the request columns and one example row (EXP-5)."""
     supervisors = school_supervisors(current_user.school_id)
-    values = import_files.template_values(_term(), supervisors[0] if supervisors else None)
+    values = import_files.template_values(
+        _term(), supervisors[0] if supervisors else None
+    )
     if kind == "xlsx":
         body, mimetype = import_files.template_xlsx(values), XLSX_MIMETYPE
     else:
         body, mimetype = import_files.template_csv(values), "text/csv; charset=utf-8"
-    return send_file(BytesIO(body), mimetype=mimetype, as_attachment=True,
-                     download_name=f"stagematching-sjabloon.{kind}")
+    return send_file(
+        BytesIO(body),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=f"stagematching-sjabloon.{kind}",
+    )
 
 
 @bp.errorhandler(CSRFError)
@@ -104,9 +114,13 @@ def csrf_failed(error: CSRFError):
         return _csrf_error(error)
     term = _term()
     window = intake_window(term, current_user.school_id, utcnow())
-    problem = _("De pagina was verlopen; er werd niets gecontroleerd of opgeslagen. Kies het bestand opnieuw als dat nodig is en klik nog eens op ‘Controleer het bestand’.")
+    problem = _(
+        "De pagina was verlopen; er werd niets gecontroleerd of opgeslagen. Kies het bestand opnieuw als dat nodig is en klik nog eens op ‘Controleer het bestand’."
+    )
     body = _render(term, window, ImportForm(formdata=None), None, problem)
-    if is_htmx():  # htmx swaps only a 2xx answer; the new token replaces the form's old one
+    if (
+        is_htmx()
+    ):  # htmx swaps only a 2xx answer; the new token replaces the form's old one
         token = ImportForm(formdata=None).csrf_token
         return body + str(token(**{"hx-swap-oob": "true"})), 200
     return body, 400
@@ -118,8 +132,10 @@ def _check_upload(storage, term: Term):
     raw = storage.stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
         megabytes = "%g" % (max_bytes / 1024 / 1024)
-        return None, _("Het bestand is groter dan %(mb)s MB. Verdeel de studenten over meer bestanden.",
-                       mb=megabytes)
+        return None, _(
+            "Het bestand is groter dan %(mb)s MB. Verdeel de studenten over meer bestanden.",
+            mb=megabytes,
+        )
     try:
         kind = import_files.file_kind(storage.filename or "", raw)
         check = importer.check_file(kind, raw, term, current_user.school_id)
@@ -135,7 +151,9 @@ def _kept(term: Term) -> tuple[str, bytes] | None:
     """The checked file the preview showed, if the posted token is this session's."""
     kept = session.get(KEPT) or {}
     token = request.form.get("token", "")
-    if kept.get("term") != term.id or not hmac.compare_digest(str(kept.get("token", "")), token):
+    if kept.get("term") != term.id or not hmac.compare_digest(
+        str(kept.get("token", "")), token
+    ):
         return None
     return importer.kept_upload(token)
 
@@ -150,14 +168,26 @@ def _save(check: importer.Check, term: Term) -> bool:
         importer.check_rows(check.rows, term, current_user.school_id)  # now shows who
         return False
     importer.drop_upload(session.pop(KEPT, {}).get("token"))
-    flash(ngettext("%(num)d stageaanvraag geïmporteerd.", "%(num)d stageaanvragen geïmporteerd.",
-                   len(students)), "success")
+    flash(
+        ngettext(
+            "%(num)d stageaanvraag geïmporteerd.",
+            "%(num)d stageaanvragen geïmporteerd.",
+            len(students),
+        ),
+        "success",
+    )
     return True
 
 
 def _render(term, window, form, check, problem):
     return render_page_or_fragment(
-        "imports/upload.html", "imports/_preview.html", term=term, window=window, form=form,
-        check=check, problem=problem, token=(session.get(KEPT) or {}).get("token"),
+        "imports/upload.html",
+        "imports/_preview.html",
+        term=term,
+        window=window,
+        form=form,
+        check=check,
+        problem=problem,
+        token=(session.get(KEPT) or {}).get("token"),
         limits=import_files.limits(),
     )

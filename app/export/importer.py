@@ -40,18 +40,41 @@ from app.supervisors.queries import school_supervisors
 
 # Form field -> column header, to report the form's errors in the file's words.
 FIELD_HEADERS = {
-    "first_name": "Voornaam", "last_name": "Achternaam", "national_number": NATIONAL_NUMBER,
-    "street": "Straat", "postcode": "Postcode", "city": "Plaats", "province": "Provincie",
-    "phone": "Telefoon", "email": "E-mail", "transport": "Vervoersmiddel",
-    "remarks": "Opmerkingen", "supervisor_id": SUPERVISOR, "internship_form": "Stagevorm",
-    "period_count": "Aantal periodes", "hours_per_week": "Aantal uren/week",
-    "total_hours": "Totaal aantal uren", "internship_remarks": "Opmerkingen over de stage",
+    "first_name": "Voornaam",
+    "last_name": "Achternaam",
+    "national_number": NATIONAL_NUMBER,
+    "street": "Straat",
+    "postcode": "Postcode",
+    "city": "Plaats",
+    "province": "Provincie",
+    "phone": "Telefoon",
+    "email": "E-mail",
+    "transport": "Vervoersmiddel",
+    "remarks": "Opmerkingen",
+    "supervisor_id": SUPERVISOR,
+    "internship_form": "Stagevorm",
+    "period_count": "Aantal periodes",
+    "hours_per_week": "Aantal uren/week",
+    "total_hours": "Totaal aantal uren",
+    "internship_remarks": "Opmerkingen over de stage",
     "preferred_service_id": "Voorkeursdienst",
-    **{f"period_{n}_{edge}": f"{label} periode {n}" for n in PERIOD_NUMBERS
-       for edge, label in (("start", "Startdatum"), ("end", "Einddatum"))},
+    **{
+        f"period_{n}_{edge}": f"{label} periode {n}"
+        for n in PERIOD_NUMBERS
+        for edge, label in (("start", "Startdatum"), ("end", "Einddatum"))
+    },
 }
-TEXT_FIELDS = ("first_name", "last_name", "street", "city", "phone", "email", "remarks",
-               "internship_remarks")
+TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "street",
+    "city",
+    "phone",
+    "email",
+    "remarks",
+    "internship_remarks",
+)
+
 
 @dataclass
 class Check:
@@ -81,28 +104,44 @@ class Lookups:
 
     def __init__(self, school_id: int):
         self.supervisors = school_supervisors(school_id)
-        self.services = list(db.session.scalars(
-            db.select(CareService).where(CareService.active).order_by(CareService.id)))
+        self.services = list(
+            db.session.scalars(
+                db.select(CareService)
+                .where(CareService.active)
+                .order_by(CareService.id)
+            )
+        )
 
     def supervisor(self, name, email) -> tuple[int, str | None]:
         """The school's supervisor with this e-mail (preferred) or this name; 0 and why not.
 
         A name and an e-mail that each belong to another supervisor are a mistake to fix."""
-        by_name = [s for s in self.supervisors if normal(s.name) == normal(name)] if name else []
+        by_name = (
+            [s for s in self.supervisors if normal(s.name) == normal(name)]
+            if name
+            else []
+        )
         if email:
             found = [s for s in self.supervisors if normal(s.email) == normal(email)]
             if found:
                 if by_name and found[0] not in by_name:
-                    return 0, _("Deze naam en dit e-mailadres horen bij twee verschillende begeleiders (%(by_name)s en %(by_email)s). Verbeter de naam of het e-mailadres.",
-                                by_name=by_name[0].name, by_email=found[0].name)
+                    return 0, _(
+                        "Deze naam en dit e-mailadres horen bij twee verschillende begeleiders (%(by_name)s en %(by_email)s). Verbeter de naam of het e-mailadres.",
+                        by_name=by_name[0].name,
+                        by_email=found[0].name,
+                    )
                 return found[0].id, None
         if len(by_name) == 1:
             return by_name[0].id, None
         if by_name:
-            return 0, _("Meerdere begeleiders van je school heten zo: vul ook het e-mailadres van de begeleider in.")
+            return 0, _(
+                "Meerdere begeleiders van je school heten zo: vul ook het e-mailadres van de begeleider in."
+            )
         if not (name or email):
             return 0, None
-        return 0, _("Je school heeft geen begeleider met deze naam of dit e-mailadres. Voeg hem of haar eerst toe onder Stagebegeleiders.")
+        return 0, _(
+            "Je school heeft geen begeleider met deze naam of dit e-mailadres. Voeg hem of haar eerst toe onder Stagebegeleiders."
+        )
 
     def service(self, text, province: str) -> tuple[int, str | None]:
         """The active service named "name (city)" or by a unique name, in the province first."""
@@ -110,20 +149,34 @@ class Lookups:
             return 0, None
         key = normal(text)
         # A service elsewhere is handed to the form, which says it is not in the province.
-        for pool in ([s for s in self.services if s.province == province], self.services):
+        for pool in (
+            [s for s in self.services if s.province == province],
+            self.services,
+        ):
             for label in (service_label, lambda s: s.name):
                 found = [s for s in pool if normal(label(s)) == key]
                 if len(found) == 1:
                     return found[0].id, None
                 if found:
-                    return 0, _("Meerdere diensten heten zo: schrijf ‘naam (plaats)’ zoals in de lijst.")
-        return 0, _("Geen actieve dienst met deze naam. Schrijf ‘naam (plaats)’ zoals in de lijst van het formulier.")
+                    return 0, _(
+                        "Meerdere diensten heten zo: schrijf ‘naam (plaats)’ zoals in de lijst."
+                    )
+        return 0, _(
+            "Geen actieve dienst met deze naam. Schrijf ‘naam (plaats)’ zoals in de lijst van het formulier."
+        )
 
 
 def _code(value, labels: dict[str, str]) -> str | None:
     """The code of a reference value written as its label or as its code."""
     key = normal(value)
-    return next((code for code, label in labels.items() if key in (normal(code), normal(label))), None)
+    return next(
+        (
+            code
+            for code, label in labels.items()
+            if key in (normal(code), normal(label))
+        ),
+        None,
+    )
 
 
 def _integer(value) -> str | None:
@@ -166,22 +219,40 @@ def _text(value) -> str:
 def row_formdata(row: Row, lookups: Lookups) -> MultiDict:
     """The row as the request form would be posted; cells that cannot be read become errors."""
     cells = row.cells
-    data = MultiDict({name: _text(cells.get(FIELD_HEADERS[name])) for name in TEXT_FIELDS})
+    data = MultiDict(
+        {name: _text(cells.get(FIELD_HEADERS[name])) for name in TEXT_FIELDS}
+    )
     number = cells.get(NATIONAL_NUMBER)
-    data["national_number"] = f"{number:011d}" if isinstance(number, int) else _text(number)
+    data["national_number"] = (
+        f"{number:011d}" if isinstance(number, int) else _text(number)
+    )
     postcode = cells.get("Postcode")
     data["postcode"] = _integer(postcode) or _text(postcode)
-    data["province"] = _coded(row, "Provincie", PROVINCES, _("Onbekende provincie. Kies uit: %(names)s."))
-    data["internship_form"] = _coded(row, "Stagevorm", INTERNSHIP_FORMS, _("Onbekende stagevorm. Kies uit: %(names)s."))
+    data["province"] = _coded(
+        row, "Provincie", PROVINCES, _("Onbekende provincie. Kies uit: %(names)s.")
+    )
+    data["internship_form"] = _coded(
+        row,
+        "Stagevorm",
+        INTERNSHIP_FORMS,
+        _("Onbekende stagevorm. Kies uit: %(names)s."),
+    )
     data.setlist("transport", _transport(row))
-    for header, name in (("Aantal uren/week", "hours_per_week"), ("Totaal aantal uren", "total_hours")):
+    for header, name in (
+        ("Aantal uren/week", "hours_per_week"),
+        ("Totaal aantal uren", "total_hours"),
+    ):
         data[name] = _number(row, header)
     _periods(row, data)
-    supervisor_id, problem = lookups.supervisor(cells.get(SUPERVISOR), cells.get(SUPERVISOR_EMAIL))
+    supervisor_id, problem = lookups.supervisor(
+        cells.get(SUPERVISOR), cells.get(SUPERVISOR_EMAIL)
+    )
     if problem:
         row.add_error(SUPERVISOR, problem)
     data["supervisor_id"] = str(supervisor_id)
-    service_id, problem = lookups.service(cells.get("Voorkeursdienst"), data["province"])
+    service_id, problem = lookups.service(
+        cells.get("Voorkeursdienst"), data["province"]
+    )
     if problem:
         row.add_error("Voorkeursdienst", problem)
     data["preferred_service_id"] = str(service_id)
@@ -204,7 +275,14 @@ def _transport(row: Row) -> list[str]:
             continue
         code = _code(part, TRANSPORT_MODES)
         if code is None:
-            row.add_error("Vervoersmiddel", _("Onbekend vervoersmiddel ‘%(value)s’. Kies uit: %(names)s.", value=part.strip(), names=", ".join(TRANSPORT_MODES.values())))
+            row.add_error(
+                "Vervoersmiddel",
+                _(
+                    "Onbekend vervoersmiddel ‘%(value)s’. Kies uit: %(names)s.",
+                    value=part.strip(),
+                    names=", ".join(TRANSPORT_MODES.values()),
+                ),
+            )
         elif code not in codes:
             codes.append(code)
     return codes
@@ -228,17 +306,27 @@ def _periods(row: Row, data: MultiDict) -> None:
             value = row.cells.get(header)
             day = _date(value) if value is not None else None
             if value is not None and day is None:
-                row.add_error(header, _("Geen geldige datum: schrijf dd/mm/jjjj, bv. 15/09/2025."))
+                row.add_error(
+                    header, _("Geen geldige datum: schrijf dd/mm/jjjj, bv. 15/09/2025.")
+                )
             data[f"period_{number}_{edge}"] = day.isoformat() if day else ""
             filled = number if value is not None else filled
     count = row.cells.get("Aantal periodes")
     if count is None:
-        data["period_count"] = str(max(filled, 1))  # as many periods as dates were given
+        data["period_count"] = str(
+            max(filled, 1)
+        )  # as many periods as dates were given
     elif _integer(count) in ("1", "2", "3", "4"):
         data["period_count"] = _integer(count)
         if filled > int(data["period_count"]):  # dates that would silently be dropped
-            row.add_error("Aantal periodes", _("Er staan datums van periode %(n)d in de rij, maar het aantal periodes is %(count)s.",
-                                               n=filled, count=data["period_count"]))
+            row.add_error(
+                "Aantal periodes",
+                _(
+                    "Er staan datums van periode %(n)d in de rij, maar het aantal periodes is %(count)s.",
+                    n=filled,
+                    count=data["period_count"],
+                ),
+            )
     else:
         row.add_error("Aantal periodes", _("Geef een aantal periodes van 1 tot 4."))
         data["period_count"] = "1"
@@ -259,21 +347,40 @@ def check_rows(rows: list[Row], term: Term, school_id: int) -> None:
     """Validate every row with the request form and find the same person twice."""
     lookups = Lookups(school_id)
     for row in rows:
-        row.errors, row.notices = [], []  # a second check (after a failed save) starts afresh
+        row.errors, row.notices = (
+            [],
+            [],
+        )  # a second check (after a failed save) starts afresh
         data = row_formdata(row, lookups)
-        form = RowForm(formdata=data, meta={"csrf": False}, term=term, school_id=school_id,
-                       supervisors=lookups.supervisors)
+        form = RowForm(
+            formdata=data,
+            meta={"csrf": False},
+            term=term,
+            school_id=school_id,
+            supervisors=lookups.supervisors,
+        )
         form.validate()
         read_already = {header for header, _message in row.errors}
         for name, messages in form.errors.items():
             header = FIELD_HEADERS.get(name, name)
-            if header not in read_already:  # the reading problem says more than the form's
+            if (
+                header not in read_already
+            ):  # the reading problem says more than the form's
                 row.errors += [(header, str(message)) for message in messages]
         row.form = form
         if is_example(row):
-            row.add_error("Voornaam", _("Dit is de voorbeeldrij van het sjabloon; verwijder ze."))
-        if normal(row.cells.get("Status") or "") == "gestopt" or row.cells.get("Gestopt op") is not None:
-            row.notices.append(_("In de export stond deze student als gestopt; hij of zij wordt als nieuwe, open aanvraag ingegeven."))
+            row.add_error(
+                "Voornaam", _("Dit is de voorbeeldrij van het sjabloon; verwijder ze.")
+            )
+        if (
+            normal(row.cells.get("Status") or "") == "gestopt"
+            or row.cells.get("Gestopt op") is not None
+        ):
+            row.notices.append(
+                _(
+                    "In de export stond deze student als gestopt; hij of zij wordt als nieuwe, open aanvraag ingegeven."
+                )
+            )
     _mark_duplicates(rows, term, school_id)
     _mark_same_names(rows, term, school_id)
 
@@ -289,15 +396,26 @@ def _mark_duplicates(rows: list[Row], term: Term, school_id: int) -> None:
     for row in rows:
         form = row.form
         if _has_national_number(row) and not form.national_number.errors:
-            by_index.setdefault(national_number_index(form.national_number.data), []).append(row)
+            by_index.setdefault(
+                national_number_index(form.national_number.data), []
+            ).append(row)
     for index, same in by_index.items():
         if find_duplicate(school_id, term.id, index, None) is not None:
             for row in same:
-                row.add_error(NATIONAL_NUMBER, _("Deze student is al ingegeven voor deze stageperiode."))
+                row.add_error(
+                    NATIONAL_NUMBER,
+                    _("Deze student is al ingegeven voor deze stageperiode."),
+                )
         if len(same) > 1:
             for row in same:
                 others = ", ".join(str(r.number) for r in same if r is not row)
-                row.add_error(NATIONAL_NUMBER, _("Deze student staat meer dan eens in het bestand (ook op rij %(rows)s).", rows=others))
+                row.add_error(
+                    NATIONAL_NUMBER,
+                    _(
+                        "Deze student staat meer dan eens in het bestand (ook op rij %(rows)s).",
+                        rows=others,
+                    ),
+                )
 
 
 def _person(first_name, last_name, email) -> tuple[str, str, str] | None:
@@ -311,27 +429,47 @@ def _mark_same_names(rows: list[Row], term: Term, school_id: int) -> None:
     the same first name, last name and e-mail (case and spaces do not count)."""
     by_person: dict[tuple, list[Row]] = {}
     for row in rows:
-        key = _person(row.cells.get("Voornaam"), row.cells.get("Achternaam"), row.cells.get("E-mail"))
+        key = _person(
+            row.cells.get("Voornaam"),
+            row.cells.get("Achternaam"),
+            row.cells.get("E-mail"),
+        )
         if key:
             by_person.setdefault(key, []).append(row)
-    if not any(not _has_national_number(row) for same in by_person.values() for row in same):
+    if not any(
+        not _has_national_number(row) for same in by_person.values() for row in same
+    ):
         return
     entered = {
-        _person(*found) for found in db.session.execute(
-            db.select(Student.first_name, Student.last_name, Student.email)
-            .where(Student.school_id == school_id, Student.term_id == term.id))
+        _person(*found)
+        for found in db.session.execute(
+            db.select(Student.first_name, Student.last_name, Student.email).where(
+                Student.school_id == school_id, Student.term_id == term.id
+            )
+        )
     }
     for key, same in by_person.items():
         for row in same:
             if _has_national_number(row):
-                partners = [r for r in same if r is not row and not _has_national_number(r)]
+                partners = [
+                    r for r in same if r is not row and not _has_national_number(r)
+                ]
             else:
                 partners = [r for r in same if r is not row]
                 if key in entered:
-                    row.add_error("Voornaam", _("Deze student is al ingegeven voor deze stageperiode."))
+                    row.add_error(
+                        "Voornaam",
+                        _("Deze student is al ingegeven voor deze stageperiode."),
+                    )
             if partners:
                 others = ", ".join(str(r.number) for r in partners)
-                row.add_error("Voornaam", _("Deze student staat meer dan eens in het bestand (ook op rij %(rows)s).", rows=others))
+                row.add_error(
+                    "Voornaam",
+                    _(
+                        "Deze student staat meer dan eens in het bestand (ook op rij %(rows)s).",
+                        rows=others,
+                    ),
+                )
 
 
 def check_file(kind: str, raw: bytes, term: Term, school_id: int) -> Check:
@@ -361,7 +499,10 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
 def _upload_folder() -> Path:
-    folder = current_app.config.get("IMPORT_FOLDER") or Path(tempfile.gettempdir()) / "stagematching-imports"
+    folder = (
+        current_app.config.get("IMPORT_FOLDER")
+        or Path(tempfile.gettempdir()) / "stagematching-imports"
+    )
     folder = Path(folder)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
@@ -391,7 +532,9 @@ def kept_upload(token: str | None) -> tuple[str, bytes] | None:
         return None
     path = _upload_folder() / token
     try:
-        kind, _sep, raw = _fernet().decrypt(path.read_bytes(), ttl=_ttl()).partition(b"\0")
+        kind, _sep, raw = (
+            _fernet().decrypt(path.read_bytes(), ttl=_ttl()).partition(b"\0")
+        )
     except (OSError, InvalidToken):
         return None
     return kind.decode(), raw

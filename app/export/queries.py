@@ -21,7 +21,9 @@ class Scope:
     """The students one export holds: of one school, of one care service, or chosen by an admin."""
 
     school_id: int | None = None  # a school's own students
-    care_service_id: int | None = None  # a service's accepted students (only its placements)
+    care_service_id: int | None = (
+        None  # a service's accepted students (only its placements)
+    )
     term_id: int | None = None
     province: str = ""
     status: str = ""
@@ -37,8 +39,12 @@ def students_query(scope: Scope):
     if scope.school_id is not None:
         query = query.where(Student.school_id == scope.school_id)
     if scope.for_service:
-        query = query.where(exists().where(Placement.student_id == Student.id,
-                                           Placement.care_service_id == scope.care_service_id))
+        query = query.where(
+            exists().where(
+                Placement.student_id == Student.id,
+                Placement.care_service_id == scope.care_service_id,
+            )
+        )
     if scope.term_id:
         query = query.where(Student.term_id == scope.term_id)
     if scope.province:
@@ -50,33 +56,54 @@ def students_query(scope: Scope):
         query = query.where(Student.stopped_on.is_(None), placed)
     elif scope.status == "open":
         query = query.where(Student.stopped_on.is_(None), ~placed)
-    return query.order_by(Term.internship_start, Student.school_id, Student.last_name,
-                          Student.first_name, Student.id)
+    return query.order_by(
+        Term.internship_start,
+        Student.school_id,
+        Student.last_name,
+        Student.first_name,
+        Student.id,
+    )
 
 
 def count(scope: Scope) -> int:
-    return db.session.scalar(select(func.count()).select_from(students_query(scope).subquery()))
+    return db.session.scalar(
+        select(func.count()).select_from(students_query(scope).subquery())
+    )
 
 
 def rows(scope: Scope) -> Iterator[list]:
     """Every student in scope as an export row, fetched in batches (memory stays flat)."""
-    query = students_query(scope).options(
-        selectinload(Student.periods), selectinload(Student.school), selectinload(Student.term),
-        selectinload(Student.supervisor), selectinload(Student.preferred_service),
-        selectinload(Student.placements).selectinload(Placement.care_service),
-        selectinload(Student.placements).selectinload(Placement.mentor),
-        selectinload(Student.placements).selectinload(Placement.period),
-        selectinload(Student.declines).selectinload(Decline.care_service),
-    ).execution_options(yield_per=BATCH)
+    query = (
+        students_query(scope)
+        .options(
+            selectinload(Student.periods),
+            selectinload(Student.school),
+            selectinload(Student.term),
+            selectinload(Student.supervisor),
+            selectinload(Student.preferred_service),
+            selectinload(Student.placements).selectinload(Placement.care_service),
+            selectinload(Student.placements).selectinload(Placement.mentor),
+            selectinload(Student.placements).selectinload(Placement.period),
+            selectinload(Student.declines).selectinload(Decline.care_service),
+        )
+        .execution_options(yield_per=BATCH)
+    )
     final: dict[int, bool] = {}
     for student in db.session.scalars(query):
         if student.term_id not in final:
             final[student.term_id] = term_state(student.term).final
         placements = student.placements
         if scope.for_service:
-            placements = [p for p in placements if p.care_service_id == scope.care_service_id]
-        yield export_row(student, national_number_of(student), placements, final[student.term_id],
-                         show_declines=not scope.for_service)
+            placements = [
+                p for p in placements if p.care_service_id == scope.care_service_id
+            ]
+        yield export_row(
+            student,
+            national_number_of(student),
+            placements,
+            final[student.term_id],
+            show_declines=not scope.for_service,
+        )
         _forget(student)
 
 

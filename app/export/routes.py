@@ -4,7 +4,14 @@ import os
 import re
 import unicodedata
 
-from flask import Blueprint, Response, render_template, request, send_file, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+)
 from flask_login import current_user
 
 from app import audit
@@ -39,14 +46,21 @@ def download():
         return render_template("export/index.html", form=form)
     scope = _scope(form)
     rows = queries.count(scope)
-    audit.record("export.downloaded", detail=f"{_describe(scope)} format={form.format.data} rows={rows}")
+    audit.record(
+        "export.downloaded",
+        detail=f"{_describe(scope)} format={form.format.data} rows={rows}",
+    )
     db.session.commit()
     reads_only_from_now()
     name = _file_name(scope, form.format.data)
     if form.format.data == "xlsx":
         return _xlsx_response(scope, name)
-    flavour = writers.EXCEL_CSV if form.format.data == "csv_excel" else writers.PLAIN_CSV
-    body = stream_with_context(writers.csv_chunks(HEADERS, queries.rows(scope), flavour))
+    flavour = (
+        writers.EXCEL_CSV if form.format.data == "csv_excel" else writers.PLAIN_CSV
+    )
+    body = stream_with_context(
+        writers.csv_chunks(HEADERS, queries.rows(scope), flavour)
+    )
     response = Response(body, mimetype=flavour.mimetype)
     response.headers.set("Content-Disposition", "attachment", filename=name)
     return response
@@ -57,7 +71,9 @@ def _xlsx_response(scope: queries.Scope, name: str):
     # Unlinked at once: the open file stays readable until the server closes it after sending.
     file = open(path, "rb")  # noqa: SIM115 - closed by the WSGI server
     os.remove(path)
-    return send_file(file, mimetype=writers.XLSX_MIMETYPE, as_attachment=True, download_name=name)
+    return send_file(
+        file, mimetype=writers.XLSX_MIMETYPE, as_attachment=True, download_name=name
+    )
 
 
 def _scope(form: ExportForm) -> queries.Scope:
@@ -66,9 +82,15 @@ def _scope(form: ExportForm) -> queries.Scope:
     if current_user.role == "school":
         return queries.Scope(school_id=current_user.school_id, term_id=term_id)
     if current_user.role == "service":
-        return queries.Scope(care_service_id=current_user.care_service_id, term_id=term_id)
-    return queries.Scope(school_id=form.school.data or None, term_id=term_id,
-                         province=form.province.data, status=form.status.data)
+        return queries.Scope(
+            care_service_id=current_user.care_service_id, term_id=term_id
+        )
+    return queries.Scope(
+        school_id=form.school.data or None,
+        term_id=term_id,
+        province=form.province.data,
+        status=form.status.data,
+    )
 
 
 def _describe(scope: queries.Scope) -> str:
@@ -93,7 +115,13 @@ def _file_name(scope: queries.Scope, file_format: str) -> str:
     elif scope.school_id:
         who = _slug(db.session.get(School, scope.school_id).name)
     else:
-        who = "-".join(["alle-scholen", *(_slug(v) for v in (scope.province, scope.status) if v)])
-    term = _slug(db.session.get(Term, scope.term_id).name) if scope.term_id else "alle-stageperiodes"
+        who = "-".join(
+            ["alle-scholen", *(_slug(v) for v in (scope.province, scope.status) if v)]
+        )
+    term = (
+        _slug(db.session.get(Term, scope.term_id).name)
+        if scope.term_id
+        else "alle-stageperiodes"
+    )
     extension = "xlsx" if file_format == "xlsx" else "csv"
     return f"stagematching-{who}-{term}-{local_date(utcnow()):%Y-%m-%d}.{extension}"

@@ -52,11 +52,17 @@ def _csv_cell(value, flavour: CsvFlavour) -> str:
     return neutralise(str(value))
 
 
-def csv_chunks(headers: list[str], rows: Iterable[list], flavour: CsvFlavour) -> Iterator[str]:
+def csv_chunks(
+    headers: list[str], rows: Iterable[list], flavour: CsvFlavour
+) -> Iterator[str]:
     """The CSV text in chunks of CHUNK_ROWS rows, CRLF line ends, every field quoted as needed."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=flavour.delimiter, lineterminator="\r\n",
-                        quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(
+        buffer,
+        delimiter=flavour.delimiter,
+        lineterminator="\r\n",
+        quoting=csv.QUOTE_MINIMAL,
+    )
     if flavour.bom:
         buffer.write("\ufeff")
     writer.writerow(headers)
@@ -80,10 +86,16 @@ def xlsx_file(rows: Iterable[list], sheet: str = "Stageaanvragen") -> str:
     """
     handle, path = tempfile.mkstemp(prefix="stagematching-", suffix=".xlsx")
     os.close(handle)
-    workbook = xlsxwriter.Workbook(path, {
-        "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-        "strings_to_numbers": False, "tmpdir": tempfile.gettempdir(),
-    })
+    workbook = xlsxwriter.Workbook(
+        path,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "tmpdir": tempfile.gettempdir(),
+        },
+    )
     try:
         _fill(workbook, rows, sheet)
     finally:
@@ -93,7 +105,9 @@ def xlsx_file(rows: Iterable[list], sheet: str = "Stageaanvragen") -> str:
 
 def _fill(workbook, rows: Iterable[list], sheet: str) -> None:
     worksheet = workbook.add_worksheet(sheet)
-    header = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
+    header = workbook.add_format(
+        {"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"}
+    )
     day = workbook.add_format({"num_format": "dd/mm/yyyy"})
     quoted = workbook.add_format({"quote_prefix": True})
     text = workbook.add_format({"num_format": "@"})
@@ -114,5 +128,10 @@ def _fill(workbook, rows: Iterable[list], sheet: str) -> None:
                 worksheet.write_number(count, index, value)
             else:
                 value = str(value)
-                worksheet.write_string(count, index, value, quoted if value.startswith(FORMULA_STARTS) else text)
+                worksheet.write_string(
+                    count,
+                    index,
+                    value,
+                    quoted if value.startswith(FORMULA_STARTS) else text,
+                )
     worksheet.autofilter(0, 0, max(count, 1), len(COLUMNS) - 1)

@@ -52,7 +52,11 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any database failure means "not healthy"
         db.session.rollback()
-        return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8"}
+        return (
+            "database unavailable",
+            503,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 

@@ -30,8 +30,11 @@ def index():
         db.session.commit()
         flash(_("Stagementor %(name)s toegevoegd.", name=mentor.name), "success")
         return redirect(url_for("mentors.index"))
-    return render_template("mentors/index.html", form=form,
-                           mentors=service_mentors(current_user.care_service_id))
+    return render_template(
+        "mentors/index.html",
+        form=form,
+        mentors=service_mentors(current_user.care_service_id),
+    )
 
 
 @bp.route("/<int:mentor_id>/bewerken", methods=["GET", "POST"])
@@ -54,11 +57,19 @@ def delete(mentor_id: int):
     """Remove a mentor who has no trainees."""
     mentor = service_mentor_or_404(current_user.care_service_id, mentor_id)
     linked = db.session.scalar(
-        select(func.count()).select_from(Placement).where(Placement.mentor_id == mentor.id)
+        select(func.count())
+        .select_from(Placement)
+        .where(Placement.mentor_id == mentor.id)
     )
     if linked:
-        flash(_("%(name)s begeleidt nog %(n)d stagiair(s) en kan niet verwijderd worden.",
-                name=mentor.name, n=linked), "error")
+        flash(
+            _(
+                "%(name)s begeleidt nog %(n)d stagiair(s) en kan niet verwijderd worden.",
+                name=mentor.name,
+                n=linked,
+            ),
+            "error",
+        )
     else:
         name = mentor.name
         db.session.delete(mentor)
@@ -67,7 +78,13 @@ def delete(mentor_id: int):
             flash(_("Stagementor %(name)s verwijderd.", name=name), "success")
         except IntegrityError:  # a colleague gave this mentor a trainee a moment ago
             db.session.rollback()
-            flash(_("%(name)s begeleidt intussen een stagiair en kan niet verwijderd worden.", name=name), "error")
+            flash(
+                _(
+                    "%(name)s begeleidt intussen een stagiair en kan niet verwijderd worden.",
+                    name=name,
+                ),
+                "error",
+            )
     return redirect(url_for("mentors.index"))
 
 
@@ -79,10 +96,14 @@ def capacity():
     form = CapacityForm()
     form.term_id.choices = choice_list((t.id, t.name) for t in terms)
     if form.validate_on_submit() and form.term_id.data in {t.id for t in terms}:
-        row = db.session.scalar(select(ServiceCapacity).where(
-            ServiceCapacity.care_service_id == current_user.care_service_id,
-            ServiceCapacity.term_id == form.term_id.data,
-        )) or ServiceCapacity(care_service_id=current_user.care_service_id, term_id=form.term_id.data)
+        row = db.session.scalar(
+            select(ServiceCapacity).where(
+                ServiceCapacity.care_service_id == current_user.care_service_id,
+                ServiceCapacity.term_id == form.term_id.data,
+            )
+        ) or ServiceCapacity(
+            care_service_id=current_user.care_service_id, term_id=form.term_id.data
+        )
         row.places = form.places.data
         db.session.add(row)
         db.session.commit()

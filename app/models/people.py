@@ -27,7 +27,9 @@ class Mentor(Base):
     __tablename__ = "mentor"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    care_service_id: Mapped[int] = mapped_column(ForeignKey("care_service.id"), index=True)
+    care_service_id: Mapped[int] = mapped_column(
+        ForeignKey("care_service.id"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(32))
     email: Mapped[str] = mapped_column(String(254))

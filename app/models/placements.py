@@ -20,7 +20,9 @@ class Placement(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
     # Unique: one period can be accepted by one service only (SVC-3), enforced by the database.
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id"), unique=True)
-    care_service_id: Mapped[int] = mapped_column(ForeignKey("care_service.id"), index=True)
+    care_service_id: Mapped[int] = mapped_column(
+        ForeignKey("care_service.id"), index=True
+    )
     mentor_id: Mapped[int] = mapped_column(ForeignKey("mentor.id"), index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -39,7 +41,9 @@ class Decline(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
-    care_service_id: Mapped[int] = mapped_column(ForeignKey("care_service.id"), index=True)
+    care_service_id: Mapped[int] = mapped_column(
+        ForeignKey("care_service.id"), index=True
+    )
     reason: Mapped[str] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -45,7 +45,9 @@ class PageText(Base):
 
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
     body: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
 
 
 class ReminderSent(Base):

@@ -29,7 +29,8 @@ class Student(Base):
         UniqueConstraint("school_id", "term_id", "national_number_index"),
         CheckConstraint("period_count BETWEEN 1 AND 4", name="period_count_range"),
         CheckConstraint(
-            "internship_form IN ('blok', 'alternerend', 'blok_alternerend')", name="form_known"
+            "internship_form IN ('blok', 'alternerend', 'blok_alternerend')",
+            name="form_known",
         ),
     )
 
@@ -62,7 +63,9 @@ class Student(Base):
     stopped_on: Mapped[date | None] = mapped_column(Date)
     stopped_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
 
     school: Mapped[School] = relationship()
     term: Mapped[Term] = relationship()
@@ -107,7 +110,9 @@ class Period(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("student.id", ondelete="CASCADE")
+    )
     number: Mapped[int] = mapped_column(Integer)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)

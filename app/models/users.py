@@ -38,7 +38,9 @@ class User(UserMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
-    care_service_id: Mapped[int | None] = mapped_column(ForeignKey("care_service.id"), index=True)
+    care_service_id: Mapped[int | None] = mapped_column(
+        ForeignKey("care_service.id"), index=True
+    )
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -97,7 +99,9 @@ class AuthToken(Base):
     __tablename__ = "auth_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
     purpose: Mapped[str] = mapped_column(String(16))  # "activate" or "reset"
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

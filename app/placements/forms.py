@@ -22,8 +22,10 @@ class MentorForm(SupervisorForm):
 
 class AcceptForm(FlaskForm):
     periods = SelectMultipleField(
-        _l("Periodes die je aanvaardt"), coerce=int,
-        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        _l("Periodes die je aanvaardt"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
     )
     mentor_id = SelectField(_l("Stagementor"), coerce=int, validate_choice=False)
     notes = TextAreaField(
@@ -31,20 +33,31 @@ class AcceptForm(FlaskForm):
         description=_l("Bijvoorbeeld: eerste dag, uurrooster, contactpersoon."),
         validators=[Length(max=2000)],
     )
-    over_capacity = BooleanField(_l("Ik aanvaard toch, boven de aangeboden capaciteit."))
+    over_capacity = BooleanField(
+        _l("Ik aanvaard toch, boven de aangeboden capaciteit.")
+    )
 
     def __init__(self, *args, periods, mentors, **kwargs):
         super().__init__(*args, **kwargs)
         self.periods.choices = choice_list(
-            (p.id, _l("Periode %(n)d: %(a)s – %(b)s", n=p.number, a=p.start_date.strftime("%d/%m/%Y"),
-                      b=p.end_date.strftime("%d/%m/%Y")))
+            (
+                p.id,
+                _l(
+                    "Periode %(n)d: %(a)s – %(b)s",
+                    n=p.number,
+                    a=p.start_date.strftime("%d/%m/%Y"),
+                    b=p.end_date.strftime("%d/%m/%Y"),
+                ),
+            )
             for p in periods
         )
         self.load_mentors(mentors)
 
     def load_mentors(self, mentors) -> None:
         """Offer the service's mentors (again, after one was added inline)."""
-        self.mentor_id.choices = choice_list([(0, "—")] + [(m.id, m.name) for m in mentors])
+        self.mentor_id.choices = choice_list(
+            [(0, "—")] + [(m.id, m.name) for m in mentors]
+        )
         self.mentor_ids = {m.id for m in mentors}
 
     def validate_periods(self, field) -> None:
@@ -58,7 +71,8 @@ class AcceptForm(FlaskForm):
 
 class DeclineForm(FlaskForm):
     reason = TextAreaField(
-        _l("Reden"), description=_l("De school ziet deze reden."),
+        _l("Reden"),
+        description=_l("De school ziet deze reden."),
         validators=[InputRequired(_l("Geef een reden op.")), Length(max=1000)],
     )
 
@@ -67,6 +81,8 @@ class CapacityForm(FlaskForm):
     term_id = SelectField(_l("Stageperiode"), coerce=int, validate_choice=False)
     places = IntegerField(
         _l("Aantal stageplaatsen"),
-        validators=[InputRequired(_l("Dit veld is verplicht.")),
-                    NumberRange(min=0, max=500, message=_l("Geef een aantal van 0 tot 500."))],
+        validators=[
+            InputRequired(_l("Dit veld is verplicht.")),
+            NumberRange(min=0, max=500, message=_l("Geef een aantal van 0 tot 500.")),
+        ],
     )

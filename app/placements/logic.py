@@ -38,10 +38,13 @@ def capacity(service_id: int, term_id: int) -> tuple[int | None, int]:
     """(places offered or None, places taken) of a service in a term (SVC-6)."""
     offered = db.session.scalar(
         select(ServiceCapacity.places).where(
-            ServiceCapacity.care_service_id == service_id, ServiceCapacity.term_id == term_id
+            ServiceCapacity.care_service_id == service_id,
+            ServiceCapacity.term_id == term_id,
         )
     )
-    if offered is None:  # the default VIVO keeps for the service, when it set nothing itself
+    if (
+        offered is None
+    ):  # the default VIVO keeps for the service, when it set nothing itself
         offered = db.session.scalar(
             select(CareService.capacity_default).where(CareService.id == service_id)
         )
@@ -57,18 +60,31 @@ def overlapping_placements(student: Student, period: Period) -> list[Placement]:
     """Placements the same person already has (any school, any term) that clash with `period`."""
     same_person = [Student.id == student.id]
     if student.national_number_index:
-        same_person.append(Student.national_number_index == student.national_number_index)
-    return list(db.session.scalars(
-        select(Placement)
-        .join(Period, Placement.period_id == Period.id)
-        .join(Student, Placement.student_id == Student.id)
-        .where(Period.id != period.id, db.or_(*same_person))
-        .where(Period.start_date <= period.end_date, Period.end_date >= period.start_date)
-    ))
+        same_person.append(
+            Student.national_number_index == student.national_number_index
+        )
+    return list(
+        db.session.scalars(
+            select(Placement)
+            .join(Period, Placement.period_id == Period.id)
+            .join(Student, Placement.student_id == Student.id)
+            .where(Period.id != period.id, db.or_(*same_person))
+            .where(
+                Period.start_date <= period.end_date,
+                Period.end_date >= period.start_date,
+            )
+        )
+    )
 
 
-def accept(student: Student, periods: list[Period], service: CareService, mentor: Mentor,
-           notes: str, user: User) -> AcceptOutcome:
+def accept(
+    student: Student,
+    periods: list[Period],
+    service: CareService,
+    mentor: Mentor,
+    notes: str,
+    user: User,
+) -> AcceptOutcome:
     """Accept the chosen periods; a period taken meanwhile is reported, never double-booked."""
     outcome = AcceptOutcome()
     for period in periods:
@@ -79,8 +95,11 @@ def accept(student: Student, periods: list[Period], service: CareService, mentor
         else:
             outcome.taken.append(period)
     if outcome.accepted:
-        audit.record("placement.accepted", student,
-                     detail="periods " + ",".join(str(p.number) for p in outcome.accepted))
+        audit.record(
+            "placement.accepted",
+            student,
+            detail="periods " + ",".join(str(p.number) for p in outcome.accepted),
+        )
         _tell_school(student, "accepted", service)
     return outcome
 
@@ -89,11 +108,23 @@ def _claim_period(student, period, service, mentor, notes, user) -> bool:
     """Insert the placement only if the period is free; the unique key settles races."""
     taken = exists().where(Placement.period_id == period.id)
     values = select(
-        literal(student.id), literal(period.id), literal(service.id), literal(mentor.id),
-        literal(notes or ""), literal(user.id), literal(utcnow(), type_=Placement.created_at.type),
+        literal(student.id),
+        literal(period.id),
+        literal(service.id),
+        literal(mentor.id),
+        literal(notes or ""),
+        literal(user.id),
+        literal(utcnow(), type_=Placement.created_at.type),
     ).where(~taken)
-    columns = ["student_id", "period_id", "care_service_id", "mentor_id", "notes",
-               "accepted_by_id", "created_at"]
+    columns = [
+        "student_id",
+        "period_id",
+        "care_service_id",
+        "mentor_id",
+        "notes",
+        "accepted_by_id",
+        "created_at",
+    ]
     try:
         with db.session.begin_nested():
             inserted = db.session.execute(
@@ -109,8 +140,12 @@ def _claim_period(student, period, service, mentor, notes, user) -> bool:
 
 def decline(student: Student, service: CareService, reason: str, user: User) -> Decline:
     """Say no with a reason the school sees; the request stays open for others (SVC-5)."""
-    row = Decline(student_id=student.id, care_service_id=service.id, reason=reason,
-                  created_by_id=user.id)
+    row = Decline(
+        student_id=student.id,
+        care_service_id=service.id,
+        reason=reason,
+        created_by_id=user.id,
+    )
     db.session.add(row)
     audit.record("request.declined", student)
     _tell_school(student, "declined", service, reason=reason)
@@ -121,15 +156,21 @@ def withdrawal_refusal(placement: Placement, user: User, now: datetime) -> str |
     """Why this user cannot withdraw the placement now, or None (SVC-4)."""
     if user.role == "admin":
         return None
-    if not rules.service_may_withdraw(placement.student.term, placement.created_at, now):
-        return _("De resultaten zijn definitief; enkel VIVO kan deze aanvaarding nog intrekken.")
+    if not rules.service_may_withdraw(
+        placement.student.term, placement.created_at, now
+    ):
+        return _(
+            "De resultaten zijn definitief; enkel VIVO kan deze aanvaarding nog intrekken."
+        )
     return None
 
 
 def withdraw(placement: Placement) -> None:
     """Undo an acceptance: the period returns to the open list."""
     student, service = placement.student, placement.care_service
-    audit.record("placement.withdrawn", student, detail=f"period {placement.period.number}")
+    audit.record(
+        "placement.withdrawn", student, detail=f"period {placement.period.number}"
+    )
     db.session.delete(placement)
     _tell_school(student, "withdrawn", service)
 
@@ -143,9 +184,17 @@ def _subject(event: str, student: Student, service: CareService) -> str:
     return _("Stagematching: %(service)s trok de aanvaarding van %(name)s in", **names)
 
 
-def _tell_school(student: Student, event: str, service: CareService, reason: str = "") -> None:
+def _tell_school(
+    student: Student, event: str, service: CareService, reason: str = ""
+) -> None:
     """Queue a mail to every active login of the student's school, in its language (TERM-5)."""
     for email, language in active_logins(User.school_id == student.school_id):
         with in_language(language):
-            queue_mail(email, _subject(event, student, service), f"placement_{event}",
-                       student=student, service=service, reason=reason)
+            queue_mail(
+                email,
+                _subject(event, student, service),
+                f"placement_{event}",
+                student=student,
+                service=service,
+                reason=reason,
+            )

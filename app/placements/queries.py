@@ -45,10 +45,14 @@ def visible_requests(service: CareService, now: datetime, include_placed: bool =
     include_placed keeps requests whose periods are all placed, so that a service that lost
     a race is told "already placed" instead of "not found".
     """
-    own_province = and_(rules.first_round_open_sql(now), Student.province == service.province)
+    own_province = and_(
+        rules.first_round_open_sql(now), Student.province == service.province
+    )
     # A second round offers only periods that are not over yet.
-    second_round = and_(rules.second_round_open_sql(now),
-                        true() if include_placed else _open_period_exists(local_date(now)))
+    second_round = and_(
+        rules.second_round_open_sql(now),
+        true() if include_placed else _open_period_exists(local_date(now)),
+    )
     declined_by_me = exists().where(
         Decline.student_id == Student.id, Decline.care_service_id == service.id
     )
@@ -80,18 +84,25 @@ def browse(service: CareService, now: datetime, filters: RequestFilters):
     page = min(max(filters.page, 1), pages)
     students = db.session.scalars(
         query.order_by(*_order(filters.sort, service.id))
-        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-        .options(selectinload(Student.periods), selectinload(Student.placements),
-                 selectinload(Student.school), selectinload(Student.supervisor),
-                 selectinload(Student.term))
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+        .options(
+            selectinload(Student.periods),
+            selectinload(Student.placements),
+            selectinload(Student.school),
+            selectinload(Student.supervisor),
+            selectinload(Student.term),
+        )
     ).all()
     return list(students), total, page, pages
 
 
 def _period_between(start: date | None, end: date | None):
     """An open period of the student overlapping [start, end]."""
-    conditions = [Period.student_id == Student.id,
-                  ~exists().where(Placement.period_id == Period.id)]
+    conditions = [
+        Period.student_id == Student.id,
+        ~exists().where(Placement.period_id == Period.id),
+    ]
     if start:
         conditions.append(Period.end_date >= start)
     if end:
@@ -101,7 +112,9 @@ def _period_between(start: date | None, end: date | None):
 
 def _order(sort: str, service_id: int):
     first_start = (
-        select(func.min(Period.start_date)).where(Period.student_id == Student.id).scalar_subquery()
+        select(func.min(Period.start_date))
+        .where(Period.student_id == Student.id)
+        .scalar_subquery()
     )
     # CASE, not a boolean: NULL preferences must sort last on every database.
     preferred = case((Student.preferred_service_id == service_id, 0), else_=1)
@@ -112,8 +125,9 @@ def _order(sort: str, service_id: int):
     return (preferred, first_start, Student.id)
 
 
-def visible_student_or_404(service: CareService, student_id: int, now: datetime,
-                           include_placed: bool = False) -> Student:
+def visible_student_or_404(
+    service: CareService, student_id: int, now: datetime, include_placed: bool = False
+) -> Student:
     """A student this service may see: browsable now, or placed with this service."""
     student_id = valid_id(student_id)
     student = db.session.scalar(
@@ -128,8 +142,9 @@ class AcceptanceClosed(Exception):
     """The request was this service's to answer, but the timetable closed it meanwhile."""
 
 
-def open_request_or_404(service: CareService, student_id: int, now: datetime,
-                        include_placed: bool = False) -> Student:
+def open_request_or_404(
+    service: CareService, student_id: int, now: datetime, include_placed: bool = False
+) -> Student:
     """A request this service may act on now (accept, decline), locked against a parallel edit.
 
     A request of the service's province (or of a term that had a second round) whose term is
@@ -146,13 +161,19 @@ def open_request_or_404(service: CareService, student_id: int, now: datetime,
     return student
 
 
-def _raise_if_closed_meanwhile(service: CareService, student_id: int, now: datetime) -> None:
+def _raise_if_closed_meanwhile(
+    service: CareService, student_id: int, now: datetime
+) -> None:
     from app.schedule.timetable import acceptance_closed_message
 
-    student = db.session.get(Student, valid_id(student_id)) if valid_id(student_id) else None
+    student = (
+        db.session.get(Student, valid_id(student_id)) if valid_id(student_id) else None
+    )
     if student is None or student.stopped_on is not None:
         return
-    message = acceptance_closed_message(student.term, student.province == service.province, now)
+    message = acceptance_closed_message(
+        student.term, student.province == service.province, now
+    )
     if message:
         raise AcceptanceClosed(message)
 
@@ -162,31 +183,42 @@ def accepted_student(service: CareService, student_id: int) -> Student | None:
     return db.session.scalar(
         select(Student).where(
             Student.id == student_id,
-            exists().where(Placement.student_id == Student.id,
-                           Placement.care_service_id == service.id),
+            exists().where(
+                Placement.student_id == Student.id,
+                Placement.care_service_id == service.id,
+            ),
         )
     )
 
 
 def my_trainees(service: CareService) -> list[Placement]:
     """The placements of this service, with student, period and mentor loaded."""
-    return list(db.session.scalars(
-        select(Placement)
-        .where(Placement.care_service_id == service.id)
-        .join(Student, Placement.student_id == Student.id)
-        .join(Period, Placement.period_id == Period.id)
-        .order_by(Period.start_date, Student.last_name)
-        .options(selectinload(Placement.student).selectinload(Student.school),
-                 selectinload(Placement.student).selectinload(Student.supervisor),
-                 selectinload(Placement.period), selectinload(Placement.mentor))
-    ))
+    return list(
+        db.session.scalars(
+            select(Placement)
+            .where(Placement.care_service_id == service.id)
+            .join(Student, Placement.student_id == Student.id)
+            .join(Period, Placement.period_id == Period.id)
+            .order_by(Period.start_date, Student.last_name)
+            .options(
+                selectinload(Placement.student).selectinload(Student.school),
+                selectinload(Placement.student).selectinload(Student.supervisor),
+                selectinload(Placement.period),
+                selectinload(Placement.mentor),
+            )
+        )
+    )
 
 
 def service_mentors(service_id: int) -> list[Mentor]:
     """The service's mentors by name."""
-    return list(db.session.scalars(
-        select(Mentor).where(Mentor.care_service_id == service_id).order_by(Mentor.name)
-    ))
+    return list(
+        db.session.scalars(
+            select(Mentor)
+            .where(Mentor.care_service_id == service_id)
+            .order_by(Mentor.name)
+        )
+    )
 
 
 def service_mentor_or_404(service_id: int, mentor_id: int) -> Mentor:

@@ -29,10 +29,13 @@ def _service():
 def _filters() -> queries.RequestFilters:
     args = request.args
     return queries.RequestFilters(
-        term_id=valid_id(args.get("term", type=int)), form=args.get("vorm", ""),
+        term_id=valid_id(args.get("term", type=int)),
+        form=args.get("vorm", ""),
         transport=args.get("vervoer", ""),
-        period_from=_date_arg("van"), period_until=_date_arg("tot"),
-        preferred_only=args.get("voorkeur") == "1", sort=args.get("sort", "voorkeur"),
+        period_from=_date_arg("van"),
+        period_until=_date_arg("tot"),
+        preferred_only=args.get("voorkeur") == "1",
+        sort=args.get("sort", "voorkeur"),
         page=args.get("page", 1, type=int),
     )
 
@@ -55,8 +58,15 @@ def browse():
     terms = browsable_terms(now)
     capacities = {t.id: logic.capacity(_service().id, t.id) for t in terms}
     return render_page_or_fragment(
-        "placements/browse.html", "placements/_requests.html", students=students, total=total,
-        page=page, pages=pages, filters=filters, terms=terms, capacities=capacities,
+        "placements/browse.html",
+        "placements/_requests.html",
+        students=students,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        terms=terms,
+        capacities=capacities,
         service=_service(),
     )
 
@@ -67,24 +77,39 @@ def browse():
 def show(student_id: int):
     """One request: its data, and the accept and decline forms; contact data once accepted."""
     student = queries.visible_student_or_404(_service(), student_id, utcnow())
-    return _request_page(student, _accept_form(student, formdata=None), DeclineForm(formdata=None),
-                         MentorForm(prefix="mentor", formdata=None))
+    return _request_page(
+        student,
+        _accept_form(student, formdata=None),
+        DeclineForm(formdata=None),
+        MentorForm(prefix="mentor", formdata=None),
+    )
 
 
 def _accept_form(student, every_period: bool = False, **kwargs) -> AcceptForm:
     """The accept form offering the open periods (every period when checking a post)."""
     placed = {placement.period_id for placement in student.placements}
     today = local_date(utcnow())
-    periods = [p for p in student.periods
-               if every_period or (p.id not in placed and p.end_date >= today)]
-    return AcceptForm(periods=periods, mentors=queries.service_mentors(_service().id), **kwargs)
+    periods = [
+        p
+        for p in student.periods
+        if every_period or (p.id not in placed and p.end_date >= today)
+    ]
+    return AcceptForm(
+        periods=periods, mentors=queries.service_mentors(_service().id), **kwargs
+    )
 
 
 def _request_page(student, accept_form, decline_form, mentor_form, status: int = 200):
     mine = [p for p in student.placements if p.care_service_id == _service().id]
-    context = dict(student=student, accept_form=accept_form, decline_form=decline_form,
-                   mentor_form=mentor_form, mine=mine, state=term_state(student.term),
-                   capacity=logic.capacity(_service().id, student.term_id))
+    context = dict(
+        student=student,
+        accept_form=accept_form,
+        decline_form=decline_form,
+        mentor_form=mentor_form,
+        mine=mine,
+        state=term_state(student.term),
+        capacity=logic.capacity(_service().id, student.term_id),
+    )
     if mine:
         context["national_number"] = format_national_number(national_number_of(student))
     page = render_template("placements/show.html", **context)
@@ -108,15 +133,31 @@ def accept(student_id: int):
         mentor_form = _add_mentor(form)
         return _request_page(student, form, DeclineForm(formdata=None), mentor_form)
     if not form.validate_on_submit():
-        return _request_page(student, form, DeclineForm(formdata=None), mentor_form, 200)
+        return _request_page(
+            student, form, DeclineForm(formdata=None), mentor_form, 200
+        )
     offered, taken = logic.capacity(_service().id, student.term_id)
     already_ours = any(p.care_service_id == _service().id for p in student.placements)
-    if offered is not None and taken >= offered and not already_ours and not form.over_capacity.data:
-        form.over_capacity.errors = [_("Je aangeboden capaciteit (%(n)d) is bereikt. Bevestig dat je toch aanvaardt.", n=offered)]
-        return _request_page(student, form, DeclineForm(formdata=None), mentor_form, 200)
+    if (
+        offered is not None
+        and taken >= offered
+        and not already_ours
+        and not form.over_capacity.data
+    ):
+        form.over_capacity.errors = [
+            _(
+                "Je aangeboden capaciteit (%(n)d) is bereikt. Bevestig dat je toch aanvaardt.",
+                n=offered,
+            )
+        ]
+        return _request_page(
+            student, form, DeclineForm(formdata=None), mentor_form, 200
+        )
     periods = [p for p in student.periods if p.id in form.periods.data]
     mentor = queries.service_mentor_or_404(_service().id, form.mentor_id.data)
-    outcome = logic.accept(student, periods, _service(), mentor, form.notes.data, current_user)
+    outcome = logic.accept(
+        student, periods, _service(), mentor, form.notes.data, current_user
+    )
     commit_and_send()
     _flash_outcome(outcome)
     if outcome.accepted:
@@ -127,7 +168,9 @@ def accept(student_id: int):
 def _open_request(student_id: int, include_placed: bool = False):
     """The request to answer, or None after flashing why the timetable no longer allows it."""
     try:
-        return queries.open_request_or_404(_service(), student_id, utcnow(), include_placed)
+        return queries.open_request_or_404(
+            _service(), student_id, utcnow(), include_placed
+        )
     except queries.AcceptanceClosed as closed:
         flash(str(closed), "error")
         return None
@@ -135,11 +178,29 @@ def _open_request(student_id: int, include_placed: bool = False):
 
 def _flash_outcome(outcome: logic.AcceptOutcome) -> None:
     if outcome.accepted:
-        flash(_("Aanvaard: %(p)s.", p=", ".join(_("periode %(n)d", n=p.number) for p in outcome.accepted)), "success")
+        flash(
+            _(
+                "Aanvaard: %(p)s.",
+                p=", ".join(_("periode %(n)d", n=p.number) for p in outcome.accepted),
+            ),
+            "success",
+        )
     for period in outcome.taken:
-        flash(_("Periode %(n)d werd intussen door een andere dienst aanvaard.", n=period.number), "error")
+        flash(
+            _(
+                "Periode %(n)d werd intussen door een andere dienst aanvaard.",
+                n=period.number,
+            ),
+            "error",
+        )
     for period in outcome.overlapping:
-        flash(_("Periode %(n)d overlapt met een stage die de student al heeft en kan niet aanvaard worden.", n=period.number), "error")
+        flash(
+            _(
+                "Periode %(n)d overlapt met een stage die de student al heeft en kan niet aanvaard worden.",
+                n=period.number,
+            ),
+            "error",
+        )
 
 
 def _add_mentor(form: AcceptForm) -> MentorForm:
@@ -165,15 +226,27 @@ def decline(student_id: int):
     if student is None:
         return redirect(url_for("placements.browse"))
     if any(p.care_service_id == _service().id for p in student.placements):
-        flash(_("Je aanvaardde deze student al; trek eerst je aanvaarding in."), "error")
+        flash(
+            _("Je aanvaardde deze student al; trek eerst je aanvaarding in."), "error"
+        )
         return redirect(url_for("placements.show", student_id=student.id))
     form = DeclineForm()
     if not form.validate_on_submit():
-        return _request_page(student, _accept_form(student, formdata=None), form,
-                             MentorForm(prefix="mentor", formdata=None))
+        return _request_page(
+            student,
+            _accept_form(student, formdata=None),
+            form,
+            MentorForm(prefix="mentor", formdata=None),
+        )
     logic.decline(student, _service(), form.reason.data, current_user)
     commit_and_send()
-    flash(_("Je weigerde de aanvraag van %(name)s. De school ziet je reden.", name=student.full_name), "success")
+    flash(
+        _(
+            "Je weigerde de aanvraag van %(name)s. De school ziet je reden.",
+            name=student.full_name,
+        ),
+        "success",
+    )
     return redirect(url_for("placements.browse"))
 
 
@@ -191,7 +264,13 @@ def withdraw(placement_id: int):
     name = placement.student.full_name
     logic.withdraw(placement)
     commit_and_send()
-    flash(_("Aanvaarding van %(name)s ingetrokken; de periode staat weer open.", name=name), "success")
+    flash(
+        _(
+            "Aanvaarding van %(name)s ingetrokken; de periode staat weer open.",
+            name=name,
+        ),
+        "success",
+    )
     return redirect(url_for("placements.trainees"))
 
 
@@ -201,8 +280,13 @@ def withdraw(placement_id: int):
 def trainees():
     """Mijn stagiairs: accepted students with their contact data (each view is audited)."""
     placements = queries.my_trainees(_service())
-    numbers = {p.student_id: format_national_number(national_number_of(p.student)) for p in placements}
-    page = render_template("placements/trainees.html", placements=placements, numbers=numbers)
+    numbers = {
+        p.student_id: format_national_number(national_number_of(p.student))
+        for p in placements
+    }
+    page = render_template(
+        "placements/trainees.html", placements=placements, numbers=numbers
+    )
     # One insert for every student shown, after rendering (a commit expires what the page reads).
     audit.record_views("student.personal_data_viewed", "Student", sorted(numbers))
     db.session.commit()

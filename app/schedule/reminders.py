@@ -73,7 +73,9 @@ def parse_moment(text: str) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-def send_due_reminders(now: datetime | None = None, plan: list | None = None) -> Counter:
+def send_due_reminders(
+    now: datetime | None = None, plan: list | None = None
+) -> Counter:
     """Queue every reminder that is due at `now` and not sent before; counts per kind.
 
     With a list as `plan` it is a dry run: nothing is recorded or queued, each mail that would
@@ -83,14 +85,18 @@ def send_due_reminders(now: datetime | None = None, plan: list | None = None) ->
     days_before = current_app.config["REMINDER_DAYS_BEFORE_CLOSE"]
     # Every reminder concerns a term whose results are not final yet.
     terms = db.session.scalars(
-        select(Term).where(~rules.results_final_sql(now)).order_by(Term.intake_closes_at, Term.id)
+        select(Term)
+        .where(~rules.results_final_sql(now))
+        .order_by(Term.intake_closes_at, Term.id)
     ).all()
     db.session.commit()
     for term in terms:
         late = late_closes(term, now)
         days = intake_reminder_days(term, now, days_before)
         if days is not None:
-            counts.update(remind_schools(term, days, now, skip_schools=set(late), plan=plan))
+            counts.update(
+                remind_schools(term, days, now, skip_schools=set(late), plan=plan)
+            )
         if late:
             counts.update(remind_late_schools(term, late, now, plan=plan))
         if rules.first_round_open(term, now):
@@ -128,8 +134,11 @@ def late_closes(term: Term, now: datetime) -> dict[int, datetime]:
         .group_by(IntakeOverride.school_id)
     ).all()
     window = rules.intake_open(term, now)
-    return {school_id: until for school_id, until in rows
-            if not (window and until <= term.intake_closes_at)}
+    return {
+        school_id: until
+        for school_id, until in rows
+        if not (window and until <= term.intake_closes_at)
+    }
 
 
 def digest_due(now: datetime) -> bool:
@@ -145,8 +154,9 @@ def release_mail_due(term: Term, now: datetime) -> bool:
 
 def admin_reminder_due(term: Term, now: datetime) -> bool:
     """Within ADMIN_DAYS_BEFORE_RESULTS of the results moment, before it."""
-    return (not rules.results_final(term, now)
-            and now >= term.results_at - timedelta(days=ADMIN_DAYS_BEFORE_RESULTS))
+    return not rules.results_final(term, now) and now >= term.results_at - timedelta(
+        days=ADMIN_DAYS_BEFORE_RESULTS
+    )
 
 
 # --- who --------------------------------------------------------------------------------
@@ -164,13 +174,18 @@ def _logins(organisation_column, *conditions) -> list[Recipient]:
 
 def school_logins() -> list[Recipient]:
     """Active logins of active schools."""
-    return _logins(User.school_id, User.role == "school", User.school.has(School.active))
+    return _logins(
+        User.school_id, User.role == "school", User.school.has(School.active)
+    )
 
 
 def service_logins() -> list[Recipient]:
     """Active logins of active care services."""
-    return _logins(User.care_service_id, User.role == "service",
-                   User.care_service.has(CareService.active))
+    return _logins(
+        User.care_service_id,
+        User.role == "service",
+        User.care_service.has(CareService.active),
+    )
 
 
 def admin_logins() -> list[Recipient]:
@@ -188,12 +203,21 @@ def _record(kind: str, term_id: int, email: str, now: datetime):
         insert(ReminderSent)
         .values(kind=kind, term_id=term_id, recipient=email, sent_at=now)
         .on_conflict_do_nothing(index_elements=["kind", "term_id", "recipient"])
-        .returning(ReminderSent.id)  # no row when it was there already (rowcount is unreliable)
+        .returning(
+            ReminderSent.id
+        )  # no row when it was there already (rowcount is unreliable)
     )
 
 
-def send_once(kind: str, term: Term, to: Recipient, now: datetime, subject, template: str,
-              **context) -> bool:
+def send_once(
+    kind: str,
+    term: Term,
+    to: Recipient,
+    now: datetime,
+    subject,
+    template: str,
+    **context,
+) -> bool:
     """Record and queue one mail in one transaction, in the recipient's language; False when
     this (kind, term, recipient) was sent before, by this run or another."""
     try:
@@ -211,14 +235,26 @@ def send_once(kind: str, term: Term, to: Recipient, now: datetime, subject, temp
 
 def _already_sent(kind: str, term: Term, *also) -> set[str]:
     """Recipients recorded for `kind` (or one of the kinds `also`) of `term`."""
-    return set(db.session.scalars(
-        select(ReminderSent.recipient).where(ReminderSent.kind.in_((kind, *also)),
-                                             ReminderSent.term_id == term.id)
-    ))
+    return set(
+        db.session.scalars(
+            select(ReminderSent.recipient).where(
+                ReminderSent.kind.in_((kind, *also)), ReminderSent.term_id == term.id
+            )
+        )
+    )
 
 
-def _send_to_all(kind: str, term: Term, recipients, now: datetime, subject, template: str,
-                 context_for, also_done=(), plan: list | None = None) -> Counter:
+def _send_to_all(
+    kind: str,
+    term: Term,
+    recipients,
+    now: datetime,
+    subject,
+    template: str,
+    context_for,
+    also_done=(),
+    plan: list | None = None,
+) -> Counter:
     """send_once to each recipient not yet recorded for `kind` or one of `also_done`;
     `context_for(recipient)` gives the template values, or None to skip that recipient.
     With a `plan` list (dry run), append (kind, term name, address) instead of sending."""
@@ -249,41 +285,77 @@ def _link(endpoint: str, **values) -> str:
 
 
 def _entered_per_school(term: Term) -> dict[int, int]:
-    return dict(db.session.execute(
-        select(Student.school_id, func.count()).where(Student.term_id == term.id)
-        .group_by(Student.school_id)
-    ).all())
-
-
-def _remind_school_logins(kind: str, term: Term, closes_at: datetime, logins, now: datetime,
-                          also_done=(), plan: list | None = None) -> Counter:
-    entered = _entered_per_school(term)
-    subject = _l("Stagematching: de ingave voor %(term)s sluit op %(at)s",
-                 term=term.name, at=_local(closes_at))
-    link = _link("students.overview", term=term.id)
-    return _send_to_all(
-        kind, term, logins, now, subject, "reminder_school_intake",
-        lambda to: dict(count=entered.get(to.organisation_id, 0), closes_at=closes_at, link=link),
-        also_done=also_done, plan=plan,
+    return dict(
+        db.session.execute(
+            select(Student.school_id, func.count())
+            .where(Student.term_id == term.id)
+            .group_by(Student.school_id)
+        ).all()
     )
 
 
-def remind_schools(term: Term, days: int, now: datetime, skip_schools=frozenset(),
-                   plan: list | None = None) -> Counter:
+def _remind_school_logins(
+    kind: str,
+    term: Term,
+    closes_at: datetime,
+    logins,
+    now: datetime,
+    also_done=(),
+    plan: list | None = None,
+) -> Counter:
+    entered = _entered_per_school(term)
+    subject = _l(
+        "Stagematching: de ingave voor %(term)s sluit op %(at)s",
+        term=term.name,
+        at=_local(closes_at),
+    )
+    link = _link("students.overview", term=term.id)
+    return _send_to_all(
+        kind,
+        term,
+        logins,
+        now,
+        subject,
+        "reminder_school_intake",
+        lambda to: dict(
+            count=entered.get(to.organisation_id, 0), closes_at=closes_at, link=link
+        ),
+        also_done=also_done,
+        plan=plan,
+    )
+
+
+def remind_schools(
+    term: Term,
+    days: int,
+    now: datetime,
+    skip_schools=frozenset(),
+    plan: list | None = None,
+) -> Counter:
     """Every active login of every active school (but `skip_schools`, whose late entry closes
     later): the intake closes soon, and how many requests the school entered for the term so
     far. Keyed on the close moment, so a moved close is reminded again; never a reminder
     after a more urgent one for the same close."""
-    more_urgent = [school_intake_kind(n, term.intake_closes_at)
-                   for n in current_app.config["REMINDER_DAYS_BEFORE_CLOSE"] if n < days]
+    more_urgent = [
+        school_intake_kind(n, term.intake_closes_at)
+        for n in current_app.config["REMINDER_DAYS_BEFORE_CLOSE"]
+        if n < days
+    ]
     logins = [to for to in school_logins() if to.organisation_id not in skip_schools]
-    return _remind_school_logins(school_intake_kind(days, term.intake_closes_at), term,
-                                 term.intake_closes_at, logins, now, also_done=more_urgent,
-                                 plan=plan)
+    return _remind_school_logins(
+        school_intake_kind(days, term.intake_closes_at),
+        term,
+        term.intake_closes_at,
+        logins,
+        now,
+        also_done=more_urgent,
+        plan=plan,
+    )
 
 
-def remind_late_schools(term: Term, late: dict[int, datetime], now: datetime,
-                        plan: list | None = None) -> Counter:
+def remind_late_schools(
+    term: Term, late: dict[int, datetime], now: datetime, plan: list | None = None
+) -> Counter:
     """The logins of each school with a late entry, LATE_ENTRY_DAYS_BEFORE its late close;
     keyed on that moment."""
     counts: Counter = Counter()
@@ -293,9 +365,16 @@ def remind_late_schools(term: Term, late: dict[int, datetime], now: datetime,
             continue
         schools = {school_id for school_id, at in late.items() if at == until}
         kind = f"school_late_{LATE_ENTRY_DAYS_BEFORE}d:{moment_key(until)}"
-        counts.update(_remind_school_logins(
-            kind, term, until, [to for to in logins if to.organisation_id in schools], now,
-            plan=plan))
+        counts.update(
+            _remind_school_logins(
+                kind,
+                term,
+                until,
+                [to for to in logins if to.organisation_id in schools],
+                now,
+                plan=plan,
+            )
+        )
     return counts
 
 
@@ -317,13 +396,19 @@ def _open_preferring(term: Term, service_ids, now: datetime):
     # One query per service, but only for the few services that any request prefers.
     preferred = select(Student.preferred_service_id).where(Student.term_id == term.id)
     services = db.session.scalars(
-        select(CareService).where(CareService.id.in_(service_ids), CareService.id.in_(preferred))
+        select(CareService).where(
+            CareService.id.in_(service_ids), CareService.id.in_(preferred)
+        )
     )
     rows = []
     for service in services:
-        query = (visible_requests(service, now)
-                 .where(Student.term_id == term.id, Student.preferred_service_id == service.id)
-                 .with_only_columns(Student.preferred_service_id, Student.created_at))
+        query = (
+            visible_requests(service, now)
+            .where(
+                Student.term_id == term.id, Student.preferred_service_id == service.id
+            )
+            .with_only_columns(Student.preferred_service_id, Student.created_at)
+        )
         rows.extend(db.session.execute(query).all())
     return rows
 
@@ -335,14 +420,27 @@ def announce_release(term: Term, now: datetime, plan: list | None = None) -> Cou
     done = _already_sent(kind, term)
     recipients = [to for to in service_logins() if to.email not in done]
     preferring = Counter(
-        sid for sid, _ in _open_preferring(term, {to.organisation_id for to in recipients}, now)
+        sid
+        for sid, _ in _open_preferring(
+            term, {to.organisation_id for to in recipients}, now
+        )
     )
-    subject = _l("Stagematching: de stageaanvragen voor %(term)s staan klaar", term=term.name)
+    subject = _l(
+        "Stagematching: de stageaanvragen voor %(term)s staan klaar", term=term.name
+    )
     link = _link("placements.browse", term=term.id)
     return _send_to_all(
-        kind, term, recipients, now, subject, "reminder_service_release",
-        lambda to: dict(until=rules.acceptance_deadline(term, now),
-                        preferring=preferring[to.organisation_id], link=link),
+        kind,
+        term,
+        recipients,
+        now,
+        subject,
+        "reminder_service_release",
+        lambda to: dict(
+            until=rules.acceptance_deadline(term, now),
+            preferring=preferring[to.organisation_id],
+            link=link,
+        ),
         plan=plan,
     )
 
@@ -350,13 +448,16 @@ def announce_release(term: Term, now: datetime, plan: list | None = None) -> Cou
 def _previous_digests(term: Term) -> dict[str, datetime]:
     """Per recipient, when it last heard of this term's requests: a digest or the release
     mail (which counts the preferring requests, so a digest does not repeat them)."""
-    earlier = or_(ReminderSent.kind.startswith(DIGEST_PREFIX),
-                  ReminderSent.kind == RELEASE_KIND)
-    return dict(db.session.execute(
-        select(ReminderSent.recipient, func.max(ReminderSent.sent_at))
-        .where(ReminderSent.term_id == term.id, earlier)
-        .group_by(ReminderSent.recipient)
-    ).all())
+    earlier = or_(
+        ReminderSent.kind.startswith(DIGEST_PREFIX), ReminderSent.kind == RELEASE_KIND
+    )
+    return dict(
+        db.session.execute(
+            select(ReminderSent.recipient, func.max(ReminderSent.sent_at))
+            .where(ReminderSent.term_id == term.id, earlier)
+            .group_by(ReminderSent.recipient)
+        ).all()
+    )
 
 
 def send_digests(term: Term, now: datetime, plan: list | None = None) -> Counter:
@@ -372,19 +473,33 @@ def send_digests(term: Term, now: datetime, plan: list | None = None) -> Counter
     first_since = max(rules.release_moment(term), now - RELEASE_GRACE)
     previous = _previous_digests(term)
     created = {}
-    for sid, created_at in _open_preferring(term, {to.organisation_id for to in recipients}, now):
+    for sid, created_at in _open_preferring(
+        term, {to.organisation_id for to in recipients}, now
+    ):
         created.setdefault(sid, []).append(created_at)
 
     def context_for(to: Recipient):
         since = previous.get(to.email, first_since)
-        count = sum(1 for at in created.get(to.organisation_id, ()) if since < at <= now)
+        count = sum(
+            1 for at in created.get(to.organisation_id, ()) if since < at <= now
+        )
         return dict(count=count, since=since, link=link) if count else None
 
-    subject = _l("Stagematching: nieuwe stageaanvragen met jullie dienst als voorkeur (%(term)s)",
-                 term=term.name)
+    subject = _l(
+        "Stagematching: nieuwe stageaanvragen met jullie dienst als voorkeur (%(term)s)",
+        term=term.name,
+    )
     link = _link("placements.browse", term=term.id)
-    return _send_to_all(kind, term, recipients, now, subject, "reminder_service_digest",
-                        context_for, plan=plan)
+    return _send_to_all(
+        kind,
+        term,
+        recipients,
+        now,
+        subject,
+        "reminder_service_digest",
+        context_for,
+        plan=plan,
+    )
 
 
 # --- admins: unplaced requests before the results moment --------------------------------
@@ -393,12 +508,16 @@ def send_digests(term: Term, now: datetime, plan: list | None = None) -> Counter
 def unplaced_per_province(term: Term) -> list[tuple[str, int]]:
     """(province name, count) of the term's not-stopped requests without any placement."""
     placed = exists().where(Placement.student_id == Student.id)
-    counts = dict(db.session.execute(
-        select(Student.province, func.count())
-        .where(Student.term_id == term.id, Student.stopped_on.is_(None), ~placed)
-        .group_by(Student.province)
-    ).all())
-    return [(name, counts[code]) for code, name in PROVINCES.items() if counts.get(code)]
+    counts = dict(
+        db.session.execute(
+            select(Student.province, func.count())
+            .where(Student.term_id == term.id, Student.stopped_on.is_(None), ~placed)
+            .group_by(Student.province)
+        ).all()
+    )
+    return [
+        (name, counts[code]) for code, name in PROVINCES.items() if counts.get(code)
+    ]
 
 
 def remind_admins(term: Term, now: datetime, plan: list | None = None) -> Counter:
@@ -408,13 +527,24 @@ def remind_admins(term: Term, now: datetime, plan: list | None = None) -> Counte
     db.session.commit()
     if not per_province:
         return Counter()
-    subject = _l("Stagematching: %(count)s stageaanvragen voor %(term)s zijn nog niet geplaatst",
-                 count=sum(n for _, n in per_province), term=term.name)
+    subject = _l(
+        "Stagematching: %(count)s stageaanvragen voor %(term)s zijn nog niet geplaatst",
+        count=sum(n for _, n in per_province),
+        term=term.name,
+    )
     link = _link("main.dashboard")
     return _send_to_all(
-        f"admin_unplaced:{moment_key(term.results_at)}", term, admin_logins(), now, subject,
+        f"admin_unplaced:{moment_key(term.results_at)}",
+        term,
+        admin_logins(),
+        now,
+        subject,
         "reminder_admin_unplaced",
-        lambda to: dict(per_province=per_province, total=sum(n for _, n in per_province),
-                        results_at=term.results_at, link=link),
+        lambda to: dict(
+            per_province=per_province,
+            total=sum(n for _, n in per_province),
+            results_at=term.results_at,
+            link=link,
+        ),
         plan=plan,
     )

@@ -36,15 +36,22 @@ def _term_or_404(term_id: int) -> Term:
 @roles_required("admin")
 def terms():
     """Every term by school year with its phase; copy a school year to the next."""
-    return render_template("schedule/terms.html", years=timing.terms_by_school_year(),
-                           copy_form=CopySchoolYearForm(formdata=None))
+    return render_template(
+        "schedule/terms.html",
+        years=timing.terms_by_school_year(),
+        copy_form=CopySchoolYearForm(formdata=None),
+    )
 
 
 @bp.route("/stageperiodes/nieuw", methods=["GET", "POST"])
 @roles_required("admin")
 def new_term():
     """Create a term with its windows, entered in Brussels time."""
-    form = TermForm(data={"school_year": school_year_of(utcnow())} if request.method == "GET" else None)
+    form = TermForm(
+        data={"school_year": school_year_of(utcnow())}
+        if request.method == "GET"
+        else None
+    )
     if form.validate_on_submit():
         term = operations.create_term(form.timetable())
         db.session.commit()
@@ -66,11 +73,19 @@ def edit_term(term_id: int):
         values, requests = form.timetable(), operations.request_count(term)
         consequences = operations.change_consequences(term, values, utcnow())
         if requests and consequences and request.form.get("confirmed") != "1":
-            posted = [(k, v) for k, v in request.form.items(multi=True)
-                      if k not in ("csrf_token", "confirmed", "action")]
-            return render_template("schedule/term_confirm.html", term=term, requests=requests,
-                                   changes=operations.term_changes(term, values),
-                                   consequences=consequences, posted=posted)
+            posted = [
+                (k, v)
+                for k, v in request.form.items(multi=True)
+                if k not in ("csrf_token", "confirmed", "action")
+            ]
+            return render_template(
+                "schedule/term_confirm.html",
+                term=term,
+                requests=requests,
+                changes=operations.term_changes(term, values),
+                consequences=consequences,
+                posted=posted,
+            )
         operations.update_term(term, values)
         db.session.commit()
         flash(_("Stageperiode %(name)s opgeslagen.", name=term.name), "success")
@@ -97,11 +112,19 @@ def _term_page(term: Term, round_form: SecondRoundForm):
     now = utcnow()
     search = PlacementSearchForm(request.args)
     query = search.q.data if search.validate() else ""
-    result = timing.term_placements(term, query or "", timing.page_number(request.args.get("page")))
+    result = timing.term_placements(
+        term, query or "", timing.page_number(request.args.get("page"))
+    )
     return render_page_or_fragment(
-        "schedule/term.html", "schedule/_placements.html", term=term, state=term_state(term, now),
-        search=search, result=result, second_round=timing.second_round_placements(term, result.items),
-        requests=operations.request_count(term), round_form=round_form,
+        "schedule/term.html",
+        "schedule/_placements.html",
+        term=term,
+        state=term_state(term, now),
+        search=search,
+        result=result,
+        second_round=timing.second_round_placements(term, result.items),
+        requests=operations.request_count(term),
+        round_form=round_form,
         may_open_second_round=rules.second_round_may_open(term, now),
     )
 
@@ -119,8 +142,14 @@ def copy_school_year():
         flash(refusal, "error")
     else:
         db.session.commit()
-        flash(_("%(n)d stageperiodes gekopieerd naar %(year)s. Controleer en pas de datums aan.",
-                n=len(copies), year=school_year_label(form.school_year.data + 1)), "success")
+        flash(
+            _(
+                "%(n)d stageperiodes gekopieerd naar %(year)s. Controleer en pas de datums aan.",
+                n=len(copies),
+                year=school_year_label(form.school_year.data + 1),
+            ),
+            "success",
+        )
     return redirect(url_for("schedule.terms"))
 
 
@@ -141,8 +170,14 @@ def open_second_round(term_id: int):
         refusal = operations.open_second_round(term, form.until.data, now)
         if refusal is None:
             db.session.commit()
-            flash(_("Tweede ronde voor %(name)s open tot %(at)s.", name=term.name,
-                    at=_moment(term.second_round_until)), "success")
+            flash(
+                _(
+                    "Tweede ronde voor %(name)s open tot %(at)s.",
+                    name=term.name,
+                    at=_moment(term.second_round_until),
+                ),
+                "success",
+            )
             return redirect(url_for("schedule.term", term_id=term.id))
         form.until.errors.append(refusal)
     return _term_page(term, form)
@@ -157,7 +192,13 @@ def close_second_round(term_id: int):
         db.session.commit()
         flash(_("Tweede ronde voor %(name)s gesloten.", name=term.name), "success")
     else:
-        flash(_("Er loopt geen tweede ronde voor %(name)s; er is niets te sluiten.", name=term.name), "info")
+        flash(
+            _(
+                "Er loopt geen tweede ronde voor %(name)s; er is niets te sluiten.",
+                name=term.name,
+            ),
+            "info",
+        )
     return redirect(url_for("schedule.term", term_id=term.id))
 
 
@@ -170,7 +211,9 @@ def _moment(value) -> str:
 # --- withdrawal by VIVO (SVC-4) ----------------------------------------------------------
 
 
-@bp.route("/stageperiodes/plaatsingen/<int:placement_id>/intrekken", methods=["GET", "POST"])
+@bp.route(
+    "/stageperiodes/plaatsingen/<int:placement_id>/intrekken", methods=["GET", "POST"]
+)
 @roles_required("admin")
 def withdraw_placement(placement_id: int):
     """Withdraw an acceptance with a reason; school and service are mailed."""
@@ -180,10 +223,20 @@ def withdraw_placement(placement_id: int):
         term_id, name = placement.student.term_id, placement.student.full_name
         operations.admin_withdraw(placement, form.reason.data, current_user, utcnow())
         commit_and_send()
-        flash(_("Aanvaarding van %(name)s ingetrokken; school en dienst kregen een mail.", name=name), "success")
+        flash(
+            _(
+                "Aanvaarding van %(name)s ingetrokken; school en dienst kregen een mail.",
+                name=name,
+            ),
+            "success",
+        )
         return redirect(url_for("schedule.term", term_id=term_id))
-    return render_template("schedule/withdraw.html", placement=placement, form=form,
-                           state=term_state(placement.student.term))
+    return render_template(
+        "schedule/withdraw.html",
+        placement=placement,
+        form=form,
+        state=term_state(placement.student.term),
+    )
 
 
 # --- late entry (TERM-3) -----------------------------------------------------------------
@@ -195,13 +248,27 @@ def overrides():
     """Late entries: grant one for a school and a term, list active and past ones."""
     form = OverrideForm()
     if form.validate_on_submit():
-        school, term = db.session.get(School, form.school_id.data), db.session.get(Term, form.term_id.data)
-        operations.grant_override(term, school, form.until.data, form.reason.data, current_user)
+        school, term = (
+            db.session.get(School, form.school_id.data),
+            db.session.get(Term, form.term_id.data),
+        )
+        operations.grant_override(
+            term, school, form.until.data, form.reason.data, current_user
+        )
         db.session.commit()
-        flash(_("Late ingave voor %(school)s open tot %(at)s.", school=school.name, at=_moment(form.until.data)), "success")
+        flash(
+            _(
+                "Late ingave voor %(school)s open tot %(at)s.",
+                school=school.name,
+                at=_moment(form.until.data),
+            ),
+            "success",
+        )
         return redirect(url_for("schedule.overrides"))
     active, past = timing.override_lines()
-    return render_template("schedule/overrides.html", form=form, active=active, past=past)
+    return render_template(
+        "schedule/overrides.html", form=form, active=active, past=past
+    )
 
 
 @bp.post("/late-ingave/<int:override_id>/intrekken")

@@ -56,7 +56,8 @@ def intake_open_for_school(term: Timetable, overrides, now: datetime) -> bool:
 def intake_open_for_school_sql(school_id, now: datetime):
     """`school_id` may be a value or a column (e.g. Student.school_id)."""
     late_entry = exists().where(
-        IntakeOverride.term_id == Term.id, IntakeOverride.school_id == school_id,
+        IntakeOverride.term_id == Term.id,
+        IntakeOverride.school_id == school_id,
         override_active_sql(now),
     )
     return or_(intake_open_sql(now), late_entry)
@@ -93,13 +94,18 @@ def first_round_open_sql(now: datetime):
 
 def second_round_open(term: Timetable, now: datetime) -> bool:
     """After the results moment, until the deadline an admin set (TERM-7)."""
-    return (term.second_round_until is not None
-            and term.results_at <= now < term.second_round_until)
+    return (
+        term.second_round_until is not None
+        and term.results_at <= now < term.second_round_until
+    )
 
 
 def second_round_open_sql(now: datetime):
-    return and_(Term.second_round_until.is_not(None), Term.results_at <= now,
-                Term.second_round_until > now)
+    return and_(
+        Term.second_round_until.is_not(None),
+        Term.results_at <= now,
+        Term.second_round_until > now,
+    )
 
 
 def acceptance_open(term: Timetable, now: datetime) -> bool:

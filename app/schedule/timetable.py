@@ -45,16 +45,22 @@ class Window:
 
 def school_overrides(term_id: int, school_id: int) -> list[IntakeOverride]:
     """The late entries an admin granted this school for this term (revoked ones too)."""
-    return list(db.session.scalars(
-        select(IntakeOverride)
-        .where(IntakeOverride.term_id == term_id, IntakeOverride.school_id == school_id)
-        .order_by(IntakeOverride.until.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(IntakeOverride)
+            .where(
+                IntakeOverride.term_id == term_id, IntakeOverride.school_id == school_id
+            )
+            .order_by(IntakeOverride.until.desc())
+        )
+    )
 
 
 def active_override(term: Term, school_id: int, now: datetime) -> IntakeOverride | None:
     """The late entry that keeps the intake open longest for this school now, if any."""
-    active = [o for o in school_overrides(term.id, school_id) if rules.override_active(o, now)]
+    active = [
+        o for o in school_overrides(term.id, school_id) if rules.override_active(o, now)
+    ]
     return max(active, key=lambda o: o.until, default=None)
 
 
@@ -63,21 +69,51 @@ def intake_window(term: Term, school_id: int, now: datetime | None = None) -> Wi
     since when it is closed."""
     now = now or utcnow()
     override = active_override(term, school_id, now)
-    if rules.intake_open(term, now) and (override is None or override.until <= term.intake_closes_at):
-        return Window(True, str(_l("Stageaanvragen ingeven kan tot %(at)s.", at=_moment(term.intake_closes_at))),
-                      term.intake_closes_at)
+    if rules.intake_open(term, now) and (
+        override is None or override.until <= term.intake_closes_at
+    ):
+        return Window(
+            True,
+            str(
+                _l(
+                    "Stageaanvragen ingeven kan tot %(at)s.",
+                    at=_moment(term.intake_closes_at),
+                )
+            ),
+            term.intake_closes_at,
+        )
     if override is not None:
-        return Window(True, str(_l("VIVO opende de ingave voor je school tot %(at)s.", at=_moment(override.until))),
-                      override.until)
+        return Window(
+            True,
+            str(
+                _l(
+                    "VIVO opende de ingave voor je school tot %(at)s.",
+                    at=_moment(override.until),
+                )
+            ),
+            override.until,
+        )
     if now < term.intake_opens_at:
-        return Window(False, str(_l(
-            "Stageaanvragen voor %(term)s ingeven kan vanaf %(at)s.",
-            term=term.name, at=_moment(term.intake_opens_at),
-        )))
-    return Window(False, str(_l(
-        "De ingave van stageaanvragen voor %(term)s is afgesloten sinds %(at)s. Je kan de aanvragen nog bekijken.",
-        term=term.name, at=_moment(term.intake_closes_at),
-    )))
+        return Window(
+            False,
+            str(
+                _l(
+                    "Stageaanvragen voor %(term)s ingeven kan vanaf %(at)s.",
+                    term=term.name,
+                    at=_moment(term.intake_opens_at),
+                )
+            ),
+        )
+    return Window(
+        False,
+        str(
+            _l(
+                "De ingave van stageaanvragen voor %(term)s is afgesloten sinds %(at)s. Je kan de aanvragen nog bekijken.",
+                term=term.name,
+                at=_moment(term.intake_closes_at),
+            )
+        ),
+    )
 
 
 # --- ready values for templates ----------------------------------------------------------
@@ -111,41 +147,69 @@ def term_state(term: Term, now: datetime | None = None) -> TermState:
     """The state of `term` now (for a school's own window, ask `intake_window`)."""
     now = now or utcnow()
     return TermState(
-        term=term, phase=rules.phase(term, now), intake_open=rules.intake_open(term, now),
-        released=rules.released(term, now), acceptance_open=rules.acceptance_open(term, now),
-        second_round=rules.second_round_open(term, now), final=rules.results_final(term, now),
-        intake_opens=term.intake_opens_at, intake_closes=term.intake_closes_at,
-        release=rules.release_moment(term), results=term.results_at,
+        term=term,
+        phase=rules.phase(term, now),
+        intake_open=rules.intake_open(term, now),
+        released=rules.released(term, now),
+        acceptance_open=rules.acceptance_open(term, now),
+        second_round=rules.second_round_open(term, now),
+        final=rules.results_final(term, now),
+        intake_opens=term.intake_opens_at,
+        intake_closes=term.intake_closes_at,
+        release=rules.release_moment(term),
+        results=term.results_at,
         accept_until=rules.acceptance_deadline(term, now),
         second_round_deadline=term.second_round_until,
     )
 
 
-def acceptance_closed_message(term: Term, own_province: bool, now: datetime | None = None) -> str | None:
+def acceptance_closed_message(
+    term: Term, own_province: bool, now: datetime | None = None
+) -> str | None:
     """Why a service cannot accept this term's request now, in the manual's words; None while
     it can, or when the request was never offered to it (another province, no second round)."""
     now = now or utcnow()
-    if rules.acceptance_open(term, now) or not (own_province or term.second_round_until):
+    if rules.acceptance_open(term, now) or not (
+        own_province or term.second_round_until
+    ):
         return None
     if not rules.released(term, now):
-        return str(_l("De stageaanvragen voor %(term)s worden zichtbaar op %(at)s.",
-                      term=term.name, at=_moment(rules.release_moment(term))))
-    closed_at = term.second_round_until if rules.results_final(term, now) and term.second_round_until else term.results_at
-    return str(_l("Aanvaarden voor %(term)s kon tot %(at)s; de resultaten zijn definitief.",
-                  term=term.name, at=_moment(closed_at)))
+        return str(
+            _l(
+                "De stageaanvragen voor %(term)s worden zichtbaar op %(at)s.",
+                term=term.name,
+                at=_moment(rules.release_moment(term)),
+            )
+        )
+    closed_at = (
+        term.second_round_until
+        if rules.results_final(term, now) and term.second_round_until
+        else term.results_at
+    )
+    return str(
+        _l(
+            "Aanvaarden voor %(term)s kon tot %(at)s; de resultaten zijn definitief.",
+            term=term.name,
+            at=_moment(closed_at),
+        )
+    )
 
 
 def placements_final(placements, now: datetime | None = None) -> bool:
     """Are these acceptances final: results final and none still withdrawable by its service
     (a second-round acceptance stays provisional while that round runs)?"""
     now = now or utcnow()
-    return all(rules.results_final(p.student.term, now) and not service_may_withdraw(p, now)
-               for p in placements)
+    return all(
+        rules.results_final(p.student.term, now) and not service_may_withdraw(p, now)
+        for p in placements
+    )
 
 
 def service_may_withdraw(placement, now: datetime | None = None) -> bool:
     """May the service that made this acceptance still withdraw it (SVC-4)?"""
-    return rules.service_may_withdraw(placement.student.term, placement.created_at, now or utcnow())
+    return rules.service_may_withdraw(
+        placement.student.term, placement.created_at, now or utcnow()
+    )
 
 
 # --- lists of terms ----------------------------------------------------------------------
@@ -156,7 +220,9 @@ def all_terms() -> list[Term]:
     return list(db.session.scalars(select(Term).order_by(Term.internship_start.desc())))
 
 
-def open_intakes(now: datetime | None = None, school_id: int | None = None) -> list[tuple[Term, Window]]:
+def open_intakes(
+    now: datetime | None = None, school_id: int | None = None
+) -> list[tuple[Term, Window]]:
     """Terms in which requests can be entered now; for a school, its late entries count."""
     now = now or utcnow()
     query = select(Term)
@@ -173,18 +239,26 @@ def open_intakes(now: datetime | None = None, school_id: int | None = None) -> l
 def browsable_terms(now: datetime | None = None) -> list[Term]:
     """Terms whose requests services may browse and accept now (first or second round)."""
     now = now or utcnow()
-    return list(db.session.scalars(
-        select(Term).where(rules.acceptance_open_sql(now)).order_by(Term.internship_start)
-    ))
+    return list(
+        db.session.scalars(
+            select(Term)
+            .where(rules.acceptance_open_sql(now))
+            .order_by(Term.internship_start)
+        )
+    )
 
 
 def second_rounds(now: datetime | None = None) -> list[Term]:
     """Terms whose second round runs now (TERM-7)."""
     now = now or utcnow()
-    return list(db.session.scalars(select(Term).where(rules.second_round_open_sql(now))))
+    return list(
+        db.session.scalars(select(Term).where(rules.second_round_open_sql(now)))
+    )
 
 
-def default_term(terms: list[Term], now: datetime | None = None, school_id: int | None = None) -> Term | None:
+def default_term(
+    terms: list[Term], now: datetime | None = None, school_id: int | None = None
+) -> Term | None:
     """The term whose intake is open (for this school), else the next to open, else the latest."""
     now = now or utcnow()
     if school_id is not None:
@@ -208,8 +282,9 @@ class Deadline:
     opening: bool = False  # something opens (not a deadline)
 
 
-def upcoming_moments(now: datetime | None = None, role: str = "admin",
-                     school_id: int | None = None) -> list[Deadline]:
+def upcoming_moments(
+    now: datetime | None = None, role: str = "admin", school_id: int | None = None
+) -> list[Deadline]:
     """The coming moments of the timetable that matter to `role`, soonest first; a school's
     own late entries count."""
     now = now or utcnow()
@@ -220,23 +295,41 @@ def upcoming_moments(now: datetime | None = None, role: str = "admin",
     for term in terms:
         if role in ("school", "admin"):
             moments += [
-                Deadline(term, _l("ingave stageaanvragen opent"), term.intake_opens_at, True),
-                Deadline(term, _l("ingave stageaanvragen sluit"), term.intake_closes_at),
+                Deadline(
+                    term, _l("ingave stageaanvragen opent"), term.intake_opens_at, True
+                ),
+                Deadline(
+                    term, _l("ingave stageaanvragen sluit"), term.intake_closes_at
+                ),
             ]
         if role in ("service", "admin") and term.requests_visible_at:
-            moments.append(Deadline(term, _l("aanvragen zichtbaar voor diensten"),
-                                   term.requests_visible_at, True))
+            moments.append(
+                Deadline(
+                    term,
+                    _l("aanvragen zichtbaar voor diensten"),
+                    term.requests_visible_at,
+                    True,
+                )
+            )
         moments.append(Deadline(term, _l("resultaten definitief"), term.results_at))
         if term.second_round_until:
-            moments.append(Deadline(term, _l("tweede ronde sluit"), term.second_round_until))
+            moments.append(
+                Deadline(term, _l("tweede ronde sluit"), term.second_round_until)
+            )
         late = active_override(term, school_id, now) if school_id is not None else None
         if late is not None:
-            moments.append(Deadline(term, _l("late ingave voor je school sluit"), late.until))
+            moments.append(
+                Deadline(term, _l("late ingave voor je school sluit"), late.until)
+            )
     return sorted((m for m in moments if m.at > now), key=lambda m: m.at)
 
 
-def upcoming_deadlines(now: datetime | None = None, role: str = "admin",
-                       school_id: int | None = None, limit: int = 3) -> list[Deadline]:
+def upcoming_deadlines(
+    now: datetime | None = None,
+    role: str = "admin",
+    school_id: int | None = None,
+    limit: int = 3,
+) -> list[Deadline]:
     """The coming deadlines (closing moments, not openings), soonest first."""
     moments = upcoming_moments(now, role, school_id)
     return [m for m in moments if not m.opening][:limit]
@@ -258,7 +351,11 @@ def banner(user, now: datetime | None = None) -> dict:
         "role": role,
         "open": open_intakes(now, school_id) if role in ("school", "admin") else [],
         "opening": next_opening(now, "school") if role in ("school", "admin") else None,
-        "browsing": [term_state(t, now) for t in browsable_terms(now)] if role in ("service", "admin") else [],
-        "second_rounds": [term_state(t, now) for t in second_rounds(now)] if role == "school" else [],
+        "browsing": [term_state(t, now) for t in browsable_terms(now)]
+        if role in ("service", "admin")
+        else [],
+        "second_rounds": [term_state(t, now) for t in second_rounds(now)]
+        if role == "school"
+        else [],
         "next": deadlines[0] if deadlines else None,
     }

@@ -53,13 +53,19 @@ class CheckboxesField(SelectMultipleField):
 
 
 class StudentForm(FlaskForm):
-    first_name = StringField(_l("Voornaam"), validators=[InputRequired(REQUIRED), Length(max=100), plain_text])
+    first_name = StringField(
+        _l("Voornaam"),
+        validators=[InputRequired(REQUIRED), Length(max=100), plain_text],
+    )
     last_name = StringField(
-        _l("Achternaam"), validators=[InputRequired(REQUIRED), Length(max=100), plain_text]
+        _l("Achternaam"),
+        validators=[InputRequired(REQUIRED), Length(max=100), plain_text],
     )
     national_number = NationalNumberField(
         _l("Rijksregisternummer"),
-        description=_l("Enkel zichtbaar voor een dienst die de student aanvaardde (voor het contract)."),
+        description=_l(
+            "Enkel zichtbaar voor een dienst die de student aanvaardde (voor het contract)."
+        ),
         validators=[Length(max=20), cleaned_by(clean_national_number)],
     )
     street = StringField(
@@ -73,29 +79,41 @@ class StudentForm(FlaskForm):
     )
     province = SelectField(
         _l("Provincie"),
-        description=_l("De provincie waar de student stage wil lopen, niet noodzakelijk waar hij of zij woont. Enkel de diensten van die provincie zien de aanvraag."),
+        description=_l(
+            "De provincie waar de student stage wil lopen, niet noodzakelijk waar hij of zij woont. Enkel de diensten van die provincie zien de aanvraag."
+        ),
         choices=choice_list([("", "—"), *PROVINCES.items()]),
-        validators=[InputRequired(_l("Kies de provincie waar de student stage wil lopen."))],
+        validators=[
+            InputRequired(_l("Kies de provincie waar de student stage wil lopen."))
+        ],
     )
     phone = PhoneField(
-        _l("Telefoon"), validators=[InputRequired(REQUIRED), Length(max=32), cleaned_by(clean_phone)]
+        _l("Telefoon"),
+        validators=[InputRequired(REQUIRED), Length(max=32), cleaned_by(clean_phone)],
     )
     email = EmailField(
-        _l("E-mail"), validators=[InputRequired(REQUIRED), Length(max=254), cleaned_by(clean_email)]
+        _l("E-mail"),
+        validators=[InputRequired(REQUIRED), Length(max=254), cleaned_by(clean_email)],
     )
     transport = CheckboxesField(
         _l("Vervoersmiddel"),
-        description=_l("Duid alle vervoersmiddelen aan waarmee de student zich verplaatst."),
+        description=_l(
+            "Duid alle vervoersmiddelen aan waarmee de student zich verplaatst."
+        ),
         choices=choice_list(TRANSPORT_MODES.items()),
         validators=[InputRequired(_l("Duid minstens één vervoersmiddel aan."))],
     )
     remarks = TextAreaField(
         _l("Opmerkingen over de student"),
-        description=_l("Bijvoorbeeld: de student is kleurenblind of heeft gehoorproblemen."),
+        description=_l(
+            "Bijvoorbeeld: de student is kleurenblind of heeft gehoorproblemen."
+        ),
         validators=[Length(max=2000)],
     )
     supervisor_id = SelectField(
-        _l("Stage-/werkplekbegeleider"), coerce=int, validate_choice=False,
+        _l("Stage-/werkplekbegeleider"),
+        coerce=int,
+        validate_choice=False,
         validators=[InputRequired(_l("Kies een begeleider."))],
     )
     internship_form = SelectField(
@@ -104,19 +122,32 @@ class StudentForm(FlaskForm):
         validators=[InputRequired(_l("Kies de stagevorm."))],
     )
     period_count = SelectField(
-        _l("Aantal periodes"), coerce=int, default=1,
-        choices=choice_list((n, f"{n} periode" if n == 1 else f"{n} periodes") for n in PERIOD_NUMBERS),
+        _l("Aantal periodes"),
+        coerce=int,
+        default=1,
+        choices=choice_list(
+            (n, f"{n} periode" if n == 1 else f"{n} periodes") for n in PERIOD_NUMBERS
+        ),
     )
     hours_per_week = IntegerField(
         _l("Aantal uren/week"),
         description=_l("Verplicht bij de stagevorm blok en bij blok en alternerend."),
-        validators=[Optional(), NumberRange(min=1, max=60, message=_l("Geef een aantal uren tussen 1 en 60."))],
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1, max=60, message=_l("Geef een aantal uren tussen 1 en 60.")
+            ),
+        ],
     )
     total_hours = IntegerField(
         _l("Totaal aantal uren te realiseren"),
         validators=[
             InputRequired(REQUIRED),
-            NumberRange(min=1, max=5000, message=_l("Geef een positief aantal uren (hoogstens 5000).")),
+            NumberRange(
+                min=1,
+                max=5000,
+                message=_l("Geef een positief aantal uren (hoogstens 5000)."),
+            ),
         ],
     )
     internship_remarks = TextAreaField(
@@ -126,8 +157,11 @@ class StudentForm(FlaskForm):
     )
     preferred_service_id = SelectField(
         _l("Voorkeursdienst"),
-        description=_l("Bij welke dienst wil de student graag werken? Enkel diensten van de gekozen provincie."),
-        coerce=int, validate_choice=False,
+        description=_l(
+            "Bij welke dienst wil de student graag werken? Enkel diensten van de gekozen provincie."
+        ),
+        coerce=int,
+        validate_choice=False,
     )
 
     def __init__(self, *args, term: Term, school_id: int, **kwargs):
@@ -144,7 +178,9 @@ class StudentForm(FlaskForm):
     def load_supervisors(self, school_id: int) -> None:
         """Offer the school's supervisors (again, after one was added inline)."""
         supervisors = school_supervisors(school_id)
-        self.supervisor_id.choices = choice_list([(0, "—")] + [(s.id, s.name) for s in supervisors])
+        self.supervisor_id.choices = choice_list(
+            [(0, "—")] + [(s.id, s.name) for s in supervisors]
+        )
         self.supervisor_ids = {s.id for s in supervisors}
 
     def period_fields(self, number: int):
@@ -163,11 +199,17 @@ class StudentForm(FlaskForm):
         if not field.data:
             field.data = None
             return
-        service = db.session.get(CareService, field.data) if valid_id(field.data) else None
+        service = (
+            db.session.get(CareService, field.data) if valid_id(field.data) else None
+        )
         if service is None or not service.active:
             raise ValidationError(_l("Kies een dienst uit de lijst."))
         if self.province.data and service.province != self.province.data:
-            raise ValidationError(_l("Deze dienst ligt niet in de gekozen provincie en zou de aanvraag niet zien."))
+            raise ValidationError(
+                _l(
+                    "Deze dienst ligt niet in de gekozen provincie en zou de aanvraag niet zien."
+                )
+            )
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -176,10 +218,17 @@ class StudentForm(FlaskForm):
     def _validate_hours(self) -> bool:
         """Hours per week are required for blok and blok en alternerend (STU-11)."""
         field = self.hours_per_week
-        if self.internship_form.data in FORMS_WITH_HOURS and not field.data and not field.errors:
-            field.errors = [*field.errors, _l(
-                "Vul het aantal uren per week in: verplicht bij blok en bij blok en alternerend."
-            )]
+        if (
+            self.internship_form.data in FORMS_WITH_HOURS
+            and not field.data
+            and not field.errors
+        ):
+            field.errors = [
+                *field.errors,
+                _l(
+                    "Vul het aantal uren per week in: verplicht bij blok en bij blok en alternerend."
+                ),
+            ]
             return False
         return True
 
@@ -208,22 +257,35 @@ def _period_problem(start, end, span, previous_end, number):
     if start < span[0] or end > span[1]:
         return "start", _l(
             "De periode moet binnen de stageperiode vallen (%(a)s – %(b)s).",
-            a=span[0].strftime("%d/%m/%Y"), b=span[1].strftime("%d/%m/%Y"),
+            a=span[0].strftime("%d/%m/%Y"),
+            b=span[1].strftime("%d/%m/%Y"),
         )
     if previous_end is not None and start <= previous_end:
-        return "start", _l("Periode %(n)d moet na de vorige periode beginnen (geen overlap).", n=number)
+        return "start", _l(
+            "Periode %(n)d moet na de vorige periode beginnen (geen overlap).", n=number
+        )
     return None
 
 
 for _number in PERIOD_NUMBERS:
-    setattr(StudentForm, f"period_{_number}_start", DateField(
-        _l("Startdatum periode %(n)d", n=_number), validators=[Optional()],
-        render_kw={"data-period": _number},
-    ))
-    setattr(StudentForm, f"period_{_number}_end", DateField(
-        _l("Einddatum periode %(n)d", n=_number), validators=[Optional()],
-        render_kw={"data-period": _number},
-    ))
+    setattr(
+        StudentForm,
+        f"period_{_number}_start",
+        DateField(
+            _l("Startdatum periode %(n)d", n=_number),
+            validators=[Optional()],
+            render_kw={"data-period": _number},
+        ),
+    )
+    setattr(
+        StudentForm,
+        f"period_{_number}_end",
+        DateField(
+            _l("Einddatum periode %(n)d", n=_number),
+            validators=[Optional()],
+            render_kw={"data-period": _number},
+        ),
+    )
 
 
 def service_choices() -> list[SelectChoice]:
@@ -236,7 +298,9 @@ def service_choices() -> list[SelectChoice]:
     choices = [SelectChoice(0, "— geen voorkeur —")]
     for row in rows:
         label = f"{row.name} ({row.city})" if row.city else row.name
-        choices.append(SelectChoice(row.id, label, optgroup=PROVINCES.get(row.province)))
+        choices.append(
+            SelectChoice(row.id, label, optgroup=PROVINCES.get(row.province))
+        )
     return choices
 
 
@@ -248,4 +312,6 @@ class ProvinceForm(FlaskForm):
 
 class StopForm(FlaskForm):
     stopped_on = DateField(_l("Gestopt op"), validators=[InputRequired(REQUIRED)])
-    stopped_reason = TextAreaField(_l("Reden (optioneel)"), validators=[Length(max=1000)])
+    stopped_reason = TextAreaField(
+        _l("Reden (optioneel)"), validators=[Length(max=1000)]
+    )

@@ -17,24 +17,44 @@ from app.schedule.timetable import intake_window
 from app.students.forms import PERIOD_NUMBERS, StudentForm
 
 STUDENT_FIELDS = (
-    "first_name", "last_name", "street", "postcode", "city", "province", "phone", "email",
-    "remarks", "supervisor_id", "internship_form", "period_count", "hours_per_week",
-    "total_hours", "internship_remarks", "preferred_service_id",
+    "first_name",
+    "last_name",
+    "street",
+    "postcode",
+    "city",
+    "province",
+    "phone",
+    "email",
+    "remarks",
+    "supervisor_id",
+    "internship_form",
+    "period_count",
+    "hours_per_week",
+    "total_hours",
+    "internship_remarks",
+    "preferred_service_id",
 )
 
 
 def edit_refusal(student: Student, now: datetime) -> str | None:
     """Why the school cannot change this request now, or None when it can (STU-17, OVR-3)."""
     if student.accepted:
-        return str(_l("Deze student werd aanvaard door een dienst; de gegevens kunnen niet meer gewijzigd worden."))
+        return str(
+            _l(
+                "Deze student werd aanvaard door een dienst; de gegevens kunnen niet meer gewijzigd worden."
+            )
+        )
     window = intake_window(student.term, student.school_id, now)
     return None if window.open else window.message
 
 
-def find_duplicate(school_id: int, term_id: int, index: str, exclude_id: int | None) -> Student | None:
+def find_duplicate(
+    school_id: int, term_id: int, index: str, exclude_id: int | None
+) -> Student | None:
     """Another request of this school and term with the same national number (blind index)."""
     query = select(Student).where(
-        Student.school_id == school_id, Student.term_id == term_id,
+        Student.school_id == school_id,
+        Student.term_id == term_id,
         Student.national_number_index == index,
     )
     if exclude_id is not None:
@@ -52,10 +72,15 @@ def apply_form(student: Student, form: StudentForm) -> None:
     for name in STUDENT_FIELDS:
         setattr(student, name, form[name].data)
     student.transport = ",".join(form.transport.data or [])
-    if student.internship_form not in ("blok", "blok_alternerend") and not form.hours_per_week.data:
+    if (
+        student.internship_form not in ("blok", "blok_alternerend")
+        and not form.hours_per_week.data
+    ):
         student.hours_per_week = None
     number = form.national_number.data if "national_number" in form else None
-    student.national_number_encrypted = encrypt_national_number(number) if number else None
+    student.national_number_encrypted = (
+        encrypt_national_number(number) if number else None
+    )
     student.national_number_index = national_number_index(number) if number else None
     _apply_periods(student, form)
 
@@ -114,8 +139,13 @@ def _tell_accepting_services(student: Student) -> None:
     from app.outbox import in_language, queue_mail
 
     service_ids = {placement.care_service_id for placement in student.placements}
-    for email, language in active_logins(User.care_service_id.in_(service_ids)) if service_ids else []:
+    for email, language in (
+        active_logins(User.care_service_id.in_(service_ids)) if service_ids else []
+    ):
         with in_language(language):
-            queue_mail(email, str(_l("Stagematching: een stagiair is gestopt")), "student_stopped",
-                       student=student)
-
+            queue_mail(
+                email,
+                str(_l("Stagematching: een stagiair is gestopt")),
+                "student_stopped",
+                student=student,
+            )

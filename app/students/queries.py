@@ -16,7 +16,9 @@ SORTS = {
 }
 
 
-def school_student_or_404(school_id: int, student_id: int, lock: bool = False) -> Student:
+def school_student_or_404(
+    school_id: int, student_id: int, lock: bool = False
+) -> Student:
     """The student if it belongs to this school; 404 for another school's id."""
     return owned_or_404(Student, student_id, lock=lock, school_id=school_id)
 
@@ -29,16 +31,21 @@ class OverviewPage:
     pages: int
 
 
-def overview(school_id: int, term_id: int, search: str = "", sort: str = "naam",
-             page: int = 1) -> OverviewPage:
+def overview(
+    school_id: int, term_id: int, search: str = "", sort: str = "naam", page: int = 1
+) -> OverviewPage:
     """One page of the school's requests for a term, with everything the columns need."""
-    query = select(Student).where(Student.school_id == school_id, Student.term_id == term_id)
+    query = select(Student).where(
+        Student.school_id == school_id, Student.term_id == term_id
+    )
     if search.strip():
         for word in search.split()[:5]:
             pattern = f"%{word.lower()}%"
             query = query.where(
-                or_(func.lower(Student.first_name).like(pattern),
-                    func.lower(Student.last_name).like(pattern))
+                or_(
+                    func.lower(Student.first_name).like(pattern),
+                    func.lower(Student.last_name).like(pattern),
+                )
             )
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     pages = max(1, -(-total // PER_PAGE))
@@ -60,4 +67,9 @@ def overview(school_id: int, term_id: int, search: str = "", sort: str = "naam",
 
 def _status_order():
     accepted = exists().where(Placement.student_id == Student.id)
-    return (accepted.desc(), Student.stopped_on.is_(None).desc(), Student.last_name, Student.id)
+    return (
+        accepted.desc(),
+        Student.stopped_on.is_(None).desc(),
+        Student.last_name,
+        Student.id,
+    )

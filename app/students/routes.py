@@ -24,7 +24,9 @@ bp = Blueprint("students", __name__)
 def _chosen_term():
     terms = all_terms()
     wanted = request.args.get("term", type=int)
-    term = next((t for t in terms if t.id == wanted), None) or default_term(terms, utcnow(), current_user.school_id)
+    term = next((t for t in terms if t.id == wanted), None) or default_term(
+        terms, utcnow(), current_user.school_id
+    )
     return terms, term
 
 
@@ -33,13 +35,21 @@ def _chosen_term():
 def overview():
     """All requests of the school for one term: search, sort, pages (OVR-1)."""
     terms, term = _chosen_term()
-    args = dict(search=request.args.get("q", ""), sort=request.args.get("sort", "naam"),
-                page=request.args.get("page", 1, type=int))
+    args = dict(
+        search=request.args.get("q", ""),
+        sort=request.args.get("sort", "naam"),
+        page=request.args.get("page", 1, type=int),
+    )
     page = overview_page(current_user.school_id, term.id, **args) if term else None
     return render_page_or_fragment(
-        "students/overview.html", "students/_table.html", terms=terms, term=term,
-        result=page, state=term_state(term) if term else None,
-        window=intake_window(term, current_user.school_id) if term else None, **args,
+        "students/overview.html",
+        "students/_table.html",
+        terms=terms,
+        term=term,
+        result=page,
+        state=term_state(term) if term else None,
+        window=intake_window(term, current_user.school_id) if term else None,
+        **args,
     )
 
 
@@ -50,7 +60,9 @@ def new():
     terms, term = _chosen_term()
     if term is None:
         abort(404)
-    return _request_form(Student(school_id=current_user.school_id, term_id=term.id, term=term))
+    return _request_form(
+        Student(school_id=current_user.school_id, term_id=term.id, term=term)
+    )
 
 
 @bp.route("/<int:student_id>/bewerken", methods=["GET", "POST"])
@@ -58,7 +70,9 @@ def new():
 def edit(student_id: int):
     """Change a request that no service accepted yet, while the intake window is open."""
     # The row lock keeps a service from accepting while this change is saved (OVR-3).
-    student = school_student_or_404(current_user.school_id, student_id, lock=request.method == "POST")
+    student = school_student_or_404(
+        current_user.school_id, student_id, lock=request.method == "POST"
+    )
     refusal = logic.edit_refusal(student, utcnow())
     if refusal:
         if request.method == "POST":
@@ -88,8 +102,13 @@ def _request_form(student: Student):
 
 def _render_form(student, form, window, supervisor_form, duplicate=None):
     return render_template(
-        "students/form.html", form=form, student=student, term=form.term, window=window,
-        supervisor_form=supervisor_form, duplicate=duplicate,
+        "students/form.html",
+        form=form,
+        student=student,
+        term=form.term,
+        window=window,
+        supervisor_form=supervisor_form,
+        duplicate=duplicate,
         suggestion=province_for_postcode(form.postcode.data),
     )
 
@@ -100,13 +119,16 @@ def _duplicate(student: Student, form: StudentForm) -> Student | None:
     from app.crypto import national_number_index
 
     duplicate = logic.find_duplicate(
-        current_user.school_id, student.term_id,
-        national_number_index(form.national_number.data), student.id,
+        current_user.school_id,
+        student.term_id,
+        national_number_index(form.national_number.data),
+        student.id,
     )
     if duplicate is not None:
-        form.national_number.errors = [*form.national_number.errors, _(
-            "Deze student is al ingegeven voor deze stageperiode."
-        )]
+        form.national_number.errors = [
+            *form.national_number.errors,
+            _("Deze student is al ingegeven voor deze stageperiode."),
+        ]
     return duplicate
 
 
@@ -119,7 +141,9 @@ def _add_supervisor(form: StudentForm) -> SupervisorForm:
     supervisor_form.populate_obj(supervisor)
     db.session.add(supervisor)
     db.session.commit()
-    flash(_("Begeleider %(name)s toegevoegd en gekozen.", name=supervisor.name), "success")
+    flash(
+        _("Begeleider %(name)s toegevoegd en gekozen.", name=supervisor.name), "success"
+    )
     form.load_supervisors(current_user.school_id)
     form.supervisor_id.data = supervisor.id
     return SupervisorForm(prefix="sup", formdata=None)
@@ -137,12 +161,20 @@ def _save(student: Student, form: StudentForm):
         db.session.rollback()
         if "national_number" not in form:
             raise
-        form.national_number.errors = [_("Deze student is al ingegeven voor deze stageperiode.")]
+        form.national_number.errors = [
+            _("Deze student is al ingegeven voor deze stageperiode.")
+        ]
         if is_new:
-            student = Student(school_id=current_user.school_id, term_id=form.term.id, term=form.term)
+            student = Student(
+                school_id=current_user.school_id, term_id=form.term.id, term=form.term
+            )
         window = intake_window(form.term, current_user.school_id, utcnow())
-        return _render_form(student, form, window, SupervisorForm(prefix="sup", formdata=None))
-    flash(_("Stageaanvraag van %(name)s opgeslagen.", name=student.full_name), "success")
+        return _render_form(
+            student, form, window, SupervisorForm(prefix="sup", formdata=None)
+        )
+    flash(
+        _("Stageaanvraag van %(name)s opgeslagen.", name=student.full_name), "success"
+    )
     if request.form.get("action") == "next":
         return redirect(url_for("students.new", term=student.term_id))
     return redirect(url_for("students.overview", term=student.term_id))
@@ -156,7 +188,9 @@ def show(student_id: int):
     from app.validation import format_national_number
 
     return render_template(
-        "students/show.html", student=student, state=term_state(student.term),
+        "students/show.html",
+        student=student,
+        state=term_state(student.term),
         national_number=format_national_number(logic.national_number_of(student)),
         refusal=logic.edit_refusal(student, utcnow()),
     )
@@ -166,7 +200,9 @@ def show(student_id: int):
 @roles_required("school")
 def delete(student_id: int):
     """Delete a wrongly added request after confirmation (never an accepted one)."""
-    student = school_student_or_404(current_user.school_id, student_id, lock=request.method == "POST")
+    student = school_student_or_404(
+        current_user.school_id, student_id, lock=request.method == "POST"
+    )
     refusal = logic.edit_refusal(student, utcnow())
     if refusal:
         flash(refusal, "error")
@@ -191,7 +227,9 @@ def stop(student_id: int):
     if form.validate_on_submit():
         logic.mark_stopped(student, form.stopped_on.data, form.stopped_reason.data)
         commit_and_send()
-        flash(_("%(name)s is gemarkeerd als gestopt.", name=student.full_name), "success")
+        flash(
+            _("%(name)s is gemarkeerd als gestopt.", name=student.full_name), "success"
+        )
         return redirect(url_for("students.overview", term=student.term_id))
     return render_template("students/stop.html", form=form, student=student)
 
@@ -207,6 +245,8 @@ def province_hint():
     if suggestion and not chosen:
         province_form = ProvinceForm(formdata=None, province=suggestion)
     return render_template(
-        "students/_province_hint.html", suggestion=suggestion, postcode=postcode,
+        "students/_province_hint.html",
+        suggestion=suggestion,
+        postcode=postcode,
         province_form=province_form,
     )

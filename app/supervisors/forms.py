@@ -12,10 +12,14 @@ REQUIRED = _l("Dit veld is verplicht.")
 
 
 class SupervisorForm(FlaskForm):
-    name = StringField(_l("Naam"), validators=[InputRequired(REQUIRED), Length(max=200), plain_text])
+    name = StringField(
+        _l("Naam"), validators=[InputRequired(REQUIRED), Length(max=200), plain_text]
+    )
     phone = PhoneField(
-        _l("Telefoon"), validators=[InputRequired(REQUIRED), Length(max=32), cleaned_by(clean_phone)]
+        _l("Telefoon"),
+        validators=[InputRequired(REQUIRED), Length(max=32), cleaned_by(clean_phone)],
     )
     email = EmailField(
-        _l("E-mail"), validators=[InputRequired(REQUIRED), Length(max=254), cleaned_by(clean_email)]
+        _l("E-mail"),
+        validators=[InputRequired(REQUIRED), Length(max=254), cleaned_by(clean_email)],
     )

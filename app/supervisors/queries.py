@@ -11,7 +11,9 @@ def school_supervisors(school_id: int) -> list[Supervisor]:
     """The school's supervisors by name."""
     return list(
         db.session.scalars(
-            select(Supervisor).where(Supervisor.school_id == school_id).order_by(Supervisor.name)
+            select(Supervisor)
+            .where(Supervisor.school_id == school_id)
+            .order_by(Supervisor.name)
         )
     )
 
@@ -24,5 +26,7 @@ def school_supervisor_or_404(school_id: int, supervisor_id: int) -> Supervisor:
 def students_of_supervisor(supervisor_id: int) -> int:
     """How many students (of any term) are linked to the supervisor."""
     return db.session.scalar(
-        select(func.count()).select_from(Student).where(Student.supervisor_id == supervisor_id)
+        select(func.count())
+        .select_from(Student)
+        .where(Student.supervisor_id == supervisor_id)
     )

@@ -75,7 +75,10 @@ def edit(supervisor_id: int):
             return redirect(url_for("supervisors.index"))
         return fragment_with_flashes("supervisors/_row.html", supervisor=supervisor)
     return render_page_or_fragment(
-        "supervisors/edit.html", "supervisors/_edit_row.html", form=form, supervisor=supervisor
+        "supervisors/edit.html",
+        "supervisors/_edit_row.html",
+        form=form,
+        supervisor=supervisor,
     )
 
 
@@ -91,10 +94,13 @@ def delete(supervisor_id: int):
             "Koppel die student eerst aan een andere begeleider.",
             "%(name)s kan niet verwijderd worden: er zijn nog %(num)d studenten aan gekoppeld. "
             "Koppel die studenten eerst aan een andere begeleider.",
-            linked, name=supervisor.name,
+            linked,
+            name=supervisor.name,
         )
         if wants_fragment():
-            return render_template("supervisors/_row.html", supervisor=supervisor, problem=problem)
+            return render_template(
+                "supervisors/_row.html", supervisor=supervisor, problem=problem
+            )
         flash(problem, "error")
         return redirect(url_for("supervisors.index"))
     name = supervisor.name
@@ -103,7 +109,13 @@ def delete(supervisor_id: int):
         db.session.commit()
     except IntegrityError:  # a colleague linked a student to it a moment ago
         db.session.rollback()
-        flash(_("%(name)s kan niet verwijderd worden: er is intussen een student aan gekoppeld.", name=name), "error")
+        flash(
+            _(
+                "%(name)s kan niet verwijderd worden: er is intussen een student aan gekoppeld.",
+                name=name,
+            ),
+            "error",
+        )
         return redirect(url_for("supervisors.index"))
     flash(_("Begeleider %(name)s verwijderd.", name=name), "success")
     if wants_fragment():

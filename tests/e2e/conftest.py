@@ -71,7 +71,9 @@ def _require_browser() -> None:
     problem = _missing_requirement()
     if problem:
         if os.environ.get("REQUIRE_E2E") == "1":
-            pytest.fail(f"REQUIRE_E2E=1 but browser tests cannot run: {problem}", pytrace=False)
+            pytest.fail(
+                f"REQUIRE_E2E=1 but browser tests cannot run: {problem}", pytrace=False
+            )
         pytest.skip(problem)
 
 
@@ -160,12 +162,19 @@ class Mailbox:
         """The mails received for `address` (with `subject` in their subject), oldest first."""
         address = address.lower()
         return [
-            mail for mail in self.mails
-            if address in mail.recipients and (subject is None or subject in mail.subject)
+            mail
+            for mail in self.mails
+            if address in mail.recipients
+            and (subject is None or subject in mail.subject)
         ]
 
-    def wait_for(self, address: str, subject: str | None = None, nth: int = 1,
-                 timeout: float = 5.0) -> ReceivedMail:
+    def wait_for(
+        self,
+        address: str,
+        subject: str | None = None,
+        nth: int = 1,
+        timeout: float = 5.0,
+    ) -> ReceivedMail:
         """Wait until the `nth` mail for `address` (matching `subject`) arrived; return it."""
         deadline = time.monotonic() + timeout
         while True:
@@ -176,7 +185,8 @@ class Mailbox:
                 seen = [(mail.recipients, mail.subject) for mail in self.mails]
                 pytest.fail(
                     f"no mail #{nth} to {address} (subject {subject!r}) within {timeout}s; "
-                    f"received: {seen}", pytrace=False,
+                    f"received: {seen}",
+                    pytrace=False,
                 )
             time.sleep(0.05)
 
@@ -273,7 +283,10 @@ def live_server(mailbox, tmp_path):
     collector = _ErrorCollector()
     logging.getLogger().addHandler(collector)
     thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="e2e-server", daemon=True
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="e2e-server",
+        daemon=True,
     )
     thread.start()
     live = LiveServer(app=app, url=url, errors=collector.records)
@@ -290,7 +303,11 @@ def live_server(mailbox, tmp_path):
     if collector.records:
         problems = "\n".join(
             f"{record.name}: {record.getMessage()}"
-            + (f"\n{_FORMATTER.formatException(record.exc_info)}" if record.exc_info else "")
+            + (
+                f"\n{_FORMATTER.formatException(record.exc_info)}"
+                if record.exc_info
+                else ""
+            )
             for record in collector.records
         )
         pytest.fail(f"the live app logged errors:\n{problems}", pytrace=False)
@@ -298,8 +315,10 @@ def live_server(mailbox, tmp_path):
 
 def _detach_loaded(db, value):
     """Model objects in `value` come back with their columns loaded, detached from the session."""
-    items = value if isinstance(value, (list, tuple, set)) else (
-        value.values() if isinstance(value, dict) else (value,)
+    items = (
+        value
+        if isinstance(value, (list, tuple, set))
+        else (value.values() if isinstance(value, dict) else (value,))
     )
     for item in items:
         if hasattr(item, "_sa_instance_state") and item in db.session:
@@ -312,8 +331,8 @@ def _detach_loaded(db, value):
 def seed(live_server):
     """seed(callback): run `callback()` in the live app, commit, send queued mail; its result.
 
-        school = seed(lambda: make_school("CVO Antwerpen"))
-        school.name  # loaded; relationships are not
+    school = seed(lambda: make_school("CVO Antwerpen"))
+    school.name  # loaded; relationships are not
     """
     from app.extensions import db
     from app.outbox import commit_and_send
@@ -348,7 +367,8 @@ def browser():
 def screenshot_dir(tmp_path_factory) -> Path:
     """Where failing tests leave a screenshot (E2E_ARTIFACTS overrides the pytest tmp dir)."""
     folder = Path(
-        os.environ.get("E2E_ARTIFACTS") or tmp_path_factory.getbasetemp() / "e2e-screenshots"
+        os.environ.get("E2E_ARTIFACTS")
+        or tmp_path_factory.getbasetemp() / "e2e-screenshots"
     )
     folder.mkdir(parents=True, exist_ok=True)
     return folder

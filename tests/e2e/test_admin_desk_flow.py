@@ -16,7 +16,9 @@ SERVICES_FILE = (
 )
 
 
-def test_admin_sets_up_a_school_a_service_a_login_and_imports_services(page: Page, seed, mailbox, tmp_path):
+def test_admin_sets_up_a_school_a_service_a_login_and_imports_services(
+    page: Page, seed, mailbox, tmp_path
+):
     seed(lambda: make_user("admin", email=ADMIN))
     log_in(page, ADMIN)
 
@@ -44,14 +46,18 @@ def test_admin_sets_up_a_school_a_service_a_login_and_imports_services(page: Pag
 
     open_menu(page, "Scholen")
     row_of(page, "CVO Leerpunt").get_by_role("link", name="Login uitnodigen").click()
-    invite = page.locator("form").filter(has=page.get_by_role("button", name="Uitnodigen", exact=True))
+    invite = page.locator("form").filter(
+        has=page.get_by_role("button", name="Uitnodigen", exact=True)
+    )
     expect(invite.get_by_label("Organisatie")).to_have_value("CVO Leerpunt")
     invite.get_by_label("E-mailadres").fill(COORDINATOR)
     page.get_by_role("button", name="Uitnodigen", exact=True).click()
     expect_message(page, f"Uitnodiging verstuurd naar {COORDINATOR}.")
     assert mailbox.link_for(COORDINATOR).startswith("http")
     page.get_by_label("E-mailadres bevat").fill("leerpunt")
-    expect(page.get_by_role("row").filter(has_text=COORDINATOR)).to_contain_text("CVO Leerpunt")
+    expect(page.get_by_role("row").filter(has_text=COORDINATOR)).to_contain_text(
+        "CVO Leerpunt"
+    )
 
     open_menu(page, "Diensten")
     page.get_by_role("button", name="Diensten importeren").click()
@@ -69,11 +75,15 @@ def test_admin_sets_up_a_school_a_service_a_login_and_imports_services(page: Pag
     # unambiguous label (name, city, enterprise number) and can be invited.
     open_menu(page, "Logins")
     page.get_by_role("button", name="Nieuwe login uitnodigen").click()
-    invite = page.locator("form").filter(has=page.get_by_role("button", name="Uitnodigen", exact=True))
+    invite = page.locator("form").filter(
+        has=page.get_by_role("button", name="Uitnodigen", exact=True)
+    )
     invite.get_by_label("Rol").select_option(label="Dienst")
     invite.get_by_label("Organisatie").press_sequentially("Duinen")
     label = "WZC Ter Duinen (Oostende) — BE 0100.000.070"
-    expect(page.locator(f'#organisation-options option[value="{label}"]')).to_have_count(1)
+    expect(
+        page.locator(f'#organisation-options option[value="{label}"]')
+    ).to_have_count(1)
     expect(page.locator("#organisation-options option")).to_have_count(1)
     invite.get_by_label("Organisatie").fill(label)
     invite.get_by_label("E-mailadres").fill("team@terduinen.example")
@@ -82,17 +92,30 @@ def test_admin_sets_up_a_school_a_service_a_login_and_imports_services(page: Pag
 
 
 def test_admin_reads_the_dashboard_and_opens_a_school_as_helpdesk(page: Page, seed):
-    from tests.factories import make_placement, make_school, make_service, make_student, make_term
+    from tests.factories import (
+        make_placement,
+        make_school,
+        make_service,
+        make_student,
+        make_term,
+    )
 
     def build():
         make_user("admin", email=ADMIN)
         term = make_term(name="1 okt – 31 dec 2026")
         school = make_school("CVO Gent")
         service = make_service("OVL", name="WZC Zonnebloem")
-        placed = make_student(school=school, term=term, first_name="Sara", last_name="Geplaatst",
-                              province="OVL")
+        placed = make_student(
+            school=school,
+            term=term,
+            first_name="Sara",
+            last_name="Geplaatst",
+            province="OVL",
+        )
         make_placement(placed, service=service)
-        make_student(school=school, term=term, first_name="Tom", last_name="Open", province="OVL")
+        make_student(
+            school=school, term=term, first_name="Tom", last_name="Open", province="OVL"
+        )
 
     seed(build)
     log_in(page, ADMIN)
@@ -100,12 +123,18 @@ def test_admin_reads_the_dashboard_and_opens_a_school_as_helpdesk(page: Page, se
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     expect(page.get_by_role("heading", name="Per school")).to_be_visible()
     # CVO Gent: 2 requests, 1 accepted, 1 open.
-    expect(page.get_by_role("row").filter(has_text="CVO Gent").first).to_contain_text("2")
+    expect(page.get_by_role("row").filter(has_text="CVO Gent").first).to_contain_text(
+        "2"
+    )
     expect(page.get_by_role("img").first).to_be_visible()  # the charts are drawn
 
     open_menu(page, "Scholen")
-    row_of(page, "CVO Gent").get_by_role("link", name="Bekijk CVO Gent als ondersteuning").click()
+    row_of(page, "CVO Gent").get_by_role(
+        "link", name="Bekijk CVO Gent als ondersteuning"
+    ).click()
     expect(page.get_by_text("Je bekijkt dit als ondersteuning")).to_be_visible()
     expect(page.get_by_role("link", name="Geplaatst, Sara")).to_be_visible()
     expect(page.get_by_role("button", name="Stageaanvraag ingeven")).to_have_count(0)
-    expect(page.get_by_role("link", name="Stageaanvraag ingeven", exact=True)).to_have_count(0)
+    expect(
+        page.get_by_role("link", name="Stageaanvraag ingeven", exact=True)
+    ).to_have_count(0)

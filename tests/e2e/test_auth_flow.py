@@ -37,27 +37,41 @@ def choose_password(page: Page, password: str) -> None:
 def expect_link_no_longer_works(page: Page, link: str) -> None:
     response = page.goto(link)
     assert response.status == 410
-    expect(page.get_by_role("heading", name="Deze link werkt niet meer")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Deze link werkt niet meer")
+    ).to_be_visible()
 
 
-def test_admin_invites_a_coordinator_who_activates_the_account(page, live_server, seed, mailbox):
+def test_admin_invites_a_coordinator_who_activates_the_account(
+    page, live_server, seed, mailbox
+):
     _admin, school = seed(
-        lambda: (make_user("admin", email="admin@vivo.example"), make_school("CVO Antwerpen"))
+        lambda: (
+            make_user("admin", email="admin@vivo.example"),
+            make_school("CVO Antwerpen"),
+        )
     )
 
     # The admin invites the coordinator of CVO Antwerpen.
     log_in(page, "admin@vivo.example", PASSWORD)
     expect(page.get_by_role("heading", name="Welkom")).to_be_visible()
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Logins").click()
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
+        "link", name="Logins"
+    ).click()
     expect(page.get_by_role("heading", name="Logins")).to_be_visible()
     page.get_by_role("button", name="Nieuwe login uitnodigen").click()
-    invite = page.locator("form").filter(has=page.get_by_role("button", name="Uitnodigen", exact=True))
+    invite = page.locator("form").filter(
+        has=page.get_by_role("button", name="Uitnodigen", exact=True)
+    )
     invite.get_by_label("E-mailadres").fill("coordinator@cvo.example")
     invite.get_by_label("Rol").select_option(label="School (CVO)")
     invite.get_by_label("Organisatie").fill(school.name)
     invite.get_by_role("button", name="Uitnodigen", exact=True).click()
-    expect(page.get_by_role("status").filter(
-        has_text="Uitnodiging verstuurd naar coordinator@cvo.example.")).to_be_visible()
+    expect(
+        page.get_by_role("status").filter(
+            has_text="Uitnodiging verstuurd naar coordinator@cvo.example."
+        )
+    ).to_be_visible()
     invited = page.get_by_role("row").filter(has_text="coordinator@cvo.example")
     expect(invited).to_contain_text("CVO Antwerpen")
     expect(invited).to_contain_text("uitgenodigd")
@@ -89,7 +103,9 @@ def test_admin_invites_a_coordinator_who_activates_the_account(page, live_server
     log_in(page, "coordinator@cvo.example", NEW_PASSWORD)
     expect(page.get_by_role("heading", name="Welkom")).to_be_visible()
     expect(
-        page.get_by_text("Je bent ingelogd als coordinator@cvo.example voor CVO Antwerpen.")
+        page.get_by_text(
+            "Je bent ingelogd als coordinator@cvo.example voor CVO Antwerpen."
+        )
     ).to_be_visible()
     log_out(page)
     page.goto("/start")
@@ -118,7 +134,9 @@ def test_invited_user_asks_for_a_new_activation_mail_on_the_login_form(
     page.get_by_role("button", name="Activatiemail opnieuw versturen").click()
     expect(page.get_by_role("heading", name="Activatiemail")).to_be_visible()
     expect(
-        page.get_by_text("Als dit e-mailadres een account heeft dat nog niet geactiveerd is")
+        page.get_by_text(
+            "Als dit e-mailadres een account heeft dat nog niet geactiveerd is"
+        )
     ).to_be_visible()
 
     second = mailbox.wait_for("coordinator@cvo.example", nth=2)
@@ -137,10 +155,16 @@ def test_invited_user_asks_for_a_new_activation_mail_on_the_login_form(
     ).to_be_visible()
 
 
-def test_forgotten_password_is_reset_through_the_mailed_link(page, live_server, seed, mailbox):
-    seed(lambda: make_user(
-        "school", organisation=make_school("CVO Leuven"), email="coordinator@cvo.example"
-    ))
+def test_forgotten_password_is_reset_through_the_mailed_link(
+    page, live_server, seed, mailbox
+):
+    seed(
+        lambda: make_user(
+            "school",
+            organisation=make_school("CVO Leuven"),
+            email="coordinator@cvo.example",
+        )
+    )
 
     page.goto("/login")
     page.get_by_role("link", name="Paswoord vergeten?").click()
@@ -162,9 +186,13 @@ def test_forgotten_password_is_reset_through_the_mailed_link(page, live_server, 
 
     # The old password no longer works, the new one does; the reset link works once.
     log_in(page, "coordinator@cvo.example", PASSWORD)
-    expect(page.get_by_role("alert")).to_contain_text("horen niet bij een actieve login")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "horen niet bij een actieve login"
+    )
     log_in(page, "coordinator@cvo.example", NEW_PASSWORD)
     expect(
-        page.get_by_text("Je bent ingelogd als coordinator@cvo.example voor CVO Leuven.")
+        page.get_by_text(
+            "Je bent ingelogd als coordinator@cvo.example voor CVO Leuven."
+        )
     ).to_be_visible()
     expect_link_no_longer_works(page, reset.link)

@@ -29,10 +29,20 @@ def a_school_with_an_accepted_student(seed):
         make_user("school", organisation=school, email=COORDINATOR)
         term = make_term()
         supervisor = make_supervisor(school, name="An Begeleider")
-        sara = make_student(school=school, term=term, supervisor=supervisor, first_name="Sara",
-                            last_name="Peeters")
-        make_student(school=school, term=term, supervisor=supervisor, first_name="Tom",
-                     last_name="Open")
+        sara = make_student(
+            school=school,
+            term=term,
+            supervisor=supervisor,
+            first_name="Sara",
+            last_name="Peeters",
+        )
+        make_student(
+            school=school,
+            term=term,
+            supervisor=supervisor,
+            first_name="Tom",
+            last_name="Open",
+        )
         service = make_service("ANT", name="WZC Schelde", city="Antwerpen")
         make_user("service", organisation=service, email=SERVICE)
         make_placement(sara, service=service, notes="Start om 8u")
@@ -56,10 +66,14 @@ def download(page: Page, format_label: str):
     return info.value
 
 
-def test_a_coordinator_exports_the_overview_for_excel_and_as_xlsx(page: Page, seed, tmp_path):
+def test_a_coordinator_exports_the_overview_for_excel_and_as_xlsx(
+    page: Page, seed, tmp_path
+):
     term = a_school_with_an_accepted_student(seed)
     log_in(page, COORDINATOR)
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Overzicht stageaanvragen").click()
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
+        "link", name="Overzicht stageaanvragen"
+    ).click()
     page.get_by_role("link", name="Exporteer").click()
     expect(page.get_by_role("heading", name="Exporteren")).to_be_visible()
     expect(page.get_by_label("Stageperiode")).to_have_value(str(term.id))
@@ -69,8 +83,13 @@ def test_a_coordinator_exports_the_overview_for_excel_and_as_xlsx(page: Page, se
     assert csv_file.suggested_filename.endswith(".csv")
     raw = Path(csv_file.path()).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
-    assert {r["Voornaam"]: r["Status"] for r in rows} == {"Sara": "aanvaard", "Tom": "open"}
+    rows = list(
+        csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";")
+    )
+    assert {r["Voornaam"]: r["Status"] for r in rows} == {
+        "Sara": "aanvaard",
+        "Tom": "open",
+    }
 
     xlsx_file = download(page, "Excel (.xlsx)")
     assert xlsx_file.suggested_filename.endswith(".xlsx")
@@ -83,11 +102,15 @@ def test_a_coordinator_exports_the_overview_for_excel_and_as_xlsx(page: Page, se
 def test_a_care_service_exports_its_trainees(page: Page, seed):
     a_school_with_an_accepted_student(seed)
     log_in(page, SERVICE)
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Mijn stagiairs").click()
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
+        "link", name="Mijn stagiairs"
+    ).click()
     page.get_by_role("link", name="Exporteer").click()
     csv_file = download(page, "CSV voor Excel")
     assert "wzc-schelde-stagiairs" in csv_file.suggested_filename
     text = Path(csv_file.path()).read_bytes().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
-    assert [(r["Voornaam"], r["Stageplek"]) for r in rows] == [("Sara", "WZC Schelde (Antwerpen)")]
+    assert [(r["Voornaam"], r["Stageplek"]) for r in rows] == [
+        ("Sara", "WZC Schelde (Antwerpen)")
+    ]
     assert "Tom" not in text

@@ -7,7 +7,14 @@ from datetime import date
 
 from playwright.sync_api import Page, expect
 
-from tests.factories import PASSWORD, make_school, make_supervisor, make_term, make_user, valid_national_number
+from tests.factories import (
+    PASSWORD,
+    make_school,
+    make_supervisor,
+    make_term,
+    make_user,
+    valid_national_number,
+)
 
 COORDINATOR = "coordinator@cvo.example"
 TOM_NN = valid_national_number(date(2001, 3, 9), 45)
@@ -46,12 +53,16 @@ def check_file(page: Page, path: str) -> None:
     page.get_by_role("button", name="Controleer het bestand").click()
 
 
-def test_the_coordinator_fixes_a_bad_row_and_imports_the_term(page: Page, seed, tmp_path):
+def test_the_coordinator_fixes_a_bad_row_and_imports_the_term(
+    page: Page, seed, tmp_path
+):
     term = a_coordinator(seed)
     log_in(page)
     page.goto(f"/studenten?term={term.id}")
     page.get_by_role("button", name="Importeer", exact=True).click()
-    expect(page.get_by_role("heading", name="Stageaanvragen importeren")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Stageaanvragen importeren")
+    ).to_be_visible()
 
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV voor Excel").click()
@@ -63,27 +74,44 @@ def test_the_coordinator_fixes_a_bad_row_and_imports_the_term(page: Page, seed, 
     sara = list(example)
     sara[headers.index("E-mail")] = "sara@mail.example"
     tom = list(example)
-    for header, value in (("Voornaam", "Tom"), ("Achternaam", "Peeters"), ("Postcode", "200"),
-                          ("Rijksregisternummer", TOM_NN), ("E-mail", "tom@mail.example")):
+    for header, value in (
+        ("Voornaam", "Tom"),
+        ("Achternaam", "Peeters"),
+        ("Postcode", "200"),
+        ("Rijksregisternummer", TOM_NN),
+        ("E-mail", "tom@mail.example"),
+    ):
         tom[headers.index(header)] = value
 
     check_file(page, write_csv(tmp_path / "studenten.csv", [headers, example, tom]))
-    expect(page.get_by_text("Rij 2: Voornaam: Dit is de voorbeeldrij van het sjabloon; verwijder ze.")).to_be_visible()
+    expect(
+        page.get_by_text(
+            "Rij 2: Voornaam: Dit is de voorbeeldrij van het sjabloon; verwijder ze."
+        )
+    ).to_be_visible()
 
     check_file(page, write_csv(tmp_path / "studenten.csv", [headers, sara, tom]))
-    expect(page.get_by_text("Rij 3: Postcode: Een Belgische postcode heeft 4 cijfers")).to_be_visible()
+    expect(
+        page.get_by_text("Rij 3: Postcode: Een Belgische postcode heeft 4 cijfers")
+    ).to_be_visible()
     tom_row = page.get_by_role("row").filter(has_text="Tom")
     expect(tom_row).to_contain_text("Postcode: Een Belgische postcode heeft 4 cijfers")
     expect(page.get_by_role("row").filter(has_text="Sara")).to_contain_text("in orde")
-    expect(page.get_by_role("alert").filter(has_text="Er werd niets opgeslagen")).to_be_visible()
+    expect(
+        page.get_by_role("alert").filter(has_text="Er werd niets opgeslagen")
+    ).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("^Importeer"))).to_have_count(0)
 
     tom[headers.index("Postcode")] = "2018"
-    check_file(page, write_csv(tmp_path / "studenten-verbeterd.csv", [headers, sara, tom]))
+    check_file(
+        page, write_csv(tmp_path / "studenten-verbeterd.csv", [headers, sara, tom])
+    )
     expect(page.get_by_text("2 rijen in orde")).to_be_visible()
     page.get_by_role("button", name="Importeer 2 stageaanvragen").click()
 
     expect(page).to_have_url(re.compile(rf"/studenten\?term={term.id}$"))
-    expect(page.get_by_role("status").filter(has_text="2 stageaanvragen geïmporteerd.")).to_be_visible()
+    expect(
+        page.get_by_role("status").filter(has_text="2 stageaanvragen geïmporteerd.")
+    ).to_be_visible()
     expect(page.get_by_role("link", name="Janssens, Sara")).to_be_visible()
     expect(page.get_by_role("link", name="Peeters, Tom")).to_be_visible()

@@ -46,7 +46,9 @@ def shown(moment) -> str:
     return to_local(moment).strftime("%d/%m/%Y %H:%M")
 
 
-def test_admin_creates_a_term_with_its_windows_and_copies_the_school_year(page: Page, seed):
+def test_admin_creates_a_term_with_its_windows_and_copies_the_school_year(
+    page: Page, seed
+):
     seed(lambda: make_user("admin", email=ADMIN))
     year = school_year_of(utcnow()) + 1
     log_in(page, ADMIN)
@@ -76,25 +78,42 @@ def test_admin_creates_a_term_with_its_windows_and_copies_the_school_year(page: 
     expect(page.get_by_role("heading", name=f"1 okt – 31 dec {year}")).to_be_visible()
     # Entered in Brussels time: winter and summer moments both read as typed.
     expect(page.get_by_role("row", name="Ingave stageaanvragen")).to_contain_text(
-        f"20/03/{year} 09:00 – 05/09/{year} 12:00")
-    expect(page.get_by_role("row", name="Zichtbaar voor diensten")).to_contain_text(f"06/09/{year} 09:00")
-    expect(page.get_by_role("row", name="Resultaten definitief")).to_contain_text(f"30/09/{year} 12:00")
+        f"20/03/{year} 09:00 – 05/09/{year} 12:00"
+    )
+    expect(page.get_by_role("row", name="Zichtbaar voor diensten")).to_contain_text(
+        f"06/09/{year} 09:00"
+    )
+    expect(page.get_by_role("row", name="Resultaten definitief")).to_contain_text(
+        f"30/09/{year} 12:00"
+    )
 
     # Nieuw schooljaar: every term a year later, then adjust.
     open_menu(page, "Stageperiodes")
-    page.get_by_label("Schooljaar om te kopiëren").select_option(label=school_year_label(year))
+    page.get_by_label("Schooljaar om te kopiëren").select_option(
+        label=school_year_label(year)
+    )
     page.get_by_role("button", name="Kopieer naar het volgende schooljaar").click()
-    expect_message(page, f"1 stageperiodes gekopieerd naar {school_year_label(year + 1)}.")
-    copied = page.get_by_role("region", name=f"Schooljaar {school_year_label(year + 1)}")
-    row = copied.get_by_role("row").filter(has=page.get_by_role("link", name=f"1 okt – 31 dec {year + 1}"))
+    expect_message(
+        page, f"1 stageperiodes gekopieerd naar {school_year_label(year + 1)}."
+    )
+    copied = page.get_by_role(
+        "region", name=f"Schooljaar {school_year_label(year + 1)}"
+    )
+    row = copied.get_by_role("row").filter(
+        has=page.get_by_role("link", name=f"1 okt – 31 dec {year + 1}")
+    )
     expect(row).to_contain_text(f"01/10/{year + 1} – 31/12/{year + 1}")
     expect(row).to_contain_text(f"20/03/{year + 1} 09:00 – 05/09/{year + 1} 12:00")
     expect(row).to_contain_text(f"30/09/{year + 1} 12:00")
 
     # Copying again is refused: that school year has terms now.
-    page.get_by_label("Schooljaar om te kopiëren").select_option(label=school_year_label(year))
+    page.get_by_label("Schooljaar om te kopiëren").select_option(
+        label=school_year_label(year)
+    )
     page.get_by_role("button", name="Kopieer naar het volgende schooljaar").click()
-    expect_message(page, f"Het schooljaar {school_year_label(year + 1)} heeft al stageperiodes")
+    expect_message(
+        page, f"Het schooljaar {school_year_label(year + 1)} heeft al stageperiodes"
+    )
 
     # Adjust the copy: the form shows the moments as they were typed.
     row.get_by_role("link", name="Bewerken").click()
@@ -102,10 +121,14 @@ def test_admin_creates_a_term_with_its_windows_and_copies_the_school_year(page: 
     page.get_by_label("Ingave sluit").fill(f"{year + 1}-09-04T12:00")
     page.get_by_role("button", name="Opslaan").click()
     expect_message(page, f"Stageperiode 1 okt – 31 dec {year + 1} opgeslagen.")
-    expect(page.get_by_role("row", name="Ingave stageaanvragen")).to_contain_text(f"04/09/{year + 1} 12:00")
+    expect(page.get_by_role("row", name="Ingave stageaanvragen")).to_contain_text(
+        f"04/09/{year + 1} 12:00"
+    )
 
 
-def test_a_late_entry_opens_the_intake_for_one_school(page: Page, browser, live_server, seed):
+def test_a_late_entry_opens_the_intake_for_one_school(
+    page: Page, browser, live_server, seed
+):
     def build():
         make_user("admin", email=ADMIN)
         school = make_school("CVO Laat")
@@ -127,29 +150,47 @@ def test_a_late_entry_opens_the_intake_for_one_school(page: Page, browser, live_
     page.get_by_role("button", name="Late ingave toekennen").click()
     page.get_by_label("School").select_option(label="CVO Laat")
     page.get_by_label("Stageperiode").select_option(
-        label=f"1 jan – 31 maart ({school_year_label(term.school_year)})")
+        label=f"1 jan – 31 maart ({school_year_label(term.school_year)})"
+    )
     page.get_by_label("Ingave open tot").fill(local(until))
     page.get_by_label("Reden").fill("Coördinator was ziek")
     page.get_by_role("button", name="Toekennen", exact=True).click()
     expect_message(page, f"Late ingave voor CVO Laat open tot {shown(until)}.")
-    granted = page.get_by_role("table", name="Nu open").get_by_role("row").filter(has_text="CVO Laat")
+    granted = (
+        page.get_by_role("table", name="Nu open")
+        .get_by_role("row")
+        .filter(has_text="CVO Laat")
+    )
     expect(granted).to_contain_text("Coördinator was ziek")
     expect(granted).to_contain_text(ADMIN)
 
     # The school's banner now shows the term, and its form accepts a request.
     coordinator.reload()
-    expect(coordinator.get_by_text(
-        f"stageaanvragen ingeven voor 1 jan – 31 maart, tot {shown(until)}.")).to_be_visible()
+    expect(
+        coordinator.get_by_text(
+            f"stageaanvragen ingeven voor 1 jan – 31 maart, tot {shown(until)}."
+        )
+    ).to_be_visible()
     open_menu(coordinator, "Stageaanvraag ingeven")
-    expect(coordinator.get_by_text(f"VIVO opende de ingave voor je school tot {shown(until)}.")).to_be_visible()
-    fill_student(coordinator, "Sara", "Janssens", SARA_NN,
-                 "Kerkstraat 1", "2000")
+    expect(
+        coordinator.get_by_text(
+            f"VIVO opende de ingave voor je school tot {shown(until)}."
+        )
+    ).to_be_visible()
+    fill_student(coordinator, "Sara", "Janssens", SARA_NN, "Kerkstraat 1", "2000")
     expect(coordinator.get_by_label("Provincie")).to_have_value("ANT")
     fill_contact(coordinator, "Antwerpen", "0470 12 34 56", "sara@mail.example")
     coordinator.get_by_label("Fiets", exact=True).check()
-    coordinator.get_by_label("Stage-/werkplekbegeleider").select_option(label="An Peeters")
+    coordinator.get_by_label("Stage-/werkplekbegeleider").select_option(
+        label="An Peeters"
+    )
     coordinator.get_by_label("Stagevorm").select_option(label="alternerend")
-    fill_period(coordinator, 1, term.internship_start, term.internship_start + timedelta(days=30))
+    fill_period(
+        coordinator,
+        1,
+        term.internship_start,
+        term.internship_start + timedelta(days=30),
+    )
     coordinator.get_by_label("Totaal aantal uren").fill("120")
     coordinator.get_by_role("button", name="Opslaan en sluiten").click()
     expect_message(coordinator, "Stageaanvraag van Sara Janssens opgeslagen.")
@@ -157,7 +198,9 @@ def test_a_late_entry_opens_the_intake_for_one_school(page: Page, browser, live_
     # Revoked: the school's intake is closed again.
     granted.get_by_role("button", name=re.compile("intrekken")).click()
     expect_message(page, "Late ingave ingetrokken.")
-    expect(page.get_by_role("table", name="Voorbij of ingetrokken")).to_contain_text("CVO Laat")
+    expect(page.get_by_role("table", name="Voorbij of ingetrokken")).to_contain_text(
+        "CVO Laat"
+    )
     coordinator.reload()
     expect(coordinator.get_by_text("geen ingave van stageaanvragen.")).to_be_visible()
     coordinator.context.close()
@@ -167,8 +210,18 @@ def test_a_second_round_lets_a_service_of_another_province_accept(page: Page, se
     def build():
         make_user("admin", email=ADMIN)
         school = make_school("CVO Antwerpen")
-        term = make_term(intake_open=False, name="1 okt – 31 dec", results_at=utcnow() - timedelta(days=1))
-        make_student(school=school, term=term, first_name="Sara", last_name="Peeters", province="ANT")
+        term = make_term(
+            intake_open=False,
+            name="1 okt – 31 dec",
+            results_at=utcnow() - timedelta(days=1),
+        )
+        make_student(
+            school=school,
+            term=term,
+            first_name="Sara",
+            last_name="Peeters",
+            province="ANT",
+        )
         maasland = make_service("LIM", name="WZC Maasland", city="Hasselt")
         make_user("service", organisation=maasland, email=MAASLAND)
         make_mentor(maasland, name="Mia Mentor")
@@ -189,7 +242,9 @@ def test_a_second_round_lets_a_service_of_another_province_accept(page: Page, se
     page.get_by_label("Tweede ronde tot").fill(local(deadline))
     page.get_by_role("button", name="Tweede ronde openen").click()
     expect_message(page, f"Tweede ronde voor {term.name} open tot {shown(deadline)}.")
-    expect(page.get_by_text(f"De tweede ronde loopt tot {shown(deadline)}")).to_be_visible()
+    expect(
+        page.get_by_text(f"De tweede ronde loopt tot {shown(deadline)}")
+    ).to_be_visible()
 
     as_user(page, MAASLAND)
     open_menu(page, "Stageaanvragen")
@@ -199,6 +254,8 @@ def test_a_second_round_lets_a_service_of_another_province_accept(page: Page, se
     expect(page.get_by_role("heading", name="Sara Peeters", level=1)).to_be_visible()
     expect(page.get_by_text("tweede ronde", exact=True)).to_be_visible()
     period_box(page, 1).check()
-    page.get_by_role("group", name="Student aanvaarden").get_by_label("Stagementor").select_option(label="Mia Mentor")
+    page.get_by_role("group", name="Student aanvaarden").get_by_label(
+        "Stagementor"
+    ).select_option(label="Mia Mentor")
     page.get_by_role("button", name="Aanvaarden", exact=True).click()
     expect_message(page, "Aanvaard: periode 1.")

@@ -53,7 +53,9 @@ def log_in(page: Page) -> None:
 
 
 def open_menu(page: Page, item: str) -> None:
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name=item).click()
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
+        "link", name=item
+    ).click()
 
 
 def remember_this_page(page: Page) -> None:
@@ -86,8 +88,9 @@ def add_supervisor(page: Page, name: str, phone: str, email: str) -> None:
     form.get_by_role("button", name="Begeleider toevoegen").click()
 
 
-def fill_student(page: Page, first: str, last: str, national_number: str, street: str,
-                 postcode: str) -> None:
+def fill_student(
+    page: Page, first: str, last: str, national_number: str, street: str, postcode: str
+) -> None:
     """GEGEVENS STUDENT and VERBLIJFADRES up to the postcode (which suggests the province)."""
     page.get_by_label("Voornaam").fill(first)
     page.get_by_label("Achternaam").fill(last)
@@ -121,7 +124,9 @@ def test_coordinator_adds_and_edits_supervisors_inline(page, seed):
     a_coordinator(seed)
     log_in(page)
     open_menu(page, "Stagebegeleiders")
-    expect(page.get_by_role("heading", name="Stage-/werkplekbegeleiders")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Stage-/werkplekbegeleiders")
+    ).to_be_visible()
     expect(page.get_by_text("Nog geen begeleiders.")).to_be_visible()
     remember_this_page(page)
 
@@ -156,7 +161,9 @@ def test_coordinator_adds_and_edits_supervisors_inline(page, seed):
 
     # Edit An inline: her row turns into a form, "Opslaan" turns it back into a row.
     supervisor_row(page, "An Peeters").get_by_role("button", name="Bewerken").click()
-    editing = page.get_by_role("row").filter(has=page.get_by_role("button", name="Opslaan"))
+    editing = page.get_by_role("row").filter(
+        has=page.get_by_role("button", name="Opslaan")
+    )
     expect(editing.get_by_label("Naam")).to_have_value("An Peeters")
     editing.get_by_label("Telefoon").fill("03 299 88 77")
     editing.get_by_label("E-mail").fill("an@cvo.example")
@@ -265,7 +272,9 @@ def test_coordinator_enters_two_students_one_after_the_other(page, seed):
     page.get_by_label("Totaal aantal uren").fill("120")
     page.get_by_role("button", name="Opslaan en sluiten").click()
 
-    expect(page.get_by_role("heading", name="Overzicht van de stageaanvragen")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Overzicht van de stageaanvragen")
+    ).to_be_visible()
     expect_message(page, "Stageaanvraag van Tom Peeters opgeslagen.")
     expect(page.get_by_text("2 studenten")).to_be_visible()
     expect(student_row(page, "Janssens, Sara")).to_contain_text(
@@ -303,7 +312,9 @@ def test_missing_supervisor_is_added_from_the_student_form(page, seed):
 
     # The page comes back with the new supervisor chosen and the student as typed.
     expect_message(page, "Begeleider Bert Claes toegevoegd en gekozen.")
-    expect(supervisors.get_by_role("option", name="Bert Claes", selected=True)).to_have_count(1)
+    expect(
+        supervisors.get_by_role("option", name="Bert Claes", selected=True)
+    ).to_have_count(1)
     expect(page.get_by_label("Voornaam")).to_have_value("Sara")
     expect(page.get_by_label("Achternaam")).to_have_value("Janssens")
     expect(page.get_by_label("Straat")).to_have_value("Kerkstraat 1")
@@ -314,10 +325,14 @@ def test_missing_supervisor_is_added_from_the_student_form(page, seed):
     expect(page.get_by_label("Aantal periodes")).to_have_value("2")
     expect(page.get_by_label("Startdatum periode 1")).to_have_value(start.isoformat())
     expect(page.get_by_label("Aantal uren/week")).to_have_value("30")
-    expect(page.get_by_role("alert")).to_have_count(0)  # no errors for the unfinished request
+    expect(page.get_by_role("alert")).to_have_count(
+        0
+    )  # no errors for the unfinished request
 
     # The request can be finished and saved with him.
-    page.get_by_label("Einddatum periode 1").fill((start + timedelta(days=20)).isoformat())
+    page.get_by_label("Einddatum periode 1").fill(
+        (start + timedelta(days=20)).isoformat()
+    )
     fill_period(page, 2, start + timedelta(days=30), start + timedelta(days=50))
     page.get_by_label("Totaal aantal uren").fill("240")
     page.get_by_role("button", name="Opslaan en sluiten").click()
@@ -341,7 +356,9 @@ def test_coordinator_searches_edits_stops_and_deletes_in_the_overview(page, seed
     seed(build)
     log_in(page)
     open_menu(page, "Overzicht stageaanvragen")
-    expect(page.get_by_role("heading", name="Overzicht van de stageaanvragen")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Overzicht van de stageaanvragen")
+    ).to_be_visible()
     expect(page.get_by_text("3 studenten")).to_be_visible()
 
     # Searching by name narrows the table in place.
@@ -365,7 +382,9 @@ def test_coordinator_searches_edits_stops_and_deletes_in_the_overview(page, seed
     expect(page.get_by_role("button", name="Opslaan en volgende")).to_have_count(0)
     page.get_by_label("Achternaam").fill("Janssens-Claes")
     page.get_by_role("button", name="Opslaan en sluiten").click()
-    expect(page.get_by_role("heading", name="Overzicht van de stageaanvragen")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Overzicht van de stageaanvragen")
+    ).to_be_visible()
     expect_message(page, "Stageaanvraag van Sara Janssens-Claes opgeslagen.")
     expect(student_row(page, "Janssens-Claes, Sara")).to_be_visible()
     expect(page.get_by_text("3 studenten")).to_be_visible()
@@ -394,7 +413,9 @@ def test_coordinator_searches_edits_stops_and_deletes_in_the_overview(page, seed
         page.get_by_role("heading", name="Stageaanvraag van Lies Maes verwijderen?")
     ).to_be_visible()
     page.get_by_role("button", name="Ja, verwijder de student").click()
-    expect(page.get_by_role("heading", name="Overzicht van de stageaanvragen")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Overzicht van de stageaanvragen")
+    ).to_be_visible()
     expect_message(page, "Stageaanvraag van Lies Maes verwijderd.")
     expect(student_row(page, "Maes, Lies")).to_have_count(0)
     expect(page.get_by_text("2 studenten")).to_be_visible()
@@ -444,11 +465,19 @@ def test_accepted_student_shows_the_placement_and_can_no_longer_be_changed(page,
         school = make_school("CVO Antwerpen")
         make_user("school", organisation=school, email=COORDINATOR)
         term = make_term()
-        student = make_student(school, term, make_supervisor(school, name="An Peeters"),
-                               periods=2, first_name="Sara", last_name="Janssens")
+        student = make_student(
+            school,
+            term,
+            make_supervisor(school, name="An Peeters"),
+            periods=2,
+            first_name="Sara",
+            last_name="Janssens",
+        )
         service = make_service("ANT", name="WZC De Linde", city="Mechelen")
         mentor = make_mentor(service, name="Mieke Mentor")
-        make_placement(student, service, period_number=2, mentor=mentor, notes="Start om 7u30")
+        make_placement(
+            student, service, period_number=2, mentor=mentor, notes="Start om 7u30"
+        )
         periods = {p.number: (p.start_date, p.end_date) for p in student.periods}
         return student.id, periods
 
@@ -461,7 +490,9 @@ def test_accepted_student_shows_the_placement_and_can_no_longer_be_changed(page,
     expect(row).to_contain_text("(voorlopig)")
     expect(row).to_contain_text("WZC De Linde, Mechelen")
     approved_start, approved_end = periods[2]
-    expect(row).to_contain_text(f"periode 2: {day(approved_start)} – {day(approved_end)}")
+    expect(row).to_contain_text(
+        f"periode 2: {day(approved_start)} – {day(approved_end)}"
+    )
     expect(row).not_to_contain_text(day(periods[1][0]))  # only the approved period
     expect(row).to_contain_text("Mieke Mentor")
     expect(row).to_contain_text("Start om 7u30")

@@ -31,11 +31,20 @@ SCHELDE = "planning@schelde.example"  # Thuiszorg Schelde, Antwerpen
 MAASLAND = "info@maasland.example"  # WZC Maasland, Limburg
 
 SARA_NN = valid_national_number(date(1995, 5, 17), 123)
-SARA_NN_SHOWN = f"{SARA_NN[:2]}.{SARA_NN[2:4]}.{SARA_NN[4:6]}-{SARA_NN[6:9]}.{SARA_NN[9:]}"
+SARA_NN_SHOWN = (
+    f"{SARA_NN[:2]}.{SARA_NN[2:4]}.{SARA_NN[4:6]}-{SARA_NN[6:9]}.{SARA_NN[9:]}"
+)
 SARA_PHONE, SARA_PHONE_SHOWN = "+32470123456", "0470 12 34 56"
 SARA_EMAIL = "sara.peeters@mail.example"
 SARA_STREET = "Lange Leemstraat 12"
-SARA_PERSONAL = [SARA_NN, SARA_NN_SHOWN, SARA_PHONE, SARA_PHONE_SHOWN, SARA_EMAIL, SARA_STREET]
+SARA_PERSONAL = [
+    SARA_NN,
+    SARA_NN_SHOWN,
+    SARA_PHONE,
+    SARA_PHONE_SHOWN,
+    SARA_EMAIL,
+    SARA_STREET,
+]
 
 
 # --- the world -----------------------------------------------------------------------------
@@ -60,23 +69,49 @@ def antwerp_with_sara(seed, placed_with_linde: bool = False) -> Province:
         linde = make_service("ANT", name="WZC De Linde", city="Antwerpen")
         schelde = make_service("ANT", name="Thuiszorg Schelde", city="Mortsel")
         maasland = make_service("LIM", name="WZC Maasland", city="Hasselt")
-        for service, login in ((linde, LINDE), (schelde, SCHELDE), (maasland, MAASLAND)):
+        for service, login in (
+            (linde, LINDE),
+            (schelde, SCHELDE),
+            (maasland, MAASLAND),
+        ):
             make_user("service", organisation=service, email=login)
         sara = make_student(
-            school=school, term=term, supervisor=supervisor, periods=2,
-            first_name="Sara", last_name="Peeters", street=SARA_STREET, postcode="2018",
-            city="Antwerpen", province="ANT", phone=SARA_PHONE, email=SARA_EMAIL,
-            national_number=SARA_NN, internship_form="blok", hours_per_week=20,
+            school=school,
+            term=term,
+            supervisor=supervisor,
+            periods=2,
+            first_name="Sara",
+            last_name="Peeters",
+            street=SARA_STREET,
+            postcode="2018",
+            city="Antwerpen",
+            province="ANT",
+            phone=SARA_PHONE,
+            email=SARA_EMAIL,
+            national_number=SARA_NN,
+            internship_form="blok",
+            hours_per_week=20,
             preferred_service_id=linde.id,
         )
         make_student(
-            school=school, term=term, supervisor=supervisor, periods=1, first_name="Tom",
-            last_name="Janssens", postcode="2600", city="Berchem", province="ANT",
+            school=school,
+            term=term,
+            supervisor=supervisor,
+            periods=1,
+            first_name="Tom",
+            last_name="Janssens",
+            postcode="2600",
+            city="Berchem",
+            province="ANT",
             internship_form="alternerend",
         )
         if placed_with_linde:
-            make_placement(sara, service=linde, period_number=1,
-                           mentor=make_mentor(linde, name="Lies Claes"))
+            make_placement(
+                sara,
+                service=linde,
+                period_number=1,
+                mentor=make_mentor(linde, name="Lies Claes"),
+            )
         return {
             "term_name": term.name,
             "sara_id": sara.id,
@@ -121,9 +156,12 @@ def new_page(browser: Browser, live_server) -> Page:
 
 
 def open_menu(page: Page, item: str) -> None:
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name=item).click()
-    expect(page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name=item)) \
-        .to_have_attribute("aria-current", "page")
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
+        "link", name=item
+    ).click()
+    expect(
+        page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name=item)
+    ).to_have_attribute("aria-current", "page")
 
 
 def expect_message(page: Page, text: str) -> None:
@@ -140,7 +178,9 @@ def accept_group(page: Page):
 
 
 def period_box(page: Page, number: int):
-    return accept_group(page).get_by_role("checkbox", name=re.compile(rf"^Periode {number}:"))
+    return accept_group(page).get_by_role(
+        "checkbox", name=re.compile(rf"^Periode {number}:")
+    )
 
 
 def chosen_option(select) -> str:
@@ -171,7 +211,9 @@ def test_service_accepts_a_period_with_a_new_mentor_and_the_school_sees_it(
     # 1. WZC De Linde browses the requests of Antwerpen; Sara prefers De Linde.
     log_in(page, LINDE)
     open_menu(page, "Stageaanvragen")
-    expect(page.get_by_role("heading", name="Stageaanvragen in Antwerpen")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Stageaanvragen in Antwerpen")
+    ).to_be_visible()
     expect(page.get_by_text("2 open aanvragen")).to_be_visible()
     sara = row_of(page, "Sara Peeters")
     expect(sara).to_contain_text("kiest voor u")
@@ -215,12 +257,18 @@ def test_service_accepts_a_period_with_a_new_mentor_and_the_school_sees_it(
     expect(period_box(page, 1)).to_be_checked()  # the choices made are kept
     expect(period_box(page, 2)).not_to_be_checked()
     assert chosen_option(accept.get_by_label("Stagementor")) == "Lies Claes"
-    accept.get_by_label("Notities voor de school").fill("Eerste dag om 8 uur aan het onthaal.")
+    accept.get_by_label("Notities voor de school").fill(
+        "Eerste dag om 8 uur aan het onthaal."
+    )
     accept.get_by_role("button", name="Aanvaarden", exact=True).click()
 
     expect_message(page, "Aanvaard: periode 1.")
-    expect(page.get_by_role("heading", name="Aanvaard door jouw dienst")).to_be_visible()
-    expect(page.get_by_text(f"Periode 1: {period_1} · mentor: Lies Claes")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Aanvaard door jouw dienst")
+    ).to_be_visible()
+    expect(
+        page.get_by_text(f"Periode 1: {period_1} · mentor: Lies Claes")
+    ).to_be_visible()
     # Now, and only now, the contact data.
     expect(page.get_by_text(SARA_PHONE_SHOWN)).to_be_visible()
     expect(page.get_by_text(SARA_EMAIL)).to_be_visible()
@@ -284,8 +332,12 @@ def test_service_accepts_a_period_with_a_new_mentor_and_the_school_sees_it(
     # WZC Maasland (Limburg) never sees her, not even by URL.
     as_user(page, MAASLAND)
     open_menu(page, "Stageaanvragen")
-    expect(page.get_by_role("heading", name="Stageaanvragen in Limburg")).to_be_visible()
-    expect(page.get_by_text("Geen open stageaanvragen die aan de filters voldoen.")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Stageaanvragen in Limburg")
+    ).to_be_visible()
+    expect(
+        page.get_by_text("Geen open stageaanvragen die aan de filters voldoen.")
+    ).to_be_visible()
     expect(page.get_by_role("link", name="Sara Peeters")).to_have_count(0)
     response = page.goto(f"/dienst/aanvragen/{world.sara_id}")
     assert response.status == 404
@@ -316,13 +368,19 @@ def test_declined_request_shows_the_reason_to_the_school_and_stays_open_for_othe
     reason.fill("Geen plaats in die periode.")
     decline.get_by_role("button", name="Weigeren").click()
 
-    expect_message(page, "Je weigerde de aanvraag van Sara Peeters. De school ziet je reden.")
-    expect(page.get_by_role("heading", name="Stageaanvragen in Antwerpen")).to_be_visible()
+    expect_message(
+        page, "Je weigerde de aanvraag van Sara Peeters. De school ziet je reden."
+    )
+    expect(
+        page.get_by_role("heading", name="Stageaanvragen in Antwerpen")
+    ).to_be_visible()
     expect(page.get_by_role("link", name="Sara Peeters")).to_have_count(0)
     expect(page.get_by_role("link", name="Tom Janssens")).to_be_visible()
 
     mail = mailbox.wait_for(COORDINATOR, subject="niet aanvaarden")
-    assert mail.subject == "Stagematching: WZC De Linde kan Sara Peeters niet aanvaarden"
+    assert (
+        mail.subject == "Stagematching: WZC De Linde kan Sara Peeters niet aanvaarden"
+    )
     assert "Reden: Geen plaats in die periode." in mail.body
 
     # The other service of the province still gets both periods.
@@ -334,12 +392,18 @@ def test_declined_request_shows_the_reason_to_the_school_and_stays_open_for_othe
     as_user(page, COORDINATOR)
     open_menu(page, "Overzicht stageaanvragen")
     result = row_of(page, "Peeters, Sara")
-    expect(result).to_contain_text("Geweigerd door WZC De Linde: Geen plaats in die periode.")
+    expect(result).to_contain_text(
+        "Geweigerd door WZC De Linde: Geen plaats in die periode."
+    )
     expect(result).not_to_contain_text("aanvaard")
     result.get_by_role("link", name="Peeters, Sara").click()
     expect(page.get_by_role("heading", name="Geweigerd door")).to_be_visible()
-    expect(page.get_by_text("WZC De Linde: Geen plaats in die periode.")).to_be_visible()
-    expect(page.get_by_role("button", name="Bewerken")).to_be_visible()  # still the school's to change
+    expect(
+        page.get_by_text("WZC De Linde: Geen plaats in die periode.")
+    ).to_be_visible()
+    expect(
+        page.get_by_role("button", name="Bewerken")
+    ).to_be_visible()  # still the school's to change
 
 
 # --- withdraw ------------------------------------------------------------------------------
@@ -362,17 +426,26 @@ def test_withdrawn_acceptance_opens_the_period_again_for_the_other_service(
     trainee = row_of(page, "Sara Peeters")
     expect(trainee).to_contain_text(f"periode 1: {period_1}")
     trainee.get_by_role("button", name="Aanvaarding intrekken").click()
-    expect(page.get_by_role("heading", name="Aanvaarding van Sara Peeters intrekken?")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Aanvaarding van Sara Peeters intrekken?")
+    ).to_be_visible()
     page.get_by_role("button", name="Ja, trek de aanvaarding in").click()
-    expect_message(page, "Aanvaarding van Sara Peeters ingetrokken; de periode staat weer open.")
+    expect_message(
+        page, "Aanvaarding van Sara Peeters ingetrokken; de periode staat weer open."
+    )
     expect(page.get_by_text("Je aanvaardde nog geen stagiairs.")).to_be_visible()
 
     mail = mailbox.wait_for(COORDINATOR, subject="trok de aanvaarding")
-    assert mail.subject == "Stagematching: WZC De Linde trok de aanvaarding van Sara Peeters in"
+    assert (
+        mail.subject
+        == "Stagematching: WZC De Linde trok de aanvaarding van Sara Peeters in"
+    )
 
     # De Linde no longer sees her contact data.
     open_sara(page)
-    expect(page.get_by_role("heading", name="Aanvaard door jouw dienst")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Aanvaard door jouw dienst")).to_have_count(
+        0
+    )
     expect_no_personal_data(page)
 
     # Period 1 is open again: Thuiszorg Schelde takes it with a mentor from its list.
@@ -410,13 +483,20 @@ def test_of_two_services_accepting_the_same_period_one_wins_the_other_is_told(
     page, browser, live_server, seed
 ):
     antwerp_with_sara(seed)
-    seed(lambda: (make_mentor(_service_named("WZC De Linde"), name="Lies Claes"),
-                  make_mentor(_service_named("Thuiszorg Schelde"), name="Jan Wouters")))
+    seed(
+        lambda: (
+            make_mentor(_service_named("WZC De Linde"), name="Lies Claes"),
+            make_mentor(_service_named("Thuiszorg Schelde"), name="Jan Wouters"),
+        )
+    )
 
     # Both have the request open with period 1 ticked and a mentor chosen.
     other = new_page(browser, live_server)
     try:
-        for who, login, mentor in ((page, LINDE, "Lies Claes"), (other, SCHELDE, "Jan Wouters")):
+        for who, login, mentor in (
+            (page, LINDE, "Lies Claes"),
+            (other, SCHELDE, "Jan Wouters"),
+        ):
             log_in(who, login)
             open_sara(who)
             period_box(who, 1).check()
@@ -431,7 +511,9 @@ def test_of_two_services_accepting_the_same_period_one_wins_the_other_is_told(
         )
         expect(other.get_by_role("status")).not_to_contain_text("Aanvaard:")
         open_sara(other)
-        expect(other.get_by_role("heading", name="Aanvaard door jouw dienst")).to_have_count(0)
+        expect(
+            other.get_by_role("heading", name="Aanvaard door jouw dienst")
+        ).to_have_count(0)
         expect(period_box(other, 1)).to_have_count(0)
         expect_no_personal_data(other)
     finally:
@@ -441,7 +523,9 @@ def test_of_two_services_accepting_the_same_period_one_wins_the_other_is_told(
 # --- the accept form explains what is missing ----------------------------------------------
 
 
-def test_accepting_without_a_period_or_mentor_says_what_is_missing(page, live_server, seed):
+def test_accepting_without_a_period_or_mentor_says_what_is_missing(
+    page, live_server, seed
+):
     antwerp_with_sara(seed)
 
     log_in(page, LINDE)
@@ -454,16 +538,22 @@ def test_accepting_without_a_period_or_mentor_says_what_is_missing(page, live_se
     expect(mentor).to_have_accessible_description(
         re.compile("Kies de stagementor \\(of voeg er een toe\\).")
     )
-    expect(page.get_by_role("heading", name="Aanvaard door jouw dienst")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Aanvaard door jouw dienst")).to_have_count(
+        0
+    )
     # The missing period is told where a screen reader user finds it: on the checkboxes.
     expect(accept.get_by_text("Kies minstens één periode.")).to_be_visible()
     for number in (1, 2):
         box = period_box(page, number)
         expect(box).to_have_attribute("aria-invalid", "true")
-        expect(box).to_have_accessible_description(re.compile("Kies minstens één periode."))
+        expect(box).to_have_accessible_description(
+            re.compile("Kies minstens één periode.")
+        )
 
 
-def test_a_bad_phone_for_the_inline_mentor_is_told_and_nothing_is_lost(page, live_server, seed):
+def test_a_bad_phone_for_the_inline_mentor_is_told_and_nothing_is_lost(
+    page, live_server, seed
+):
     antwerp_with_sara(seed)
 
     log_in(page, LINDE)
@@ -478,7 +568,9 @@ def test_a_bad_phone_for_the_inline_mentor_is_told_and_nothing_is_lost(page, liv
     phone = accept_group(page).get_by_label("Telefoon")
     expect(phone).to_be_visible()  # the inline form stays open
     expect(phone).to_have_attribute("aria-invalid", "true")
-    expect(phone).to_have_accessible_description(re.compile("Geef een geldig telefoonnummer in"))
+    expect(phone).to_have_accessible_description(
+        re.compile("Geef een geldig telefoonnummer in")
+    )
     expect(accept_group(page).get_by_label("Naam")).to_have_value("Lies Claes")
     expect(period_box(page, 2)).to_be_checked()
     expect(page.get_by_role("status")).not_to_contain_text("toegevoegd")
@@ -505,7 +597,9 @@ def test_service_manages_its_mentors_and_offered_places(page, live_server, seed)
     phone = add.get_by_label("Telefoon")
     expect(phone).to_have_attribute("aria-invalid", "true")
     expect(phone).to_have_accessible_description(
-        re.compile(r"Geef een geldig telefoonnummer in, bv\. 03 212 34 56 of 0470 12 34 56\.")
+        re.compile(
+            r"Geef een geldig telefoonnummer in, bv\. 03 212 34 56 of 0470 12 34 56\."
+        )
     )
     expect(add.get_by_label("Naam")).to_have_value("Lies Claes")
     expect(page.get_by_text("Nog geen stagementoren.")).to_be_visible()
@@ -530,11 +624,15 @@ def test_service_manages_its_mentors_and_offered_places(page, live_server, seed)
     page.get_by_role("button", name="Opslaan").click()
     places = page.get_by_label("Aantal stageplaatsen")
     expect(places).to_have_attribute("aria-invalid", "true")
-    expect(places).to_have_accessible_description(re.compile("Geef een aantal van 0 tot 500."))
+    expect(places).to_have_accessible_description(
+        re.compile("Geef een aantal van 0 tot 500.")
+    )
     places.fill("1")
     page.get_by_role("button", name="Opslaan").click()
     expect_message(page, "Capaciteit opgeslagen.")
-    expect(capacity_row(page, world.term_name)).to_have_text([world.term_name, "1", "0"])
+    expect(capacity_row(page, world.term_name)).to_have_text(
+        [world.term_name, "1", "0"]
+    )
 
     open_menu(page, "Stageaanvragen")
     expect(capacity_summary(page, world.term_name)).to_have_text(
@@ -561,21 +659,31 @@ def test_service_manages_its_mentors_and_offered_places(page, live_server, seed)
     period_box(page, 1).check()
     accept.get_by_label("Stagementor").select_option(label="Lies Claes")
     accept.get_by_role("button", name="Aanvaarden", exact=True).click()
-    confirm = accept_group(page).get_by_label("Ik aanvaard toch, boven de aangeboden capaciteit.")
-    expect(confirm).to_have_accessible_description(
-        re.compile(r"Je aangeboden capaciteit \(1\) is bereikt\. Bevestig dat je toch aanvaardt\.")
+    confirm = accept_group(page).get_by_label(
+        "Ik aanvaard toch, boven de aangeboden capaciteit."
     )
-    expect(page.get_by_role("heading", name="Aanvaard door jouw dienst")).to_have_count(0)
+    expect(confirm).to_have_accessible_description(
+        re.compile(
+            r"Je aangeboden capaciteit \(1\) is bereikt\. Bevestig dat je toch aanvaardt\."
+        )
+    )
+    expect(page.get_by_role("heading", name="Aanvaard door jouw dienst")).to_have_count(
+        0
+    )
     expect(period_box(page, 1)).to_be_checked()
     confirm.check()
     accept_group(page).get_by_role("button", name="Aanvaarden", exact=True).click()
     expect_message(page, "Aanvaard: periode 1.")
 
     open_menu(page, "Capaciteit")
-    expect(capacity_row(page, world.term_name)).to_have_text([world.term_name, "1", "2"])
+    expect(capacity_row(page, world.term_name)).to_have_text(
+        [world.term_name, "1", "2"]
+    )
 
 
-def test_a_second_period_of_our_own_trainee_takes_no_extra_place(page, live_server, seed):
+def test_a_second_period_of_our_own_trainee_takes_no_extra_place(
+    page, live_server, seed
+):
     world = antwerp_with_sara(seed, placed_with_linde=True)
     seed(lambda: _offer_places(world.linde_id, world.term_name, 1))
 
@@ -594,15 +702,20 @@ def test_a_second_period_of_our_own_trainee_takes_no_extra_place(page, live_serv
     )
 
 
-def test_each_withdraw_button_says_which_acceptance_it_withdraws(page, live_server, seed):
+def test_each_withdraw_button_says_which_acceptance_it_withdraws(
+    page, live_server, seed
+):
     antwerp_with_sara(seed, placed_with_linde=True)
 
     log_in(page, LINDE)
     open_menu(page, "Mijn stagiairs")
     # In a list of trainees a screen reader user hears the button names without the rows,
     # as the mentors page does with "Verwijderen <naam>".
-    expect(page.get_by_role("button", name=re.compile(r"Aanvaarding intrekken.*Sara Peeters")))\
-        .to_be_visible()
+    expect(
+        page.get_by_role(
+            "button", name=re.compile(r"Aanvaarding intrekken.*Sara Peeters")
+        )
+    ).to_be_visible()
 
 
 def capacity_row(page: Page, term_name: str):
@@ -620,4 +733,6 @@ def _offer_places(service_id: int, term_name: str, places: int):
     from app.models import ServiceCapacity, Term
 
     term = db.session.scalar(select(Term).where(Term.name == term_name))
-    db.session.add(ServiceCapacity(care_service_id=service_id, term_id=term.id, places=places))
+    db.session.add(
+        ServiceCapacity(care_service_id=service_id, term_id=term.id, places=places)
+    )
