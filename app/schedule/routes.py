@@ -22,7 +22,7 @@ from app.schedule.timetable import term_state
 from app.security import ANY_USER, roles_required
 from app.tenancy import valid_id
 
-bp = Blueprint("schedule", __name__)
+bp = Blueprint("schedule", __name__, template_folder="templates")
 
 
 def _term_or_404(term_id: int) -> Term:
