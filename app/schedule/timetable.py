@@ -68,7 +68,11 @@ def intake_window(term: Term, school_id: int, now: datetime | None = None) -> Wi
     """The one guard for entering, changing and deleting requests: open, or when it opens or
     since when it is closed."""
     now = now or utcnow()
-    override = active_override(term, school_id, now)
+    return window_for(term, active_override(term, school_id, now), now)
+
+
+def window_for(term: Term, override: IntakeOverride | None, now: datetime) -> Window:
+    """The intake window of a term for a school whose active late entry (if any) is known."""
     if rules.intake_open(term, now) and (
         override is None or override.until <= term.intake_closes_at
     ):
@@ -248,14 +252,6 @@ def browsable_terms(now: datetime | None = None) -> list[Term]:
     )
 
 
-def second_rounds(now: datetime | None = None) -> list[Term]:
-    """Terms whose second round runs now (TERM-7)."""
-    now = now or utcnow()
-    return list(
-        db.session.scalars(select(Term).where(rules.second_round_open_sql(now)))
-    )
-
-
 def default_term(
     terms: list[Term], now: datetime | None = None, school_id: int | None = None
 ) -> Term | None:
@@ -282,15 +278,44 @@ class Deadline:
     opening: bool = False  # something opens (not a deadline)
 
 
+def _live_terms(now: datetime) -> list[Term]:
+    """The terms whose timetable still has something ahead: not final yet, or in a second round."""
+    return list(
+        db.session.scalars(
+            select(Term).where(
+                (Term.results_at > now) | rules.second_round_open_sql(now)
+            )
+        )
+    )
+
+
+def _active_overrides(school_id: int, now: datetime) -> dict[int, IntakeOverride]:
+    """The school's running late entries, the longest per term, by term id."""
+    overrides: dict[int, IntakeOverride] = {}
+    for override in db.session.scalars(
+        select(IntakeOverride).where(
+            IntakeOverride.school_id == school_id, rules.override_active_sql(now)
+        )
+    ):
+        kept = overrides.get(override.term_id)
+        if kept is None or override.until > kept.until:
+            overrides[override.term_id] = override
+    return overrides
+
+
 def upcoming_moments(
-    now: datetime | None = None, role: str = "admin", school_id: int | None = None
+    now: datetime | None = None,
+    role: str = "admin",
+    school_id: int | None = None,
+    terms: list[Term] | None = None,
+    overrides: dict[int, IntakeOverride] | None = None,
 ) -> list[Deadline]:
     """The coming moments of the timetable that matter to `role`, soonest first; a school's
-    own late entries count."""
+    own late entries count. `terms` and `overrides` may be given when already loaded."""
     now = now or utcnow()
-    terms = db.session.scalars(
-        select(Term).where((Term.results_at > now) | rules.second_round_open_sql(now))
-    ).all()
+    terms = _live_terms(now) if terms is None else terms
+    if overrides is None:
+        overrides = _active_overrides(school_id, now) if school_id is not None else {}
     moments = []
     for term in terms:
         if role in ("school", "admin"):
@@ -316,7 +341,7 @@ def upcoming_moments(
             moments.append(
                 Deadline(term, _l("tweede ronde sluit"), term.second_round_until)
             )
-        late = active_override(term, school_id, now) if school_id is not None else None
+        late = overrides.get(term.id)
         if late is not None:
             moments.append(
                 Deadline(term, _l("late ingave voor je school sluit"), late.until)
@@ -324,38 +349,45 @@ def upcoming_moments(
     return sorted((m for m in moments if m.at > now), key=lambda m: m.at)
 
 
-def upcoming_deadlines(
-    now: datetime | None = None,
-    role: str = "admin",
-    school_id: int | None = None,
-    limit: int = 3,
-) -> list[Deadline]:
-    """The coming deadlines (closing moments, not openings), soonest first."""
-    moments = upcoming_moments(now, role, school_id)
-    return [m for m in moments if not m.opening][:limit]
-
-
-def next_opening(now: datetime | None = None, role: str = "school") -> Deadline | None:
-    """The next moment something opens for `role` (an intake, or a release to services)."""
-    moments = upcoming_moments(now, role)
-    return next((m for m in moments if m.opening), None)
-
-
 def banner(user, now: datetime | None = None) -> dict:
-    """What is open now for this user and the next deadline (TERM-4)."""
+    """What is open now for this user and the next deadline (TERM-4). Every page shows it, so
+    it loads the live terms (and a school's late entries) once and decides the rest here."""
     now = now or utcnow()
     role = user.role
     school_id = user.school_id if role == "school" else None
-    deadlines = upcoming_deadlines(now, role, school_id, limit=1)
-    return {
+    terms = _live_terms(now)
+    overrides = _active_overrides(school_id, now) if school_id is not None else {}
+    moments = upcoming_moments(now, role, school_id, terms, overrides)
+    deadline = next((m for m in moments if not m.opening), None)
+    result = {
         "role": role,
-        "open": open_intakes(now, school_id) if role in ("school", "admin") else [],
-        "opening": next_opening(now, "school") if role in ("school", "admin") else None,
-        "browsing": [term_state(t, now) for t in browsable_terms(now)]
-        if role in ("service", "admin")
-        else [],
-        "second_rounds": [term_state(t, now) for t in second_rounds(now)]
-        if role == "school"
-        else [],
-        "next": deadlines[0] if deadlines else None,
+        "open": [],
+        "opening": None,
+        "browsing": [],
+        "second_rounds": [],
+        "next": deadline,
     }
+    if role in ("school", "admin"):
+        by_close = sorted(terms, key=lambda t: t.intake_closes_at)
+        result["open"] = [
+            (t, window_for(t, overrides.get(t.id), now))
+            for t in by_close
+            if rules.intake_open(t, now) or t.id in overrides
+        ]
+        school_moments = (
+            moments
+            if role == "school"
+            else upcoming_moments(now, "school", None, terms, {})
+        )
+        result["opening"] = next((m for m in school_moments if m.opening), None)
+    if role in ("service", "admin"):
+        result["browsing"] = [
+            term_state(t, now)
+            for t in sorted(terms, key=lambda t: t.internship_start)
+            if rules.acceptance_open(t, now)
+        ]
+    if role == "school":
+        result["second_rounds"] = [
+            term_state(t, now) for t in terms if rules.second_round_open(t, now)
+        ]
+    return result
