@@ -107,6 +107,7 @@ def _request_page(student, accept_form, decline_form, mentor_form, status: int =
         decline_form=decline_form,
         mentor_form=mentor_form,
         mine=mine,
+        service=_service(),
         state=term_state(student.term),
         capacity=logic.capacity(_service().id, student.term_id),
     )
