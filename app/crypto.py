@@ -26,6 +26,16 @@ def decrypt_national_number(ciphertext: bytes | None) -> str | None:
         return None
 
 
+def encrypt_file(content: bytes) -> bytes:
+    """Ciphertext of a file that holds personal data (a checked import waiting to be saved)."""
+    return _fernet().encrypt(content)
+
+
+def decrypt_file(ciphertext: bytes, max_age: int) -> bytes:
+    """The content again; InvalidToken when tampered with or older than max_age seconds."""
+    return _fernet().decrypt(ciphertext, ttl=max_age)
+
+
 def national_number_index(number: str) -> str:
     """A keyed hash that finds duplicates without decrypting."""
     key = current_app.config["BLIND_INDEX_KEY"].encode()

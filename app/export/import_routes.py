@@ -18,7 +18,7 @@ from app.export.import_files import ImportProblem
 from app.extensions import db
 from app.htmx import hx_redirect, is_htmx, render_page_or_fragment
 from app.models import Term, utcnow
-from app.schedule.timetable import all_terms, default_term, intake_window
+from app.schedule.timetable import chosen_term, intake_window
 from app.security import roles_required
 from app.supervisors.queries import school_supervisors
 
@@ -38,10 +38,8 @@ class ImportForm(FlaskForm):
 
 
 def _term() -> Term:
-    terms = all_terms()
-    wanted = request.args.get("term", type=int)
-    term = next((t for t in terms if t.id == wanted), None) or default_term(
-        terms, utcnow(), current_user.school_id
+    _terms, term = chosen_term(
+        request.args.get("term", type=int), current_user.school_id
     )
     if term is None:
         abort(404)

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app import audit
-from app.crypto import _fernet, national_number_index
+from app.crypto import decrypt_file, encrypt_file, national_number_index
 from app.export.columns import service_label
 from app.export.import_files import (
     NATIONAL_NUMBER,
@@ -522,7 +522,7 @@ def keep_upload(kind: str, raw: bytes) -> str:
     path = folder / token
     path.touch(mode=0o600)
     # The file holds national numbers: encrypted at rest like the database column.
-    path.write_bytes(_fernet().encrypt(kind.encode() + b"\0" + raw))
+    path.write_bytes(encrypt_file(kind.encode() + b"\0" + raw))
     return token
 
 
@@ -532,9 +532,7 @@ def kept_upload(token: str | None) -> tuple[str, bytes] | None:
         return None
     path = _upload_folder() / token
     try:
-        kind, _sep, raw = (
-            _fernet().decrypt(path.read_bytes(), ttl=_ttl()).partition(b"\0")
-        )
+        kind, _sep, raw = decrypt_file(path.read_bytes(), _ttl()).partition(b"\0")
     except (OSError, InvalidToken):
         return None
     return kind.decode(), raw

@@ -252,6 +252,15 @@ def browsable_terms(now: datetime | None = None) -> list[Term]:
     )
 
 
+def chosen_term(
+    wanted_id: int | None, school_id: int | None = None
+) -> tuple[list[Term], Term | None]:
+    """(every term, the term asked for, or else the default one for this school)."""
+    terms = all_terms()
+    term = next((t for t in terms if t.id == wanted_id), None)
+    return terms, term or default_term(terms, utcnow(), school_id)
+
+
 def default_term(
     terms: list[Term], now: datetime | None = None, school_id: int | None = None
 ) -> Term | None:

@@ -13,7 +13,7 @@ from app.outbox import commit_and_send
 from app.security import roles_required
 from app.students import logic
 from app.students.forms import ProvinceForm, StopForm, StudentForm
-from app.schedule.timetable import all_terms, default_term, intake_window, term_state
+from app.schedule.timetable import chosen_term, intake_window, term_state
 from app.students.queries import school_student_or_404
 from app.students.queries import overview as overview_page
 from app.supervisors.forms import SupervisorForm
@@ -22,12 +22,7 @@ bp = Blueprint("students", __name__)
 
 
 def _chosen_term():
-    terms = all_terms()
-    wanted = request.args.get("term", type=int)
-    term = next((t for t in terms if t.id == wanted), None) or default_term(
-        terms, utcnow(), current_user.school_id
-    )
-    return terms, term
+    return chosen_term(request.args.get("term", type=int), current_user.school_id)
 
 
 @bp.get("")
