@@ -333,7 +333,7 @@ def _periods(row: Row, data: MultiDict) -> None:
 
 
 class RowForm(StudentForm):
-    """The request form for one row; the school's supervisors are read once for the file."""
+    """The request form for one row; supervisors and services are read once for the file."""
 
     def __init__(self, *args, supervisors, **kwargs):
         self.known_supervisors = supervisors
@@ -342,15 +342,18 @@ class RowForm(StudentForm):
     def load_supervisors(self, school_id: int) -> None:
         self.supervisor_ids = {s.id for s in self.known_supervisors}
 
+    def load_services(self) -> None:
+        # A row form is never rendered: no choice list; validate_preferred_service_id checks
+        # the id that row_formdata found among the services read once for the file.
+        self.preferred_service_id.choices = []
+
 
 def check_rows(rows: list[Row], term: Term, school_id: int) -> None:
     """Validate every row with the request form and find the same person twice."""
     lookups = Lookups(school_id)
     for row in rows:
-        row.errors, row.notices = (
-            [],
-            [],
-        )  # a second check (after a failed save) starts afresh
+        # A second check (after a failed save) starts afresh.
+        row.errors, row.notices = [], []
         data = row_formdata(row, lookups)
         form = RowForm(
             formdata=data,
@@ -363,9 +366,8 @@ def check_rows(rows: list[Row], term: Term, school_id: int) -> None:
         read_already = {header for header, _message in row.errors}
         for name, messages in form.errors.items():
             header = FIELD_HEADERS.get(name, name)
-            if (
-                header not in read_already
-            ):  # the reading problem says more than the form's
+            # A problem found while reading the cell says more than the form's.
+            if header not in read_already:
                 row.errors += [(header, str(message)) for message in messages]
         row.form = form
         if is_example(row):

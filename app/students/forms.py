@@ -168,12 +168,16 @@ class StudentForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.term = term
         self.load_supervisors(school_id)
-        self.preferred_service_id.choices = service_choices()
+        self.load_services()
         mode = current_app.config["NATIONAL_NUMBER_MODE"]
         if mode == "absent":
             del self.national_number
         elif mode == "required":
             self.national_number.flags.required = True
+
+    def load_services(self) -> None:
+        """Offer the active services as preference (STU-15)."""
+        self.preferred_service_id.choices = service_choices()
 
     def load_supervisors(self, school_id: int) -> None:
         """Offer the school's supervisors (again, after one was added inline)."""
