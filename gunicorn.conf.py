@@ -1,0 +1,19 @@
+"""gunicorn settings, as deployed (README "Deploying on a VPS") and as `make bench` runs them.
+
+Workers and threads were chosen with `make bench` on the 2-core VPS size (bench/results.json):
+see README "Performance". Override with GUNICORN_WORKERS / GUNICORN_THREADS / GUNICORN_BIND.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+# Exports stream for up to a minute at a full year's size.
+timeout = 120
+# nginx in front sends X-Forwarded-*; the app trusts one proxy (ProxyFix).
+forwarded_allow_ips = "127.0.0.1"
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+errorlog = "-"
