@@ -1,6 +1,7 @@
 """Application factory."""
 
-from flask import Flask, session
+from flask import Flask, request, session
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, config_from_env
@@ -19,14 +20,23 @@ def select_locale() -> str:
 SESSIONLESS_ENDPOINTS = frozenset({"static", "main.healthz"})
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """The signed session cookie, never renewed (nor `Vary: Cookie`) by a sessionless endpoint."""
+
+    def save_session(self, app, session, response) -> None:
+        if request.endpoint not in SESSIONLESS_ENDPOINTS:
+            super().save_session(app, session, response)
+
+
 def create_app(config: type[Config] | Config | None = None, **overrides) -> Flask:
     """Build the app; `config` defaults to the class named by STAGEMATCHING_ENV."""
     app = Flask(__name__, instance_relative_config=False)
+    app.session_interface = SessionInterface()
     app.config.from_object(config or config_from_env())
     app.config.update(overrides)
     _check_production_secrets(app)
 
-    from app import database, errors, security
+    from app import assets, database, errors, security
     from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
@@ -39,6 +49,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     limiter.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    assets.init_app(app)
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
