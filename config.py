@@ -56,6 +56,10 @@ class Config:
     # Reset and resend-activation mails go out in the request in development and tests; in
     # production the send-mail timer sends them, so timing does not reveal known addresses.
     OUTBOX_SEND_ANONYMOUS_INLINE = _env_bool("OUTBOX_SEND_ANONYMOUS_INLINE", True)
+    # A request that queued mail sends it right after its commit (development and tests);
+    # production leaves every mail to the `flask send-mail` timer so that no request waits
+    # for the mail server (README "Timers").
+    OUTBOX_SEND_INLINE = _env_bool("OUTBOX_SEND_INLINE", True)
     ACTIVATION_TTL = timedelta(days=_env_int("ACTIVATION_TTL_DAYS", 7))
     RESET_TTL = timedelta(hours=_env_int("RESET_TTL_HOURS", 1))
 
@@ -113,6 +117,7 @@ class ProductionConfig(Config):
         "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0"
     )
     OUTBOX_SEND_ANONYMOUS_INLINE = _env_bool("OUTBOX_SEND_ANONYMOUS_INLINE", False)
+    OUTBOX_SEND_INLINE = _env_bool("OUTBOX_SEND_INLINE", False)
     REQUIRED_SECRETS = ("SECRET_KEY", "ENCRYPTION_KEY", "BLIND_INDEX_KEY")
 
 

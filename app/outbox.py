@@ -138,13 +138,17 @@ def commit_and_send(anonymous: bool = False) -> None:
 
     anonymous=True (answers to strangers: reset, resend activation) leaves sending to the
     `flask send-mail` timer unless OUTBOX_SEND_ANONYMOUS_INLINE, so that response times do not
-    tell whether an address has a login (SECURITY.md 14).
+    tell whether an address has a login (SECURITY.md 14). Without OUTBOX_SEND_INLINE (the
+    production default) every mail is left to the timer: no request waits for mail.
     """
     queued = db.session.info.pop(QUEUED, [])
     db.session.flush()
     ids = [message.id for message in queued if message.id is not None]
     db.session.commit()
-    if anonymous and not current_app.config.get("OUTBOX_SEND_ANONYMOUS_INLINE"):
+    config = current_app.config
+    if not config.get("OUTBOX_SEND_INLINE", True):
+        return
+    if anonymous and not config.get("OUTBOX_SEND_ANONYMOUS_INLINE"):
         return
     try:
         # Only what this request queued: older pending mail is the `send-mail` timer's work,
