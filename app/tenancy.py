@@ -15,13 +15,14 @@ def valid_id(value) -> int | None:
     return value if isinstance(value, int) and 0 < value <= MAX_ID else None
 
 
-def owned_or_404(model, object_id: int, lock: bool = False, **owner):
+def owned_or_404(model, object_id: int, lock: bool = False, options=(), **owner):
     """The row of `model` with this id if its owner columns match, e.g. school_id=3; else 404.
 
-    lock=True takes a row lock (PostgreSQL) so that a check and the write after it stay true.
+    lock=True takes a row lock (PostgreSQL) so that a check and the write after it stay true;
+    options are loader options (what the page shows, loaded with the row).
     """
     row = (
-        db.session.get(model, object_id, with_for_update=lock)
+        db.session.get(model, object_id, with_for_update=lock, options=options)
         if valid_id(object_id)
         else None
     )

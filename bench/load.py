@@ -54,7 +54,11 @@ init = function(args)
   local file = io.open(args[1], "r")
   for line in file:lines() do
     local method, path, body = line:match("^(%u+)\\t([^\\t]*)\\t(.*)$")
+    -- wrk.format uses only the headers it is given: add those of -H (cookie, proxy).
     local headers = {}
+    for name, value in pairs(wrk.headers) do
+      headers[name] = value
+    end
     if method == "POST" then
       headers["Content-Type"] = "application/x-www-form-urlencoded"
     end

@@ -6,6 +6,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -27,6 +28,15 @@ class Student(Base):
     __table_args__ = (
         # Blind index: the same national number twice in one school and term is refused.
         UniqueConstraint("school_id", "term_id", "national_number_index"),
+        # The school overview: one term of one school in name order, read in index order.
+        Index(
+            "ix_student_school_term_name",
+            "school_id",
+            "term_id",
+            "last_name",
+            "first_name",
+            "id",
+        ),
         CheckConstraint("period_count BETWEEN 1 AND 4", name="period_count_range"),
         CheckConstraint(
             "internship_form IN ('blok', 'alternerend', 'blok_alternerend')",

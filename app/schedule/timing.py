@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from app.extensions import db
 from app.models import (
@@ -283,7 +283,12 @@ def term_placements(term: Term, search: str = "", page: int = 1, per_page: int =
                 )
             )
         )
-    query = query.order_by(Student.last_name, Student.first_name, Placement.id)
+    query = query.order_by(Student.last_name, Student.first_name, Placement.id).options(
+        # What each line shows, loaded per page, never per line.
+        contains_eager(Placement.student).contains_eager(Student.school),
+        contains_eager(Placement.care_service),
+        selectinload(Placement.period),
+    )
     result = db.paginate(
         query, page=page, per_page=per_page, error_out=False, count=True
     )

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from app.extensions import db
 from app.models import Decline, Placement, Student
@@ -19,8 +19,20 @@ SORTS = {
 def school_student_or_404(
     school_id: int, student_id: int, lock: bool = False
 ) -> Student:
-    """The student if it belongs to this school; 404 for another school's id."""
-    return owned_or_404(Student, student_id, lock=lock, school_id=school_id)
+    """The student if it belongs to this school; 404 for another school's id. What its pages
+    show (periods, acceptances with service and mentor, declines) comes in a fixed number of
+    queries, however many periods it has."""
+    return owned_or_404(
+        Student, student_id, lock=lock, options=DETAIL, school_id=school_id
+    )
+
+
+DETAIL = (
+    selectinload(Student.periods),
+    selectinload(Student.placements).selectinload(Placement.care_service),
+    selectinload(Student.placements).selectinload(Placement.mentor),
+    selectinload(Student.declines).selectinload(Decline.care_service),
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,15 @@ def overview(
         .limit(PER_PAGE)
         .offset((page - 1) * PER_PAGE)
         .options(
+            # Only the columns the table shows: the rest (national number, address, remarks)
+            # would be loaded and decoded for nothing on every view.
+            load_only(
+                Student.id,
+                Student.term_id,
+                Student.first_name,
+                Student.last_name,
+                Student.stopped_on,
+            ),
             selectinload(Student.periods),
             selectinload(Student.placements).selectinload(Placement.care_service),
             selectinload(Student.placements).selectinload(Placement.mentor),
