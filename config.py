@@ -56,6 +56,8 @@ class Config:
     # Reset and resend-activation mails go out in the request in development and tests; in
     # production the send-mail timer sends them, so timing does not reveal known addresses.
     OUTBOX_SEND_ANONYMOUS_INLINE = _env_bool("OUTBOX_SEND_ANONYMOUS_INLINE", True)
+    # The admin dashboard's figures are kept this long per worker process (0: never kept).
+    DASHBOARD_CACHE_SECONDS = _env_int("DASHBOARD_CACHE_SECONDS", 60)
     # A request that queued mail sends it right after its commit (development and tests);
     # production leaves every mail to the `flask send-mail` timer so that no request waits
     # for the mail server (README "Timers").
@@ -129,6 +131,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SERVER_NAME = None
     RATELIMIT_STORAGE_URI = "memory://"
+    DASHBOARD_CACHE_SECONDS = 0  # a test sees its own changes at once
     MAIL_SERVER = ""
     BASE_URL = "http://localhost"
 

@@ -4,8 +4,11 @@ Every figure is an aggregate query (GROUP BY), so the number of statements a pag
 not grow with the number of students.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
+from flask import current_app
 
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import joinedload
@@ -20,6 +23,7 @@ from app.models import (
     Student,
     Term,
     User,
+    utcnow,
 )
 from app.models.reference import PROVINCES
 from app.schedule import rules
@@ -70,34 +74,34 @@ def _count_columns():
     )
 
 
-def _counts_rows(term_id: int, *group):
-    query = select(*group, *_count_columns()).where(Student.term_id == term_id)
-    return db.session.execute(query.group_by(*group)).all()
-
-
 def counts_per_province(term_id: int) -> list[Counts]:
     """One row per province of the manual (zeros included), in the manual's order."""
-    found = {row[0]: row[1:] for row in _counts_rows(term_id, Student.province)}
-    rows = []
-    for code, name in PROVINCES.items():
-        numbers = [int(n or 0) for n in found.get(code, (0,) * 5)]
-        rows.append(Counts(code, name, *numbers))
-    return rows
+    return _counts(term_id)[0]
 
 
 def counts_per_school(term_id: int) -> list[Counts]:
     """One row per school with requests in the term, by name."""
+    return _counts(term_id)[1]
+
+
+def _counts(term_id: int) -> tuple[list[Counts], list[Counts]]:
+    """Per province and per school from one scan of the term: grouped by both, summed here."""
     query = (
-        select(School.id, School.name, *_count_columns())
+        select(School.id, School.name, Student.province, *_count_columns())
         .join(School, Student.school_id == School.id)
         .where(Student.term_id == term_id)
-        .group_by(School.id, School.name)
-        .order_by(School.name)
+        .group_by(School.id, School.name, Student.province)
     )
-    return [
-        Counts(sid, name, *(int(n or 0) for n in numbers))
-        for sid, name, *numbers in db.session.execute(query)
-    ]
+    provinces = {code: Counts(code, name) for code, name in PROVINCES.items()}
+    schools: dict[int, Counts] = {}
+    for school_id, name, province, *numbers in db.session.execute(query):
+        group = Counts(None, "", *(int(n or 0) for n in numbers))
+        schools.setdefault(school_id, Counts(school_id, name)).add(group)
+        if province in provinces:
+            provinces[province].add(group)
+    return list(provinces.values()), sorted(
+        schools.values(), key=lambda row: (row.label, row.key)
+    )
 
 
 def total(rows: list[Counts], label: str = "") -> Counts:
@@ -201,20 +205,35 @@ class Dashboard:
     total: Counts
     days: list[Day]
     capacity: list[Capacity]
+    computed_at: datetime  # the figures are of this moment (they may be kept a minute)
+
+
+# (database, term id) -> (monotonic time, the figures): each worker process keeps the last
+# figures of a term for DASHBOARD_CACHE_SECONDS, so that VIVO's desk, reloaded by several
+# people on the busiest day, scans a term's requests once a minute, not on every view.
+_kept: dict[tuple[str, int], tuple[float, dict]] = {}
 
 
 def dashboard(term: Term) -> Dashboard:
     """Everything the dashboard shows for `term`, in a fixed number of queries."""
-    provinces = counts_per_province(term.id)
-    schools = counts_per_school(term.id)
-    return Dashboard(
-        term=term,
-        provinces=provinces,
-        schools=schools,
-        total=total(provinces),
-        days=acceptances_per_day(term),
-        capacity=capacity_per_province(term.id),
-    )
+    max_age = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], term.id)
+    kept = _kept.get(key)
+    if max_age and kept and time.monotonic() - kept[0] < max_age:
+        figures = kept[1]
+    else:
+        provinces, schools = _counts(term.id)
+        figures = dict(
+            provinces=provinces,
+            schools=schools,
+            total=total(provinces),
+            days=acceptances_per_day(term),
+            capacity=capacity_per_province(term.id),
+            computed_at=utcnow(),
+        )
+        if max_age:
+            _kept[key] = (time.monotonic(), figures)
+    return Dashboard(term=term, **figures)
 
 
 # --- unanswered requests (ADM-5) ---------------------------------------------------------
