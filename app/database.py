@@ -1,10 +1,28 @@
-"""Engine settings: SQLite gets WAL, foreign keys, a busy timeout and immediate transactions."""
+"""Engine settings: SQLite gets WAL, foreign keys, a busy timeout and explicit transactions.
+
+On SQLite a transaction that may write starts with BEGIN IMMEDIATE: it takes the write lock up
+front and waits for it (busy_timeout), so it never fails half-way with "database is locked".
+The reads of a GET request start with a deferred BEGIN and run side by side with a writer
+(WAL). A GET that writes (an audit event of a view) does so in `write_transaction()`: it ends
+the read transaction first and then writes in a short transaction of its own, because a
+deferred transaction that has read can never safely become a writer (SQLITE_BUSY_SNAPSHOT).
+"""
+
+import re
+from contextlib import contextmanager
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _listening = False
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+_DEFERRED = "deferred_transaction"
+
+
+class WriteInReadTransaction(RuntimeError):
+    """A statement that writes, sent inside a deferred (read) transaction on SQLite."""
 
 
 def _on_connect(dbapi_connection, connection_record) -> None:
@@ -22,43 +40,61 @@ def _on_connect(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
-READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
 def _on_begin(connection) -> None:
-    # A transaction that may write starts with BEGIN IMMEDIATE: it takes the write lock up
-    # front and waits for it (busy_timeout), so it never fails half-way with "database is
-    # locked". Reads of GET requests stay deferred so that they run side by side (WAL).
     if connection.dialect.name != "sqlite":
         return
-    connection.exec_driver_sql("BEGIN" if _read_only_request() else "BEGIN IMMEDIATE")
+    deferred = _read_only_request()
+    connection.info[_DEFERRED] = deferred
+    connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+def _refuse_writes_when_deferred(
+    connection, cursor, statement, parameters, context, executemany
+) -> None:
+    # Upgrading a deferred transaction that has read fails at once with "database is
+    # locked" when another connection wrote meanwhile: refuse it always, not only under load.
+    if connection.info.get(_DEFERRED) and _WRITE.match(statement):
+        raise WriteInReadTransaction(
+            "A GET request writes in its read transaction; "
+            "write in app.database.write_transaction() (e.g. app.audit.commit_view)."
+        )
 
 
 def _read_only_request() -> bool:
-    from flask import current_app, g, has_request_context, request
+    from flask import g, has_request_context, request
 
     if not has_request_context():
         return False  # CLI commands and timers may write
-    if g.get("reads_only"):
-        return True
-    view = current_app.view_functions.get(request.endpoint)
-    return request.method in READ_ONLY_METHODS and not getattr(
-        view, "writes_on_get", False
-    )
+    mode = g.get("transaction_mode")
+    if mode is not None:
+        return mode == "read"
+    return request.method in READ_ONLY_METHODS
 
 
-def reads_only_from_now() -> None:
-    """The rest of this request only reads (e.g. a long export streamed after its audit event
-    was committed): later transactions start deferred and hold no write lock."""
+@contextmanager
+def write_transaction():
+    """A short transaction of its own for a write in a request that has read so far (a GET).
+
+    Ends the current transaction, runs the block in a new one (BEGIN IMMEDIATE on SQLite: it
+    waits for the write lock instead of failing) and commits it. Afterwards the request goes
+    back to its own kind of transaction, deferred for a GET. Call it after the page is
+    rendered: both commits expire what the session has loaded.
+    """
     from flask import g
 
-    g.reads_only = True
+    from app.extensions import db
 
-
-def writes_on_get(view):
-    """Mark a GET view that writes (e.g. an audit event): its transaction starts immediate."""
-    view.writes_on_get = True
-    return view
+    db.session.commit()  # the read transaction: nothing to write
+    previous = g.get("transaction_mode")
+    g.transaction_mode = "write"
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        g.transaction_mode = previous
 
 
 def configure_engines(app: Flask) -> None:
@@ -67,6 +103,7 @@ def configure_engines(app: Flask) -> None:
     if not _listening:
         event.listen(Engine, "connect", _on_connect)
         event.listen(Engine, "begin", _on_begin)
+        event.listen(Engine, "before_cursor_execute", _refuse_writes_when_deferred)
         _listening = True
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):

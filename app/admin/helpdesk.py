@@ -13,7 +13,6 @@ from sqlalchemy import func, or_, select
 
 from app import audit
 from app.admin.routes import bp
-from app.database import writes_on_get
 from app.extensions import db
 from app.htmx import render_page_or_fragment
 from app.models import CareService, School, utcnow
@@ -45,10 +44,10 @@ def _organisation_or_404(model, object_id: int):
     return row
 
 
-def _record_view(obj, detail: str) -> None:
-    """One audit event per view, committed before the page is rendered."""
-    audit.record(VIEWED, obj, detail=detail)
-    db.session.commit()
+def _audited(page: str, obj, detail: str) -> str:
+    """The rendered page, once its view is committed as an audit event (ADM-6)."""
+    audit.commit_view(VIEWED, obj, detail)
+    return page
 
 
 @bp.get("/hulp")
@@ -86,7 +85,6 @@ def helpdesk():
 
 @bp.get("/hulp/scholen/<int:school_id>")
 @roles_required("admin")
-@writes_on_get  # every helpdesk view is an audit event (ADM-6)
 def helpdesk_school(school_id: int):
     """A school's overview of its requests for one term, as its coordinator sees it."""
     school = _organisation_or_404(School, school_id)
@@ -100,31 +98,29 @@ def helpdesk_school(school_id: int):
         sort=request.args.get("sort", "naam"),
         page=page_number(request.args.get("page")),
     )
-    page = school_overview(school.id, term.id, **args) if term else None
-    _record_view(school, f"school={school.id} term={term.id if term else '-'}")
-    return render_page_or_fragment(
+    result = school_overview(school.id, term.id, **args) if term else None
+    page = render_page_or_fragment(
         "students/overview.html",
         "students/_table.html",
         terms=terms,
         term=term,
-        result=page,
+        result=result,
         state=term_state(term) if term else None,
         window=intake_window(term, school.id) if term else None,
         readonly=True,
         school=school,
         **args,
     )
+    return _audited(page, school, f"school={school.id} term={term.id if term else '-'}")
 
 
 @bp.get("/hulp/scholen/<int:school_id>/studenten/<int:student_id>")
 @roles_required("admin")
-@writes_on_get
 def helpdesk_student(school_id: int, student_id: int):
     """One request of a school, as its coordinator sees it (personal data included)."""
     school = _organisation_or_404(School, school_id)
     student = school_student_or_404(school.id, student_id)
-    _record_view(student, f"school={school.id}")
-    return render_template(
+    page = render_template(
         "students/show.html",
         student=student,
         state=term_state(student.term),
@@ -135,6 +131,7 @@ def helpdesk_student(school_id: int, student_id: int):
         readonly=True,
         school=school,
     )
+    return _audited(page, student, f"school={school.id}")
 
 
 def _filters() -> placement_queries.RequestFilters:
@@ -160,21 +157,19 @@ def _date_arg(name: str) -> date | None:
 
 @bp.get("/hulp/diensten/<int:service_id>")
 @roles_required("admin")
-@writes_on_get
 def helpdesk_service(service_id: int):
     """A care service's list of open requests, as the service sees it."""
     service = _organisation_or_404(CareService, service_id)
     now, filters = utcnow(), _filters()
-    students, total, page, pages = placement_queries.browse(service, now, filters)
+    students, total, number, pages = placement_queries.browse(service, now, filters)
     terms = browsable_terms(now)
     capacities = {t.id: placement_logic.capacity(service.id, t.id) for t in terms}
-    _record_view(service, f"service={service.id} term={filters.term_id or 'all'}")
-    return render_page_or_fragment(
+    page = render_page_or_fragment(
         "placements/browse.html",
         "placements/_requests.html",
         students=students,
         total=total,
-        page=page,
+        page=number,
         pages=pages,
         filters=filters,
         terms=terms,
@@ -182,11 +177,13 @@ def helpdesk_service(service_id: int):
         service=service,
         readonly=True,
     )
+    return _audited(
+        page, service, f"service={service.id} term={filters.term_id or 'all'}"
+    )
 
 
 @bp.get("/hulp/diensten/<int:service_id>/aanvragen/<int:student_id>")
 @roles_required("admin")
-@writes_on_get
 def helpdesk_service_request(service_id: int, student_id: int):
     """One request as the care service sees it: without its accept and decline forms."""
     service = _organisation_or_404(CareService, service_id)
@@ -197,8 +194,7 @@ def helpdesk_service_request(service_id: int, student_id: int):
         national_number = format_national_number(
             student_logic.national_number_of(student)
         )
-    _record_view(student, f"service={service.id}")
-    return render_template(
+    page = render_template(
         "admin/helpdesk_request.html",
         student=student,
         service=service,
@@ -208,3 +204,4 @@ def helpdesk_service_request(service_id: int, student_id: int):
         capacity=placement_logic.capacity(service.id, student.term_id),
         readonly=True,
     )
+    return _audited(page, student, f"service={service.id}")

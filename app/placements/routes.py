@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import audit
-from app.database import writes_on_get
 from app.extensions import db
 from app.htmx import render_page_or_fragment
 from app.models import Mentor, Placement, utcnow
@@ -73,7 +72,6 @@ def browse():
 
 @bp.get("/aanvragen/<int:student_id>")
 @roles_required("service")
-@writes_on_get  # a view of personal data is an audit event (SECURITY.md 23)
 def show(student_id: int):
     """One request: its data, and the accept and decline forms; contact data once accepted."""
     student = queries.visible_student_or_404(_service(), student_id, utcnow())
@@ -114,10 +112,8 @@ def _request_page(student, accept_form, decline_form, mentor_form, status: int =
     if mine:
         context["national_number"] = format_national_number(national_number_of(student))
     page = render_template("placements/show.html", **context)
-    if mine:
-        # Audited after rendering: a commit first would expire what the page needs to read.
-        audit.record("student.personal_data_viewed", student)
-        db.session.commit()
+    if mine:  # a view of personal data is an audit event (SECURITY.md 23)
+        audit.commit_view("student.personal_data_viewed", student)
     return page, status
 
 
@@ -277,7 +273,6 @@ def withdraw(placement_id: int):
 
 @bp.get("/stagiairs")
 @roles_required("service")
-@writes_on_get
 def trainees():
     """Mijn stagiairs: accepted students with their contact data (each view is audited)."""
     placements = queries.my_trainees(_service())
@@ -288,7 +283,5 @@ def trainees():
     page = render_template(
         "placements/trainees.html", placements=placements, numbers=numbers
     )
-    # One insert for every student shown, after rendering (a commit expires what the page reads).
-    audit.record_views("student.personal_data_viewed", "Student", sorted(numbers))
-    db.session.commit()
+    audit.commit_views("student.personal_data_viewed", "Student", sorted(numbers))
     return page
