@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from flask import abort
 from sqlalchemy import and_, case, exists, func, literal, or_, select, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.extensions import db
 from app.models import CareService, Decline, Mentor, Period, Placement, Student, Term
@@ -191,23 +191,51 @@ def accepted_student(service: CareService, student_id: int) -> Student | None:
     )
 
 
-def my_trainees(service: CareService) -> list[Placement]:
-    """The placements of this service, with student, period and mentor loaded."""
+def trainee_terms(service: CareService) -> list[Term]:
+    """The terms in which this service accepted someone, the most recent internship first."""
+    accepted_in_term = exists().where(
+        Placement.care_service_id == service.id,
+        Placement.student_id == Student.id,
+        Student.term_id == Term.id,
+    )
     return list(
         db.session.scalars(
-            select(Placement)
-            .where(Placement.care_service_id == service.id)
-            .join(Student, Placement.student_id == Student.id)
-            .join(Period, Placement.period_id == Period.id)
-            .order_by(Period.start_date, Student.last_name)
-            .options(
-                selectinload(Placement.student).selectinload(Student.school),
-                selectinload(Placement.student).selectinload(Student.supervisor),
-                selectinload(Placement.period),
-                selectinload(Placement.mentor),
-            )
+            select(Term)
+            .where(accepted_in_term)
+            .order_by(Term.internship_start.desc(), Term.id.desc())
         )
     )
+
+
+def my_trainees(service: CareService, term_id: int | None, page: int):
+    """One page of this service's placements (of one term, or of all with None), with
+    student, school, supervisor, term, period and mentor loaded: a page runs the same
+    statements for 10 placements as for 500."""
+    query = (
+        select(Placement)
+        .join(Student, Placement.student_id == Student.id)
+        .join(Period, Placement.period_id == Period.id)
+        .join(Term, Student.term_id == Term.id)
+        .where(Placement.care_service_id == service.id)
+        .order_by(
+            Period.start_date, Student.last_name, Student.first_name, Placement.id
+        )
+        .options(
+            contains_eager(Placement.student).selectinload(Student.school),
+            contains_eager(Placement.student).selectinload(Student.supervisor),
+            contains_eager(Placement.student).contains_eager(Student.term),
+            contains_eager(Placement.period),
+            selectinload(Placement.mentor),
+        )
+    )
+    if term_id is not None:
+        query = query.where(Student.term_id == term_id)
+    result = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    if result.pages and page > result.pages:  # past the end: the last page
+        result = db.paginate(
+            query, page=result.pages, per_page=PER_PAGE, error_out=False
+        )
+    return result
 
 
 def service_mentors(service_id: int) -> list[Mentor]:

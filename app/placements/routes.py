@@ -12,6 +12,7 @@ from app.outbox import commit_and_send
 from app.placements import logic, queries
 from app.placements.forms import AcceptForm, DeclineForm, MentorForm
 from app.schedule.clock import local_date
+from app.schedule.timing import page_number
 from app.schedule.timetable import browsable_terms, term_state
 from app.security import roles_required
 from app.students.logic import national_number_of
@@ -19,6 +20,7 @@ from app.tenancy import owned_or_404, valid_id
 from app.validation import format_national_number
 
 bp = Blueprint("placements", __name__)
+ALL_TERMS = "alle"  # "Mijn stagiairs" of every term
 
 
 def _service():
@@ -274,14 +276,33 @@ def withdraw(placement_id: int):
 @bp.get("/stagiairs")
 @roles_required("service")
 def trainees():
-    """Mijn stagiairs: accepted students with their contact data (each view is audited)."""
-    placements = queries.my_trainees(_service())
+    """Mijn stagiairs: one term's accepted students with their contact data, a page at a
+    time; the students shown are audited (SECURITY.md 23)."""
+    terms = queries.trainee_terms(_service())
+    term = _trainee_term(terms)
+    result = queries.my_trainees(
+        _service(), term.id if term else None, page_number(request.args.get("page"))
+    )
     numbers = {
         p.student_id: format_national_number(national_number_of(p.student))
-        for p in placements
+        for p in result.items
     }
     page = render_template(
-        "placements/trainees.html", placements=placements, numbers=numbers
+        "placements/trainees.html",
+        result=result,
+        numbers=numbers,
+        terms=terms,
+        term_arg=term.id if term else ALL_TERMS,
+        all_terms=ALL_TERMS,
     )
     audit.commit_views("student.personal_data_viewed", "Student", sorted(numbers))
     return page
+
+
+def _trainee_term(terms):
+    """The term asked for; None for every term; else the most recent one."""
+    wanted = request.args.get("term", "")
+    if wanted == ALL_TERMS:
+        return None
+    chosen = next((t for t in terms if str(t.id) == wanted), None)
+    return chosen or (terms[0] if terms else None)
