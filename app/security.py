@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.extensions import login_manager
+from app.tenancy import valid_id
 
 CSP = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
@@ -32,11 +33,22 @@ def init_app(app: Flask) -> None:
 
 def load_user(identity: str):
     """The user of a session cookie, if its session token is still current and active."""
+    from sqlalchemy.orm import joinedload
+
     from app.extensions import db
     from app.models import User
 
     user_id, _, token = identity.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = (
+        # The organisation comes along: is_active and every page's menu need it.
+        db.session.get(
+            User,
+            int(user_id),
+            options=(joinedload(User.school), joinedload(User.care_service)),
+        )
+        if user_id.isdigit() and valid_id(int(user_id))
+        else None
+    )
     if (
         user is None
         or not user.is_active

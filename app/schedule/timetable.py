@@ -7,6 +7,7 @@ Views and templates never compare moments themselves; they ask here and get a `W
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -43,17 +44,34 @@ class Window:
     until: datetime | None = None
 
 
+def _per_request(key: str, load):
+    """The answer of `load()` kept for the rest of a GET request (a page asks the banner, the
+    term choice and the intake window the same things); computed afresh anywhere else."""
+    if not (has_request_context() and request.method == "GET"):
+        return load()
+    kept = g.setdefault("_timetable_kept", {})
+    if key not in kept:
+        kept[key] = load()
+    return kept[key]
+
+
+def _all_school_overrides(school_id: int) -> list[IntakeOverride]:
+    """Every late entry of a school (revoked ones too), the longest first: a handful."""
+    return _per_request(
+        f"overrides:{school_id}",
+        lambda: list(
+            db.session.scalars(
+                select(IntakeOverride)
+                .where(IntakeOverride.school_id == school_id)
+                .order_by(IntakeOverride.until.desc(), IntakeOverride.id)
+            )
+        ),
+    )
+
+
 def school_overrides(term_id: int, school_id: int) -> list[IntakeOverride]:
     """The late entries an admin granted this school for this term (revoked ones too)."""
-    return list(
-        db.session.scalars(
-            select(IntakeOverride)
-            .where(
-                IntakeOverride.term_id == term_id, IntakeOverride.school_id == school_id
-            )
-            .order_by(IntakeOverride.until.desc())
-        )
-    )
+    return [o for o in _all_school_overrides(school_id) if o.term_id == term_id]
 
 
 def active_override(term: Term, school_id: int, now: datetime) -> IntakeOverride | None:
@@ -220,8 +238,17 @@ def service_may_withdraw(placement, now: datetime | None = None) -> bool:
 
 
 def all_terms() -> list[Term]:
-    """Every term, the most recent internship span first."""
-    return list(db.session.scalars(select(Term).order_by(Term.internship_start.desc())))
+    """Every term, the most recent internship span first (a few per school year)."""
+    return list(
+        _per_request(
+            "terms",
+            lambda: list(
+                db.session.scalars(
+                    select(Term).order_by(Term.internship_start.desc(), Term.id)
+                )
+            ),
+        )
+    )
 
 
 def open_intakes(
@@ -289,23 +316,19 @@ class Deadline:
 
 def _live_terms(now: datetime) -> list[Term]:
     """The terms whose timetable still has something ahead: not final yet, or in a second round."""
-    return list(
-        db.session.scalars(
-            select(Term).where(
-                (Term.results_at > now) | rules.second_round_open_sql(now)
-            )
-        )
-    )
+    return [
+        term
+        for term in all_terms()
+        if not rules.results_final(term, now) or rules.second_round_open(term, now)
+    ]
 
 
 def _active_overrides(school_id: int, now: datetime) -> dict[int, IntakeOverride]:
     """The school's running late entries, the longest per term, by term id."""
     overrides: dict[int, IntakeOverride] = {}
-    for override in db.session.scalars(
-        select(IntakeOverride).where(
-            IntakeOverride.school_id == school_id, rules.override_active_sql(now)
-        )
-    ):
+    for override in _all_school_overrides(school_id):
+        if not rules.override_active(override, now):
+            continue
         kept = overrides.get(override.term_id)
         if kept is None or override.until > kept.until:
             overrides[override.term_id] = override
