@@ -227,6 +227,13 @@ def placements_final(placements, now: datetime | None = None) -> bool:
     )
 
 
+def acceptances_final(term: Term, accepted_at: list[datetime], now: datetime) -> bool:
+    """placements_final for acceptances of `term` known only by their moments."""
+    return rules.results_final(term, now) and not any(
+        rules.service_may_withdraw(term, moment, now) for moment in accepted_at
+    )
+
+
 def service_may_withdraw(placement, now: datetime | None = None) -> bool:
     """May the service that made this acceptance still withdraw it (SVC-4)?"""
     return rules.service_may_withdraw(

@@ -1,11 +1,22 @@
 """Student lookups and the overview query, always scoped to one school."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Decline, Placement, Student
+from app.models import (
+    CareService,
+    Decline,
+    Mentor,
+    Period,
+    Placement,
+    Student,
+    Term,
+    utcnow,
+)
+from app.schedule.timetable import acceptances_final
 from app.tenancy import owned_or_404
 
 PER_PAGE = 50
@@ -35,9 +46,50 @@ DETAIL = (
 )
 
 
+@dataclass
+class OverviewRow:
+    """One line of the overview, read as plain rows (the ORM would build a few hundred
+    objects per page for what is only shown)."""
+
+    id: int
+    first_name: str
+    last_name: str
+    stopped: bool
+    periods: list = field(default_factory=list)  # (number, start, end), in order
+    placements: list = field(default_factory=list)  # PlacementLine, by period
+    declines: list = field(default_factory=list)  # (service name, reason), oldest first
+    final: bool = False  # every acceptance final (set once the placements are known)
+
+    @property
+    def services(self) -> list:
+        return _unique(p.service for p in self.placements)
+
+    @property
+    def mentors(self) -> list:
+        return _unique(p.mentor for p in self.placements)
+
+
+@dataclass(frozen=True)
+class PlacementLine:
+    period: tuple  # (number, start, end)
+    service: tuple  # (id, name, city)
+    mentor: tuple  # (id, name, phone, email)
+    notes: str
+    created_at: datetime
+
+
+def _unique(items) -> list:
+    seen, result = set(), []
+    for item in items:
+        if item[0] not in seen:
+            seen.add(item[0])
+            result.append(item)
+    return result
+
+
 @dataclass(frozen=True)
 class OverviewPage:
-    students: list[Student]
+    students: list[OverviewRow]
     total: int
     page: int
     pages: int
@@ -46,7 +98,8 @@ class OverviewPage:
 def overview(
     school_id: int, term_id: int, search: str = "", sort: str = "naam", page: int = 1
 ) -> OverviewPage:
-    """One page of the school's requests for a term, with everything the columns need."""
+    """One page of the school's requests for a term, with everything the columns need:
+    five statements whatever the page holds."""
     query = select(Student).where(
         Student.school_id == school_id, Student.term_id == term_id
     )
@@ -59,31 +112,82 @@ def overview(
                     func.lower(Student.last_name).like(pattern),
                 )
             )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.scalar(
+        select(func.count()).select_from(query.with_only_columns(Student.id).subquery())
+    )
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(page, 1), pages)
     order = _status_order() if sort == "status" else SORTS.get(sort, SORTS["naam"])
-    students = db.session.scalars(
-        query.order_by(*order)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-        .options(
-            # Only the columns the table shows: the rest (national number, address, remarks)
-            # would be loaded and decoded for nothing on every view.
-            load_only(
-                Student.id,
-                Student.term_id,
-                Student.first_name,
-                Student.last_name,
-                Student.stopped_on,
-            ),
-            selectinload(Student.periods),
-            selectinload(Student.placements).selectinload(Placement.care_service),
-            selectinload(Student.placements).selectinload(Placement.mentor),
-            selectinload(Student.declines).selectinload(Decline.care_service),
+    rows = [
+        OverviewRow(id_, first, last, stopped_on is not None)
+        for id_, first, last, stopped_on in db.session.execute(
+            query.with_only_columns(
+                Student.id, Student.first_name, Student.last_name, Student.stopped_on
+            )
+            .order_by(*order)
+            .limit(PER_PAGE)
+            .offset((page - 1) * PER_PAGE)
         )
-    ).all()
-    return OverviewPage(list(students), total, page, pages)
+    ]
+    _fill(rows, db.session.get(Term, term_id))
+    return OverviewPage(rows, total, page, pages)
+
+
+def _fill(rows: list[OverviewRow], term: Term) -> None:
+    """Periods, acceptances (with service and mentor) and declines of the rows: three reads."""
+    by_id = {row.id: row for row in rows}
+    if not by_id:
+        return
+    periods = {}
+    for student_id, period_id, number, start, end in db.session.execute(
+        select(
+            Period.student_id,
+            Period.id,
+            Period.number,
+            Period.start_date,
+            Period.end_date,
+        )
+        .where(Period.student_id.in_(by_id))
+        .order_by(Period.student_id, Period.number)
+    ):
+        periods[period_id] = (number, start, end)
+        by_id[student_id].periods.append((number, start, end))
+    for line in db.session.execute(
+        select(
+            Placement.student_id,
+            Placement.period_id,
+            CareService.id,
+            CareService.name,
+            CareService.city,
+            Mentor.id,
+            Mentor.name,
+            Mentor.phone,
+            Mentor.email,
+            Placement.notes,
+            Placement.created_at,
+        )
+        .join(CareService, Placement.care_service_id == CareService.id)
+        .join(Mentor, Placement.mentor_id == Mentor.id)
+        .where(Placement.student_id.in_(by_id))
+        .order_by(Placement.student_id, Placement.period_id)
+    ):
+        by_id[line[0]].placements.append(
+            PlacementLine(
+                periods[line[1]], tuple(line[2:5]), tuple(line[5:9]), line[9], line[10]
+            )
+        )
+    for student_id, name, reason in db.session.execute(
+        select(Decline.student_id, CareService.name, Decline.reason)
+        .join(CareService, Decline.care_service_id == CareService.id)
+        .where(Decline.student_id.in_(by_id))
+        .order_by(Decline.student_id, Decline.created_at, Decline.id)
+    ):
+        by_id[student_id].declines.append((name, reason))
+    now = utcnow()
+    for row in rows:
+        row.final = bool(row.placements) and acceptances_final(
+            term, [p.created_at for p in row.placements], now
+        )
 
 
 def _status_order():
