@@ -163,7 +163,7 @@ def helpdesk_service(service_id: int):
     now, filters = utcnow(), _filters()
     students, total, number, pages = placement_queries.browse(service, now, filters)
     terms = browsable_terms(now)
-    capacities = {t.id: placement_logic.capacity(service.id, t.id) for t in terms}
+    capacities = placement_logic.capacities(service, [t.id for t in terms])
     page = render_page_or_fragment(
         "placements/browse.html",
         "placements/_requests.html",

@@ -37,6 +37,8 @@ class Student(Base):
             "first_name",
             "id",
         ),
+        # What a care service browses: the open terms' requests of its province.
+        Index("ix_student_term_province", "term_id", "province"),
         CheckConstraint("period_count BETWEEN 1 AND 4", name="period_count_range"),
         CheckConstraint(
             "internship_form IN ('blok', 'alternerend', 'blok_alternerend')",

@@ -1,16 +1,27 @@
 """What a care service may see: open requests of its province (TERM-6, TERM-7, SVC-1)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import abort
-from sqlalchemy import and_, case, exists, func, literal, or_, select, true
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import and_, case, exists, false, literal, or_, select, true
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from app.extensions import db
-from app.models import CareService, Decline, Mentor, Period, Placement, Student, Term
+from app.models import (
+    CareService,
+    Decline,
+    Mentor,
+    Period,
+    Placement,
+    School,
+    Student,
+    Supervisor,
+    Term,
+)
 from app.schedule import rules
 from app.schedule.clock import local_date
+from app.schedule.timetable import all_terms
 from app.tenancy import owned_or_404, valid_id
 
 PER_PAGE = 50
@@ -45,28 +56,67 @@ def visible_requests(service: CareService, now: datetime, include_placed: bool =
     include_placed keeps requests whose periods are all placed, so that a service that lost
     a race is told "already placed" instead of "not found".
     """
-    own_province = and_(
-        rules.first_round_open_sql(now), Student.province == service.province
-    )
-    # A second round offers only periods that are not over yet.
-    second_round = and_(
-        rules.second_round_open_sql(now),
-        true() if include_placed else _open_period_exists(local_date(now)),
-    )
+    # The terms are picked first, in Python by the same rules (a handful of terms, loaded
+    # once per request): the students are then read through the index on (term, province)
+    # instead of every student being tested against every term.
+    terms = all_terms()
+    first_round = [t.id for t in terms if rules.first_round_open(t, now)]
+    second_round_terms = [t.id for t in terms if rules.second_round_open(t, now)]
+    branches = []
+    if first_round:
+        branches.append(
+            and_(Student.term_id.in_(first_round), Student.province == service.province)
+        )
+    if second_round_terms:
+        # A second round offers only periods that are not over yet.
+        branches.append(
+            and_(
+                Student.term_id.in_(second_round_terms),
+                true() if include_placed else _open_period_exists(local_date(now)),
+            )
+        )
     declined_by_me = exists().where(
         Decline.student_id == Student.id, Decline.care_service_id == service.id
     )
     return (
         select(Student)
-        .join(Term, Student.term_id == Term.id)
-        .where(or_(own_province, second_round))
+        .where(or_(*branches) if branches else false())
         .where(Student.stopped_on.is_(None), ~declined_by_me)
         .where(true() if include_placed else _open_period_exists())
     )
 
 
+@dataclass
+class RequestRow:
+    """One line of the browse list, read as plain values (the page only shows them)."""
+
+    id: int
+    first_name: str
+    last_name: str
+    postcode: str
+    city: str
+    province: str
+    transport: str
+    remarks: str
+    internship_form: str
+    hours_per_week: int | None
+    total_hours: int
+    internship_remarks: str
+    preferred_service_id: int | None
+    term_id: int
+    school_name: str
+    supervisor: tuple  # (name, phone, email)
+    term: Term | None = None
+    open_periods: list = field(default_factory=list)  # (start, end) nobody accepted yet
+
+    @property
+    def transport_codes(self) -> list[str]:
+        return [code for code in self.transport.split(",") if code]
+
+
 def browse(service: CareService, now: datetime, filters: RequestFilters):
-    """One page of browsable requests, the preferred-me ones first by default."""
+    """One page of browsable requests, the preferred-me ones first by default: a count, the
+    page's ids in order, then their rows and open periods (four statements)."""
     query = visible_requests(service, now)
     if filters.term_id:
         query = query.where(Student.term_id == filters.term_id)
@@ -79,22 +129,70 @@ def browse(service: CareService, now: datetime, filters: RequestFilters):
         query = query.where(_period_between(filters.period_from, filters.period_until))
     if filters.preferred_only:
         query = query.where(Student.preferred_service_id == service.id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    # One pass over the visible requests gives both the count and the page: their ids in
+    # browse order (a few thousand integers at most), cut here. A COUNT and an ordered page
+    # would each evaluate the visibility rule over every request.
+    first_period = aliased(Period)
+    ordered = db.session.scalars(
+        query.with_only_columns(Student.id)
+        .outerjoin(
+            first_period,
+            and_(first_period.student_id == Student.id, first_period.number == 1),
+        )
+        .order_by(*_order(filters.sort, service.id, first_period.start_date))
+    ).all()
+    total = len(ordered)
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(filters.page, 1), pages)
-    students = db.session.scalars(
-        query.order_by(*_order(filters.sort, service.id))
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-        .options(
-            selectinload(Student.periods),
-            selectinload(Student.placements),
-            selectinload(Student.school),
-            selectinload(Student.supervisor),
-            selectinload(Student.term),
+    page_ids = ordered[(page - 1) * PER_PAGE : page * PER_PAGE]
+    return _request_rows(page_ids), total, page, pages
+
+
+def _request_rows(ids: list[int]) -> list[RequestRow]:
+    if not ids:
+        return []
+    rows = {
+        row.id: row
+        for row in (
+            RequestRow(*values[:15], (values[15], values[16], values[17]))
+            for values in db.session.execute(
+                select(
+                    Student.id,
+                    Student.first_name,
+                    Student.last_name,
+                    Student.postcode,
+                    Student.city,
+                    Student.province,
+                    Student.transport,
+                    Student.remarks,
+                    Student.internship_form,
+                    Student.hours_per_week,
+                    Student.total_hours,
+                    Student.internship_remarks,
+                    Student.preferred_service_id,
+                    Student.term_id,
+                    School.name,
+                    Supervisor.name,
+                    Supervisor.phone,
+                    Supervisor.email,
+                )
+                .join(School, Student.school_id == School.id)
+                .join(Supervisor, Student.supervisor_id == Supervisor.id)
+                .where(Student.id.in_(ids))
+            )
         )
-    ).all()
-    return list(students), total, page, pages
+    }
+    taken = exists().where(Placement.period_id == Period.id)
+    for student_id, start, end in db.session.execute(
+        select(Period.student_id, Period.start_date, Period.end_date)
+        .where(Period.student_id.in_(ids), ~taken)
+        .order_by(Period.student_id, Period.number)
+    ):
+        rows[student_id].open_periods.append((start, end))
+    terms = {term.id: term for term in all_terms()}  # loaded once per request
+    for row in rows.values():
+        row.term = terms[row.term_id]
+    return [rows[i] for i in ids]
 
 
 def _period_between(start: date | None, end: date | None):
@@ -110,12 +208,9 @@ def _period_between(start: date | None, end: date | None):
     return exists().where(*conditions)
 
 
-def _order(sort: str, service_id: int):
-    first_start = (
-        select(func.min(Period.start_date))
-        .where(Period.student_id == Student.id)
-        .scalar_subquery()
-    )
+def _order(sort: str, service_id: int, first_start):
+    """The browse order; first_start is the start of the request's first period (periods
+    are numbered in date order: the form and the import refuse any other order)."""
     # CASE, not a boolean: NULL preferences must sort last on every database.
     preferred = case((Student.preferred_service_id == service_id, 0), else_=1)
     if sort == "naam":

@@ -57,7 +57,7 @@ def browse():
     now, filters = utcnow(), _filters()
     students, total, page, pages = queries.browse(_service(), now, filters)
     terms = browsable_terms(now)
-    capacities = {t.id: logic.capacity(_service().id, t.id) for t in terms}
+    capacities = logic.capacities(_service(), [t.id for t in terms])
     return render_page_or_fragment(
         "placements/browse.html",
         "placements/_requests.html",

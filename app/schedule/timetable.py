@@ -277,12 +277,9 @@ def open_intakes(
 def browsable_terms(now: datetime | None = None) -> list[Term]:
     """Terms whose requests services may browse and accept now (first or second round)."""
     now = now or utcnow()
-    return list(
-        db.session.scalars(
-            select(Term)
-            .where(rules.acceptance_open_sql(now))
-            .order_by(Term.internship_start)
-        )
+    return sorted(
+        (term for term in all_terms() if rules.acceptance_open(term, now)),
+        key=lambda term: (term.internship_start, term.id),
     )
 
 
