@@ -226,7 +226,9 @@ def visible_student_or_404(
     """A student this service may see: browsable now, or placed with this service."""
     student_id = valid_id(student_id)
     student = db.session.scalar(
-        visible_requests(service, now, include_placed).where(Student.id == student_id)
+        visible_requests(service, now, include_placed)
+        .where(Student.id == student_id)
+        .options(*REQUEST_PAGE)
     ) or accepted_student(service, student_id)
     if student is None:
         abort(404)
@@ -273,10 +275,20 @@ def _raise_if_closed_meanwhile(
         raise AcceptanceClosed(message)
 
 
+# What a request's page shows, loaded with the student whatever its number of periods.
+REQUEST_PAGE = (
+    selectinload(Student.periods),
+    selectinload(Student.placements).selectinload(Placement.mentor),
+    selectinload(Student.placements).selectinload(Placement.care_service),
+)
+
+
 def accepted_student(service: CareService, student_id: int) -> Student | None:
     """The student if this service accepted at least one of its periods."""
     return db.session.scalar(
-        select(Student).where(
+        select(Student)
+        .options(*REQUEST_PAGE)
+        .where(
             Student.id == student_id,
             exists().where(
                 Placement.student_id == Student.id,
