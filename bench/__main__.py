@@ -327,6 +327,13 @@ def bench_backend(backend: str, args) -> dict:
         db.engine.dispose()
     print(f"[{backend}] loaded {data.counts} in {load_seconds:.1f}s", flush=True)
     page_cases = cases(data, ids)
+    if args.pages:
+        wanted = [w.strip() for w in args.pages.split(",") if w.strip()]
+        page_cases = [
+            c
+            for c in page_cases
+            if c["name"] == "/healthz (floor)" or any(w in c["name"] for w in wanted)
+        ]
     in_process_keys = {
         "ENCRYPTION_KEY": keys["ENCRYPTION_KEY"],
         "BLIND_INDEX_KEY": keys["BLIND_INDEX_KEY"],
@@ -370,7 +377,11 @@ def bench_backend(backend: str, args) -> dict:
                 f"p95 {result['p95']:7.1f} ms",
                 flush=True,
             )
-        mixed = mixed_run(server, sessions, ids, args.mixed_seconds)
+        mixed = (
+            mixed_run(server, sessions, ids, args.mixed_seconds)
+            if args.mixed_seconds
+            else {}
+        )
         tracebacks = server.errors_logged()
     floor = pages["/healthz (floor)"]["rps"]
     for result in pages.values():
@@ -466,6 +477,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="only the pages whose name contains one of these comma-separated words",
+    )
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--output", type=Path, default=RESULTS)

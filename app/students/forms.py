@@ -177,7 +177,9 @@ class StudentForm(FlaskForm):
 
     def load_services(self) -> None:
         """Offer the active services as preference (STU-15)."""
-        self.preferred_service_id.choices = service_choices()
+        # Read only when the field is drawn: a form that is posted and saved never needs the
+        # list of every active service (its validator checks the one chosen).
+        self.preferred_service_id.choices = service_choices
 
     def load_supervisors(self, school_id: int) -> None:
         """Offer the school's supervisors (again, after one was added inline)."""
