@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test e2e-deps translations messages lint bench clean
+.PHONY: run test e2e-deps bench-deps translations messages lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,11 +38,20 @@ test: $(VENV)/.installed-dev translations e2e-deps
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check app tests config.py wsgi.py bench
-	$(BIN)/ruff format --check app tests config.py wsgi.py bench
+	$(BIN)/ruff check app tests config.py wsgi.py gunicorn.conf.py bench
+	$(BIN)/ruff format --check app tests config.py wsgi.py gunicorn.conf.py bench
 
-bench: $(VENV)/.installed-dev translations
-	$(BIN)/python -m bench
+# Debian's wrk drives the load; installed when missing and we may (root).
+bench-deps:
+	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian wrk for the benchmark"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+
+# The busiest day at a full year's size, as deployed (bench/__main__.py); BENCH_DATABASE_URL
+# adds PostgreSQL. Writes bench/results.json.
+bench: $(VENV)/.installed-dev translations bench-deps
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -120,7 +120,8 @@ def overview(
     order = _status_order() if sort == "status" else SORTS.get(sort, SORTS["naam"])
     rows = [
         OverviewRow(id_, first, last, stopped_on is not None)
-        for id_, first, last, stopped_on in db.session.execute(
+        # Core reads on the session's connection: cheaper per row than the ORM's path.
+        for id_, first, last, stopped_on in db.session.connection().execute(
             query.with_only_columns(
                 Student.id, Student.first_name, Student.last_name, Student.stopped_on
             )
@@ -139,7 +140,7 @@ def _fill(rows: list[OverviewRow], term: Term) -> None:
     if not by_id:
         return
     periods = {}
-    for student_id, period_id, number, start, end in db.session.execute(
+    for student_id, period_id, number, start, end in db.session.connection().execute(
         select(
             Period.student_id,
             Period.id,
@@ -152,7 +153,7 @@ def _fill(rows: list[OverviewRow], term: Term) -> None:
     ):
         periods[period_id] = (number, start, end)
         by_id[student_id].periods.append((number, start, end))
-    for line in db.session.execute(
+    for line in db.session.connection().execute(
         select(
             Placement.student_id,
             Placement.period_id,
@@ -176,7 +177,7 @@ def _fill(rows: list[OverviewRow], term: Term) -> None:
                 periods[line[1]], tuple(line[2:5]), tuple(line[5:9]), line[9], line[10]
             )
         )
-    for student_id, name, reason in db.session.execute(
+    for student_id, name, reason in db.session.connection().execute(
         select(Decline.student_id, CareService.name, Decline.reason)
         .join(CareService, Decline.care_service_id == CareService.id)
         .where(Decline.student_id.in_(by_id))
