@@ -1,7 +1,7 @@
 """Template globals: the timetable banner (TERM-4), languages, date formatting."""
 
-from flask import Flask, current_app
-from flask_babel import format_datetime, get_locale
+from flask import Flask, current_app, g
+from flask_babel import format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -12,11 +12,33 @@ from app.validation import display_phone
 def init_app(app: Flask) -> None:
     """Register the context processor and filters."""
     app.jinja_env.add_extension("jinja2.ext.do")
+    # Flask-Babel's template gettext looks up the context, the domain and the locale on
+    # every call: a list page makes a few hundred calls. Here the translations are looked up
+    # once per render (a context processor runs at the start of every render, also of a mail
+    # rendered inside force_locale) and each call only reads them.
+    app.context_processor(_bind_translations)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.context_processor(_globals)
     app.add_template_filter(moment, "moment")
     app.add_template_filter(_day, "day")
     app.add_template_filter(display_phone, "phone")
     app.add_template_filter(lambda code: TRANSPORT_MODES.get(code, code), "transport")
+
+
+def _bind_translations() -> dict:
+    g._template_translations = get_translations()
+    return {}
+
+
+def _translations():
+    kept = g.get("_template_translations")
+    return kept if kept is not None else get_translations()
 
 
 def _globals() -> dict:
