@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import abort
-from sqlalchemy import and_, case, exists, false, literal, or_, select, true
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy import and_, case, exists, false, func, literal, or_, select, true
+from sqlalchemy.orm import aliased, selectinload
 
 from app.extensions import db
 from app.models import (
@@ -306,49 +306,118 @@ def accepted_student(service: CareService, student_id: int) -> Student | None:
 
 def trainee_terms(service: CareService) -> list[Term]:
     """The terms in which this service accepted someone, the most recent internship first."""
-    accepted_in_term = exists().where(
-        Placement.care_service_id == service.id,
-        Placement.student_id == Student.id,
-        Student.term_id == Term.id,
-    )
-    return list(
-        db.session.scalars(
-            select(Term)
-            .where(accepted_in_term)
-            .order_by(Term.internship_start.desc(), Term.id.desc())
+    accepted_in = set(
+        db.session.connection().scalars(
+            select(Student.term_id)
+            .join(Placement, Placement.student_id == Student.id)
+            .where(Placement.care_service_id == service.id)
+            .distinct()
         )
     )
+    return sorted(
+        (term for term in all_terms() if term.id in accepted_in),
+        key=lambda term: (term.internship_start, term.id),
+        reverse=True,
+    )
 
 
-def my_trainees(service: CareService, term_id: int | None, page: int):
-    """One page of this service's placements (of one term, or of all with None), with
-    student, school, supervisor, term, period and mentor loaded: a page runs the same
-    statements for 10 placements as for 500."""
+@dataclass
+class TraineeRow:
+    """One acceptance on "Mijn stagiairs", read as plain values (the page only shows them)."""
+
+    placement_id: int
+    accepted_at: datetime
+    student_id: int
+    first_name: str
+    last_name: str
+    stopped_on: date | None
+    street: str
+    postcode: str
+    city: str
+    phone: str
+    email: str
+    national_number_encrypted: bytes | None
+    period: tuple  # (number, start, end)
+    mentor_name: str
+    school_name: str
+    supervisor: tuple  # (name, phone)
+    term: Term | None = None
+
+    @property
+    def stopped(self) -> bool:
+        return self.stopped_on is not None
+
+
+@dataclass(frozen=True)
+class TraineePage:
+    items: list[TraineeRow]
+    total: int
+    page: int
+    pages: int
+
+
+def my_trainees(service: CareService, term_id: int | None, page: int) -> TraineePage:
+    """One page of this service's placements (of one term, or of all with None), in period
+    order: a count and one joined read, whatever the page holds."""
     query = (
-        select(Placement)
+        select(
+            Placement.id,
+            Placement.created_at,
+            Student.id,
+            Student.first_name,
+            Student.last_name,
+            Student.stopped_on,
+            Student.street,
+            Student.postcode,
+            Student.city,
+            Student.phone,
+            Student.email,
+            Student.national_number_encrypted,
+            Period.number,
+            Period.start_date,
+            Period.end_date,
+            Mentor.name,
+            School.name,
+            Supervisor.name,
+            Supervisor.phone,
+            Student.term_id,
+        )
         .join(Student, Placement.student_id == Student.id)
         .join(Period, Placement.period_id == Period.id)
-        .join(Term, Student.term_id == Term.id)
+        .join(Mentor, Placement.mentor_id == Mentor.id)
+        .join(School, Student.school_id == School.id)
+        .join(Supervisor, Student.supervisor_id == Supervisor.id)
         .where(Placement.care_service_id == service.id)
-        .order_by(
-            Period.start_date, Student.last_name, Student.first_name, Placement.id
-        )
-        .options(
-            contains_eager(Placement.student).selectinload(Student.school),
-            contains_eager(Placement.student).selectinload(Student.supervisor),
-            contains_eager(Placement.student).contains_eager(Student.term),
-            contains_eager(Placement.period),
-            selectinload(Placement.mentor),
-        )
     )
     if term_id is not None:
         query = query.where(Student.term_id == term_id)
-    result = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
-    if result.pages and page > result.pages:  # past the end: the last page
-        result = db.paginate(
-            query, page=result.pages, per_page=PER_PAGE, error_out=False
+    connection = db.session.connection()
+    total = connection.scalar(
+        select(func.count()).select_from(
+            query.with_only_columns(Placement.id).subquery()
         )
-    return result
+    )
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(page, 1), pages)  # past the end: the last page
+    terms = {term.id: term for term in all_terms()}
+    rows = [
+        TraineeRow(
+            *values[:12],
+            period=tuple(values[12:15]),
+            mentor_name=values[15],
+            school_name=values[16],
+            supervisor=tuple(values[17:19]),
+            term=terms.get(values[19]),
+        )
+        for values in connection.execute(
+            query.order_by(
+                Period.start_date, Student.last_name, Student.first_name, Placement.id
+            )
+            .limit(PER_PAGE)
+            .offset((page - 1) * PER_PAGE)
+        )
+    ]
+    return TraineePage(rows, total, page, pages)
 
 
 def service_mentors(service_id: int) -> list[Mentor]:

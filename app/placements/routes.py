@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import audit
+from app.crypto import decrypt_national_number
 from app.extensions import db
 from app.htmx import render_page_or_fragment
 from app.models import Mentor, Placement, utcnow
@@ -13,7 +14,11 @@ from app.placements import logic, queries
 from app.placements.forms import AcceptForm, DeclineForm, MentorForm
 from app.schedule.clock import local_date
 from app.schedule.timing import page_number
-from app.schedule.timetable import browsable_terms, term_state
+from app.schedule.timetable import (
+    acceptance_withdrawable,
+    browsable_terms,
+    term_state,
+)
 from app.security import roles_required
 from app.students.logic import national_number_of
 from app.tenancy import owned_or_404, valid_id
@@ -284,13 +289,22 @@ def trainees():
         _service(), term.id if term else None, page_number(request.args.get("page"))
     )
     numbers = {
-        p.student_id: format_national_number(national_number_of(p.student))
-        for p in result.items
+        row.student_id: format_national_number(
+            decrypt_national_number(row.national_number_encrypted)
+        )
+        for row in result.items
+    }
+    now = utcnow()
+    withdrawable = {
+        row.placement_id
+        for row in result.items
+        if acceptance_withdrawable(row.term, row.accepted_at, now)
     }
     page = render_template(
         "placements/trainees.html",
         result=result,
         numbers=numbers,
+        withdrawable=withdrawable,
         terms=terms,
         term_arg=term.id if term else ALL_TERMS,
         all_terms=ALL_TERMS,

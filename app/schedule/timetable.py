@@ -236,9 +236,14 @@ def acceptances_final(term: Term, accepted_at: list[datetime], now: datetime) ->
 
 def service_may_withdraw(placement, now: datetime | None = None) -> bool:
     """May the service that made this acceptance still withdraw it (SVC-4)?"""
-    return rules.service_may_withdraw(
+    return acceptance_withdrawable(
         placement.student.term, placement.created_at, now or utcnow()
     )
+
+
+def acceptance_withdrawable(term: Term, accepted_at: datetime, now: datetime) -> bool:
+    """service_may_withdraw for an acceptance known by its term and moment."""
+    return rules.service_may_withdraw(term, accepted_at, now)
 
 
 # --- lists of terms ----------------------------------------------------------------------
