@@ -406,6 +406,16 @@ def export_costs(url: str, keys: dict, data: Generated) -> dict:
         "/login", data={"email": data.logins["admin"], "password": PASSWORD}
     )
     assert response.status_code == 302
+    # The baseline must write the very same file: checked once, outside the timings.
+    app_text: list = []
+    exports.app_export(client, "csv_excel", app_text)()
+    with app.app_context():
+        base_text: list = []
+        exports.baseline_csv(base_text)
+        db.session.rollback()
+    assert b"".join(app_text).decode("utf-8") == "".join(base_text), (
+        "the baseline's CSV differs from the app's"
+    )
     results["csv (app)"] = exports.measure(exports.app_export(client, "csv_excel"))
     with app.app_context():
         results["csv (baseline)"] = exports.measure(exports.baseline_csv, db.session)

@@ -21,7 +21,7 @@ from app.models import (
 )
 from app.schedule import rules
 from app.schedule.clock import local_date
-from app.schedule.timetable import all_terms
+from app.schedule.timetable import all_terms, term_state
 from app.tenancy import owned_or_404, valid_id
 
 PER_PAGE = 50
@@ -107,6 +107,7 @@ class RequestRow:
     school_name: str
     supervisor: tuple  # (name, phone, email)
     term: Term | None = None
+    second_round: bool = False  # offered in its term's second round
     open_periods: list = field(default_factory=list)  # (start, end) nobody accepted yet
 
     @property
@@ -196,8 +197,10 @@ def _request_rows(ids: list[int]) -> list[RequestRow]:
     ):
         rows[student_id].open_periods.append((start, end))
     terms = {term.id: term for term in all_terms()}  # loaded once per request
+    second_round = {term.id: term_state(term).second_round for term in terms.values()}
     for row in rows.values():
         row.term = terms[row.term_id]
+        row.second_round = second_round[row.term_id]
     return [rows[i] for i in ids]
 
 

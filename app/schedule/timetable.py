@@ -9,7 +9,8 @@ from datetime import datetime
 
 from flask import g, has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import IntakeOverride, Term, utcnow
@@ -45,14 +46,27 @@ class Window:
 
 
 def _per_request(key: str, load):
-    """The answer of `load()` kept for the rest of a GET request (a page asks the banner, the
-    term choice and the intake window the same things); computed afresh anywhere else."""
+    """The answer of `load()` kept for the rest of a GET request's transaction (a page asks
+    the banner, the term choice and the intake window the same things); computed afresh
+    anywhere else. The rows belong to the session that loaded them: a commit, a rollback or
+    another session (a streamed export) starts over."""
     if not (has_request_context() and request.method == "GET"):
         return load()
-    kept = g.setdefault("_timetable_kept", {})
-    if key not in kept:
-        kept[key] = load()
-    return kept[key]
+    session = db.session()
+    kept = g.get("_timetable_kept")
+    if kept is None or kept[0] is not session:
+        kept = g._timetable_kept = (session, {})
+    if key not in kept[1]:
+        kept[1][key] = load()
+    return kept[1][key]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_kept(session, transaction) -> None:
+    if transaction.parent is None and has_request_context():
+        kept = g.get("_timetable_kept")
+        if kept is not None and kept[0] is session:
+            g._timetable_kept = None
 
 
 def _all_school_overrides(school_id: int) -> list[IntakeOverride]:
