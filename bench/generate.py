@@ -108,6 +108,12 @@ class Generated:
     logins: dict[str, str] = field(default_factory=dict)  # role -> e-mail
 
 
+def _moment_between(rng: random.Random, start: datetime, end: datetime) -> datetime:
+    """A moment in [start, end) (at start when the span is empty)."""
+    seconds = int((end - start).total_seconds())
+    return start + timedelta(seconds=rng.randrange(seconds)) if seconds > 0 else start
+
+
 def _zipf(n: int, exponent: float) -> list[float]:
     return [1 / (i + 1) ** exponent for i in range(n)]
 
@@ -327,7 +333,12 @@ def generate(scale: Scale, now: datetime | None = None, seed: int = 2026) -> Gen
                 if rng.random() < 0.3
                 else None
             )
-            created = now - timedelta(minutes=rng.randint(5, 60 * 24 * 20))
+            # Entered while the intake was open; answered before the results moment (and
+            # never after now): no acceptance looks like a second-round one.
+            created = _moment_between(
+                rng, term["intake_opens_at"], min(term["intake_closes_at"], now)
+            )
+            answer_by = min(term["results_at"], now)
             student = add(
                 Student,
                 school_id=school,
@@ -393,7 +404,7 @@ def generate(scale: Scale, now: datetime | None = None, seed: int = 2026) -> Gen
                         care_service_id=service,
                         reason=rng.choice(DECLINE_REASONS),
                         created_by_id=None,
-                        created_at=created + timedelta(hours=rng.randint(1, 48)),
+                        created_at=_moment_between(rng, created, answer_by),
                     )
             if rng.random() < placed_share[key]:
                 service = (
@@ -412,7 +423,7 @@ def generate(scale: Scale, now: datetime | None = None, seed: int = 2026) -> Gen
                         mentor_id=rng.choice(mentors[service]),
                         notes=note,
                         accepted_by_id=None,
-                        created_at=created + timedelta(hours=rng.randint(1, 72)),
+                        created_at=_moment_between(rng, created, answer_by),
                     )
                 if key != "next" and rng.random() < 0.03:
                     rows[Student][-1].update(

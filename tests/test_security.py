@@ -14,7 +14,10 @@ from tests.conftest import database_uri
 from tests.factories import login, make_user
 
 APP = Path(__file__).resolve().parent.parent / "app"
-CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+CSP = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'; img-src 'self' data:"
+)
 
 
 def assert_secure_headers(response):

@@ -109,6 +109,12 @@ def ensure_shape(data) -> None:
             )
         stopped.stopped_on = stopped.periods[0].start_date
         stopped.stopped_reason = "Werk gevonden."
+    # The log's first page names an object of every kind (one lookup per kind on a page).
+    from app.admin.audit_log import _NAME_COLUMNS
+    from app.models import AuditEvent
+
+    for kind in (*_NAME_COLUMNS, "Student", "Placement"):
+        db.session.add(AuditEvent(action="test.shape", object_type=kind, object_id=1))
     db.session.commit()
 
 
@@ -248,6 +254,9 @@ def grown(request, tmp_path_factory):
         pages = all_pages(app, setup) + [
             (role, path.format(**setup["ids"])) for role, path in LIST_PAGES
         ]
+        # The log first: the views measured after it add audit events of their own, which
+        # would push the kinds of objects it names off its first page.
+        pages.sort(key=lambda page: "logboek" not in page[1])
         results.append(measure(app, setup, pages))
         with app.app_context():
             db.session.remove()

@@ -132,3 +132,9 @@ def test_hashed_names_keep_the_directory_and_the_extension():
     )
     assert assets.hashed_name("LICENSE", "abc") == "LICENSE.abc"
     assert assets.hashed_name(".well-known", "abc") == ".well-known.abc"
+
+
+def test_a_missing_static_file_is_not_cached(client):
+    response = client.get("/static/css/does-not-exist.css")
+    assert response.status_code == 404
+    assert response.headers["Cache-Control"] == "no-store"

@@ -6,8 +6,6 @@ impersonation and no password: the admin stays logged in as the admin, every POS
 school's and service's screens still answers 403, and every view is an audit event.
 """
 
-from datetime import date
-
 from flask import abort, render_template, request
 from sqlalchemy import func, or_, select
 
@@ -134,33 +132,12 @@ def helpdesk_student(school_id: int, student_id: int):
     return _audited(page, student, f"school={school.id}")
 
 
-def _filters() -> placement_queries.RequestFilters:
-    args = request.args
-    return placement_queries.RequestFilters(
-        term_id=valid_id(args.get("term", type=int)),
-        form=args.get("vorm", ""),
-        transport=args.get("vervoer", ""),
-        period_from=_date_arg("van"),
-        period_until=_date_arg("tot"),
-        preferred_only=args.get("voorkeur") == "1",
-        sort=args.get("sort", "voorkeur"),
-        page=page_number(args.get("page")),
-    )
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 @bp.get("/hulp/diensten/<int:service_id>")
 @roles_required("admin")
 def helpdesk_service(service_id: int):
     """A care service's list of open requests, as the service sees it."""
     service = _organisation_or_404(CareService, service_id)
-    now, filters = utcnow(), _filters()
+    now, filters = utcnow(), placement_queries.RequestFilters.from_args(request.args)
     students, total, number, pages = placement_queries.browse(service, now, filters)
     terms = browsable_terms(now)
     capacities = placement_logic.capacities(service, [t.id for t in terms])

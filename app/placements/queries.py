@@ -19,6 +19,7 @@ from app.models import (
     Supervisor,
     Term,
 )
+from app.models.reference import INTERNSHIP_FORMS, TRANSPORT_MODES
 from app.schedule import rules
 from app.schedule.clock import local_date
 from app.schedule.timetable import all_terms, term_state
@@ -39,6 +40,29 @@ class RequestFilters:
     preferred_only: bool = False
     sort: str = "voorkeur"
     page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "RequestFilters":
+        """The filters of a query string; anything unknown or malformed narrows nothing."""
+        from app.schedule.timing import page_number
+
+        def day(name: str) -> date | None:
+            try:
+                return date.fromisoformat(args.get(name, ""))
+            except ValueError:
+                return None
+
+        form, transport = args.get("vorm", ""), args.get("vervoer", "")
+        return cls(
+            term_id=valid_id(args.get("term", type=int)),
+            form=form if form in INTERNSHIP_FORMS else "",
+            transport=transport if transport in TRANSPORT_MODES else "",
+            period_from=day("van"),
+            period_until=day("tot"),
+            preferred_only=args.get("voorkeur") == "1",
+            sort=args.get("sort", "voorkeur"),
+            page=page_number(args.get("page")),
+        )
 
 
 def _open_period_exists(ending_from: date | None = None):

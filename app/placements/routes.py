@@ -15,13 +15,14 @@ from app.placements.forms import AcceptForm, DeclineForm, MentorForm
 from app.schedule.clock import local_date
 from app.schedule.timing import page_number
 from app.schedule.timetable import (
+    acceptance_closed_message,
     acceptance_withdrawable,
     browsable_terms,
     term_state,
 )
-from app.security import roles_required
+from app.security import is_safe_next, roles_required
 from app.students.logic import national_number_of
-from app.tenancy import owned_or_404, valid_id
+from app.tenancy import owned_or_404
 from app.validation import format_national_number
 
 bp = Blueprint("placements", __name__)
@@ -32,34 +33,11 @@ def _service():
     return current_user.care_service
 
 
-def _filters() -> queries.RequestFilters:
-    args = request.args
-    return queries.RequestFilters(
-        term_id=valid_id(args.get("term", type=int)),
-        form=args.get("vorm", ""),
-        transport=args.get("vervoer", ""),
-        period_from=_date_arg("van"),
-        period_until=_date_arg("tot"),
-        preferred_only=args.get("voorkeur") == "1",
-        sort=args.get("sort", "voorkeur"),
-        page=args.get("page", 1, type=int),
-    )
-
-
-def _date_arg(name: str):
-    from datetime import date
-
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 @bp.get("/aanvragen")
 @roles_required("service")
 def browse():
     """Open requests of the service's province, preferred-me first (SVC-1)."""
-    now, filters = utcnow(), _filters()
+    now, filters = utcnow(), queries.RequestFilters.from_args(request.args)
     students, total, page, pages = queries.browse(_service(), now, filters)
     terms = browsable_terms(now)
     capacities = logic.capacities(_service(), [t.id for t in terms])
@@ -115,6 +93,11 @@ def _request_page(student, accept_form, decline_form, mentor_form, status: int =
         service=_service(),
         state=term_state(student.term),
         capacity=logic.capacity(_service().id, student.term_id),
+        # A trainee reached from "Mijn stagiairs" after its term closed: no forms that
+        # could only answer "closed".
+        closed_message=acceptance_closed_message(
+            student.term, student.province == _service().province
+        ),
     )
     if mine:
         context["national_number"] = format_national_number(national_number_of(student))
@@ -259,12 +242,15 @@ def decline(student_id: int):
 def withdraw(placement_id: int):
     """Withdraw an acceptance until the results moment (SVC-4)."""
     placement = owned_or_404(Placement, placement_id, care_service_id=_service().id)
+    back = _back_to_trainees()
     refusal = logic.withdrawal_refusal(placement, current_user, utcnow())
     if refusal:
         flash(refusal, "error")
-        return redirect(url_for("placements.trainees"))
+        return redirect(back)
     if request.form.get("confirmed") != "1":
-        return render_template("placements/withdraw.html", placement=placement)
+        return render_template(
+            "placements/withdraw.html", placement=placement, back=back
+        )
     name = placement.student.full_name
     logic.withdraw(placement)
     commit_and_send()
@@ -275,7 +261,17 @@ def withdraw(placement_id: int):
         ),
         "success",
     )
-    return redirect(url_for("placements.trainees"))
+    return redirect(back)
+
+
+def _back_to_trainees() -> str:
+    """The page of "Mijn stagiairs" the withdrawal came from (term and page kept), if it is
+    one; else the list itself."""
+    target = request.form.get("next", "")
+    home = url_for("placements.trainees")
+    if is_safe_next(target) and (target == home or target.startswith(home + "?")):
+        return target
+    return home
 
 
 @bp.get("/stagiairs")

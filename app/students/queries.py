@@ -105,11 +105,18 @@ def overview(
     )
     if search.strip():
         for word in search.split()[:5]:
-            pattern = f"%{word.lower()}%"
+            # % and _ are searched as typed, not as LIKE wildcards.
+            escaped = (
+                word.lower()
+                .replace("\\", "\\\\")
+                .replace("%", "\\%")
+                .replace("_", "\\_")
+            )
+            pattern = f"%{escaped}%"
             query = query.where(
                 or_(
-                    func.lower(Student.first_name).like(pattern),
-                    func.lower(Student.last_name).like(pattern),
+                    func.lower(Student.first_name).like(pattern, escape="\\"),
+                    func.lower(Student.last_name).like(pattern, escape="\\"),
                 )
             )
     total = db.session.scalar(
