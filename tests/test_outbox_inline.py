@@ -25,7 +25,9 @@ def app_overrides():
 
 def test_production_does_not_send_inside_requests():
     assert ProductionConfig.OUTBOX_SEND_INLINE is False
-    assert TestConfig.OUTBOX_SEND_INLINE is True  # tests and development see mail at once
+    assert (
+        TestConfig.OUTBOX_SEND_INLINE is True
+    )  # tests and development see mail at once
 
 
 def test_without_inline_sending_a_request_only_queues_and_the_timer_sends(ctx):

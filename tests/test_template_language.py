@@ -4,7 +4,9 @@ language in the middle of a request leaves the page in the user's language."""
 from flask import render_template_string
 from flask_babel import force_locale
 
-TEMPLATE = '{{ _("Stagementor") }} · {{ ngettext("%(num)d student", "%(num)d studenten", 2) }}'
+TEMPLATE = (
+    '{{ _("Stagementor") }} · {{ ngettext("%(num)d student", "%(num)d studenten", 2) }}'
+)
 
 
 def test_a_mail_in_english_between_two_dutch_renders(app):
