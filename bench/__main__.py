@@ -450,12 +450,12 @@ def print_table(run: dict) -> None:
     print(f"server tracebacks: {run['server_tracebacks']}")
     if run["exports"]:
         print(
-            f"{'export (20,000 rows)':28} {'seconds':>8} {'× base':>9} {'MB':>7} {'+RSS MB':>7}"
+            f"{'export (20,000 rows)':28} {'seconds':>8} {'× base':>9} {'MB':>7} {'peak MB':>7}"
         )
         for name, r in run["exports"].items():
             ratio = f"{r['ratio']:9.2f}" if "ratio" in r else f"{'':9}"
             print(
-                f"{name:28} {r['seconds']:8.1f} {ratio} {r['mb']:7.1f} {r['growth_mb']:7.1f}"
+                f"{name:28} {r['seconds']:8.1f} {ratio} {r['mb']:7.1f} {r['peak_mb']:7.1f}"
             )
 
 

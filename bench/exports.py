@@ -13,6 +13,7 @@ import io
 import os
 import tempfile
 import time
+import tracemalloc
 from collections import defaultdict
 from datetime import date
 
@@ -229,29 +230,24 @@ def baseline_xlsx() -> int:
     return size
 
 
-def _status_kb(field: str) -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise LookupError(field)
-
-
 def measure(function, session=None) -> dict:
-    """Seconds, MB written and memory growth of one call: the process's peak resident size
-    (VmHWM, reset before the call through /proc/self/clear_refs) minus its size before.
-    Unlike tracemalloc this costs nothing, so the seconds are real."""
+    """Seconds and MB written of one call, then the peak of Python's own allocations during
+    a second call (tracemalloc slows a run down, so it does not share the timed one; the
+    process's resident size would depend on what earlier runs left in its heap)."""
     gc.collect()
-    with open("/proc/self/clear_refs", "w") as clear:
-        clear.write("5")  # reset the peak resident size to the current one
-    before = _status_kb("VmRSS")
     start = time.perf_counter()
     size = function()
     seconds = time.perf_counter() - start
-    growth = _status_kb("VmHWM") - before
     if session is not None:
         session.rollback()
-    return {"seconds": seconds, "mb": size / 2**20, "growth_mb": growth / 1024}
+    gc.collect()
+    tracemalloc.start()
+    function()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    if session is not None:
+        session.rollback()
+    return {"seconds": seconds, "mb": size / 2**20, "peak_mb": peak / 2**20}
 
 
 def app_export(client, file_format: str, keep: list | None = None):

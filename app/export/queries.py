@@ -4,7 +4,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Integer, any_, bindparam, exists, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from app.export.columns import export_row
@@ -204,6 +205,14 @@ _STUDENT_COLUMNS = (
 )
 
 
+def _among(connection, column, ids: list[int]):
+    """column IN ids; on PostgreSQL as one array parameter (= ANY), which it plans in a
+    quarter of the time of a list of 500 parameters."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def _records(connection, ids: list[int], scope: Scope, terms) -> list[_Student]:
     preferred = aliased(CareService)
     students = {}
@@ -224,7 +233,7 @@ def _records(connection, ids: list[int], scope: Scope, terms) -> list[_Student]:
         .join(School, Student.school_id == School.id)
         .join(Supervisor, Student.supervisor_id == Supervisor.id)
         .outerjoin(preferred, Student.preferred_service_id == preferred.id)
-        .where(Student.id.in_(ids))
+        .where(_among(connection, Student.id, ids))
     ):
         own = row[: len(_STUDENT_COLUMNS)]
         term_id, school_id, school_name, *rest = row[len(_STUDENT_COLUMNS) :]
@@ -238,12 +247,20 @@ def _records(connection, ids: list[int], scope: Scope, terms) -> list[_Student]:
             if pref_id is None
             else _Named(pref_id, pref_name, pref_city or ""),
         )
-    for student_id, number, start, end in connection.execute(
-        select(Period.student_id, Period.number, Period.start_date, Period.end_date)
-        .where(Period.student_id.in_(ids))
+    periods = {}
+    for period_id, student_id, number, start, end in connection.execute(
+        select(
+            Period.id,
+            Period.student_id,
+            Period.number,
+            Period.start_date,
+            Period.end_date,
+        )
+        .where(_among(connection, Period.student_id, ids))
         .order_by(Period.student_id, Period.number)
     ):
-        students[student_id].periods.append(_Period(number, start, end))
+        periods[period_id] = _Period(number, start, end)
+        students[student_id].periods.append(periods[period_id])
     placements = (
         select(
             Placement.student_id,
@@ -254,15 +271,14 @@ def _records(connection, ids: list[int], scope: Scope, terms) -> list[_Student]:
             Mentor.name,
             Mentor.phone,
             Mentor.email,
-            Period.number,
-            Period.start_date,
-            Period.end_date,
+            Placement.period_id,
             Placement.notes,
         )
+        # The batch's periods are known already: no join with the largest table, which
+        # PostgreSQL would read whole for every batch.
         .join(CareService, Placement.care_service_id == CareService.id)
         .join(Mentor, Placement.mentor_id == Mentor.id)
-        .join(Period, Placement.period_id == Period.id)
-        .where(Placement.student_id.in_(ids))
+        .where(_among(connection, Placement.student_id, ids))
         .order_by(Placement.student_id, Placement.period_id)
     )
     if scope.for_service:
@@ -274,15 +290,15 @@ def _records(connection, ids: list[int], scope: Scope, terms) -> list[_Student]:
             _Placement(
                 _Named(row[1], row[2], row[3] or ""),
                 _Person(row[4], row[5], row[6], row[7]),
-                _Period(row[8], row[9], row[10]),
-                row[11],
+                periods[row[8]],
+                row[9],
             )
         )
     if not scope.for_service:
         for student_id, service_id, name, reason in connection.execute(
             select(Decline.student_id, CareService.id, CareService.name, Decline.reason)
             .join(CareService, Decline.care_service_id == CareService.id)
-            .where(Decline.student_id.in_(ids))
+            .where(_among(connection, Decline.student_id, ids))
             .order_by(Decline.student_id, Decline.created_at, Decline.id)
         ):
             students[student_id].declines.append(
