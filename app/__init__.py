@@ -4,7 +4,7 @@ from flask import Flask, request, session
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import Config, config_from_env
+from config import Config, ConfigError, config_from_env, configuration_problems
 
 
 def select_locale() -> str:
@@ -34,7 +34,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     app.session_interface = SessionInterface()
     app.config.from_object(config or config_from_env())
     app.config.update(overrides)
-    _check_production_secrets(app)
+    _check_configuration(app)
 
     from app import assets, database, errors, security
     from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -79,6 +79,9 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
 
     cli.init_app(app)
     context.init_app(app)
+    from app.crypto import national_numbers_in_use
+
+    app.jinja_env.globals["national_numbers_in_use"] = national_numbers_in_use
 
     @app.before_request
     def _session_lifetime() -> None:
@@ -92,13 +95,15 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     return app
 
 
-def _check_production_secrets(app: Flask) -> None:
-    """Refuse to start in production with a development secret."""
-    import os
+def _check_configuration(app: Flask) -> None:
+    """Refuse to build an app with unusable settings: production with a development secret
+    or a malformed key (SECURITY.md 27), an unknown NATIONAL_NUMBER_MODE (SECURITY.md 24).
 
-    required = app.config.get("REQUIRED_SECRETS", ())
-    missing = [name for name in required if not os.environ.get(name)]
-    if missing and not app.config.get("TESTING"):
-        raise RuntimeError(
-            "Production needs these environment variables: " + ", ".join(missing)
-        )
+    A test may build a production app with TESTING=True and the development keys (TESTING
+    cannot come from the environment); the national-number mode is checked always."""
+    settings = dict(app.config)
+    if settings.get("TESTING"):
+        settings["STRONG_SECRETS_REQUIRED"] = False
+    problems = configuration_problems(settings)
+    if problems:
+        raise ConfigError("\n".join(problems))

@@ -16,9 +16,17 @@ def encrypt_national_number(number: str) -> bytes:
     return _fernet().encrypt(number.encode())
 
 
+def national_numbers_in_use() -> bool:
+    """False when NATIONAL_NUMBER_MODE is "absent": the app then asks for no national number
+    and shows none, not even one stored before the setting changed (SECURITY.md 24)."""
+    return current_app.config["NATIONAL_NUMBER_MODE"] != "absent"
+
+
 def decrypt_national_number(ciphertext: bytes | None) -> str | None:
-    """The clear 11 digits, or None when absent or undecryptable with the current key."""
-    if not ciphertext:
+    """The clear 11 digits, or None when absent, undecryptable with the current key, or not
+    in use. Every page and export reads the number through here, so "absent" hides it
+    everywhere; the stored ciphertext stays (switching back shows it again)."""
+    if not ciphertext or not national_numbers_in_use():
         return None
     try:
         return _fernet().decrypt(ciphertext).decode()

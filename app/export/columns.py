@@ -34,6 +34,8 @@ def _periods() -> list[Column]:
 REQUEST_COLUMNS = [
     Column("Voornaam", width=16),
     Column("Achternaam", width=18),
+    # Kept when NATIONAL_NUMBER_MODE is "absent", empty then (app/crypto.py decrypts nothing):
+    # the file's layout, which the import reads back, does not depend on a setting.
     Column("Rijksregisternummer", width=16),
     Column("Straat", width=24),
     Column("Postcode", width=8),
