@@ -573,15 +573,6 @@ def test_sec_01_a_request_never_offered_in_a_second_round_is_404_on_get(
     assert changes(before, snapshot(app)) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE (SECURITY 1): during a running second round, POST "
-    "/dienst/aanvragen/<id>/aanvaarden by a service of another province, for a request "
-    "whose periods were all placed in the first round (never offered to it; GET answers "
-    "404), answers 200 with the request page (name, school, city, supervisor's contact, "
-    "periods) when the form is invalid: open_request_or_404(include_placed=True) finds "
-    "every student of a second-round term, placed or not, of any province",
-)
 def test_sec_01_accept_post_of_a_request_never_offered_answers_404(
     app, world, second_round
 ):
@@ -597,15 +588,6 @@ def test_sec_01_accept_post_of_a_request_never_offered_answers_404(
     assert response.status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE (SECURITY 1, existence only): after a second round closed, POST "
-    "/dienst/aanvragen/<id>/aanvaarden or /weigeren by a service of another province, "
-    "for a request that was placed in full before the round (never offered to it; GET "
-    "answers 404), answers 302 with the flash 'Aanvaarden voor <term> kon tot ...' "
-    "instead of 404: _raise_if_closed_meanwhile treats any term that had a second round "
-    "as offered to every province",
-)
 def test_sec_01_accept_or_decline_after_a_closed_second_round_answers_404(
     app, world, second_round
 ):

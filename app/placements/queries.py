@@ -74,6 +74,12 @@ def _open_period_exists(ending_from: date | None = None):
     return exists().where(*conditions)
 
 
+def _offered_in_second_round():
+    """The request had something to offer in its term's second round: an open period, or a
+    period accepted in that round."""
+    return or_(_open_period_exists(), rules.placed_in_second_round_sql())
+
+
 def visible_requests(service: CareService, now: datetime, include_placed: bool = False):
     """A select of the students this service may browse: the only place the rule lives.
 
@@ -92,11 +98,15 @@ def visible_requests(service: CareService, now: datetime, include_placed: bool =
             and_(Student.term_id.in_(first_round), Student.province == service.province)
         )
     if second_round_terms:
-        # A second round offers only periods that are not over yet.
+        # A second round offers only periods that are not over yet. A request placed in
+        # full before the round was never offered to the other provinces: include_placed
+        # keeps only those placed in the round (a race lost there says "already placed").
         branches.append(
             and_(
                 Student.term_id.in_(second_round_terms),
-                true() if include_placed else _open_period_exists(local_date(now)),
+                _offered_in_second_round()
+                if include_placed
+                else _open_period_exists(local_date(now)),
             )
         )
     declined_by_me = exists().where(
@@ -301,9 +311,12 @@ def _raise_if_closed_meanwhile(
     )
     if student is None or student.stopped_on is not None:
         return
-    message = acceptance_closed_message(
-        student.term, student.province == service.province, now
-    )
+    own_province = student.province == service.province
+    if not own_province and not db.session.scalar(
+        select(Student.id).where(Student.id == student.id, _offered_in_second_round())
+    ):
+        return  # never offered to this service: 404, as for any other id
+    message = acceptance_closed_message(student.term, own_province, now)
     if message:
         raise AcceptanceClosed(message)
 

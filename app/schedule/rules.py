@@ -136,7 +136,23 @@ def service_may_withdraw(term: Timetable, accepted_at: datetime, now: datetime) 
     the second round, while that round runs. After that only an admin can."""
     if now < term.results_at:
         return True
-    return second_round_open(term, now) and accepted_at >= term.results_at
+    return second_round_open(term, now) and made_in_second_round(term, accepted_at)
+
+
+def made_in_second_round(term: Timetable, accepted_at: datetime) -> bool:
+    """An acceptance from the results moment on belongs to the second round (TERM-7)."""
+    return accepted_at >= term.results_at
+
+
+def placed_in_second_round_sql():
+    """SQL twin, per student: one of its periods was accepted in its term's second round."""
+    from app.models import Placement, Student
+
+    return exists().where(
+        Placement.student_id == Student.id,
+        Term.id == Student.term_id,
+        Placement.created_at >= Term.results_at,
+    )
 
 
 def second_round_may_open(term: Timetable, now: datetime) -> bool:
