@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-FLASK := $(BIN)/flask --app wsgi
+FLASK := STAGEMATCHING_ENV=development $(BIN)/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test e2e-deps bench-deps translations messages lint bench clean

@@ -17,3 +17,9 @@ forwarded_allow_ips = "127.0.0.1"
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"
+
+# The master checks the configuration before any worker boots: with development secrets or a
+# missing STAGEMATCHING_ENV it prints why and stops, instead of each worker failing.
+from config import startup_config  # noqa: E402
+
+startup_config(None)

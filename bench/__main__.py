@@ -18,6 +18,7 @@ import base64
 import json
 import os
 import platform
+import re
 import secrets
 import subprocess
 import tempfile
@@ -496,12 +497,15 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
-    conf: dict = {}
-    exec(
-        (Path(__file__).resolve().parent.parent / "gunicorn.conf.py").read_text(), conf
+    # The deployed defaults, read from gunicorn.conf.py (running it would check this
+    # process's configuration, which is not the server's).
+    conf = (Path(__file__).resolve().parent.parent / "gunicorn.conf.py").read_text()
+    args.workers = args.workers or int(
+        re.search(r'"GUNICORN_WORKERS", "(\d+)"', conf).group(1)
     )
-    args.workers = args.workers or conf["workers"]
-    args.threads = args.threads or conf["threads"]
+    args.threads = args.threads or int(
+        re.search(r'"GUNICORN_THREADS", "(\d+)"', conf).group(1)
+    )
     backends = ["sqlite"]
     if os.environ.get("BENCH_DATABASE_URL"):
         backends.append("postgresql")
