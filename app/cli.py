@@ -1,4 +1,5 @@
-"""Command-line tasks: bootstrap an admin, send queued mail, load demo data."""
+"""Command-line tasks: bootstrap an admin, send queued mail, load demo data, purge old
+students."""
 
 import click
 from flask import Flask
@@ -12,6 +13,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(send_mail)
     app.cli.add_command(send_reminders)
     app.cli.add_command(demo_data)
+    app.cli.add_command(purge_students)
 
 
 @click.command("create-admin")
@@ -84,6 +86,32 @@ def send_reminders(now, dry_run: bool) -> None:
         click.echo(f"{kind}: {count}")
     verb = "would queue" if dry_run else "queued"
     click.echo(f"{verb} {sum(counts.values())} reminder(s)")
+
+
+@click.command("purge-students")
+@click.option(
+    "--now",
+    callback=_moment_option,
+    help="Act as if it were this ISO moment (without offset: Belgian time). A moment "
+    "later than the clock is refused without --dry-run.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print what a run would purge; change nothing."
+)
+def purge_students(now, dry_run: bool) -> None:
+    """Delete the students of terms older than RETENTION_YEARS (monthly timer, NF-5).
+
+    Their periods, placements and declines go with them, their audit events lose their
+    detail, the dashboard's counts are kept; see app/admin/purge.py."""
+    from app.admin.purge import PurgeRefused
+    from app.admin.purge import purge_students as purge
+
+    try:
+        report = purge(now, dry_run=dry_run)
+    except PurgeRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in report.lines():
+        click.echo(line)
 
 
 @click.command("demo-data")

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import login_manager
 from app.htmx import is_htmx
+from app.security import log_context
 
 log = logging.getLogger("stagematching.access")
 
@@ -40,12 +41,12 @@ def _page(code: int):
 
 def _http_error(error: HTTPException):
     if error.code in (401, 403):
-        log.warning("access refused: %s %s", error.code, request.path)
+        log.warning("access refused: %s %s", error.code, log_context())
     return _page(error.code or 500)
 
 
 def _csrf_error(error: CSRFError):
-    log.warning("csrf failure on %s", request.path)
+    log.warning("csrf failure: %s %s", error.description, log_context())
     response = _page(400)
     if is_htmx():
         response.headers["HX-Refresh"] = "true"

@@ -5,6 +5,7 @@ import logging
 from flask import abort
 
 from app.extensions import db
+from app.security import log_context
 
 log = logging.getLogger("stagematching.access")
 MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on every database
@@ -29,6 +30,11 @@ def owned_or_404(model, object_id: int, lock: bool = False, options=(), **owner)
     if row is None or any(
         getattr(row, column) != value for column, value in owner.items()
     ):
-        log.warning("not found or other tenant: %s %s", model.__name__, object_id)
+        log.warning(
+            "not found or other tenant: %s %s %s",
+            model.__name__,
+            object_id,
+            log_context(),
+        )
         abort(404)
     return row

@@ -177,7 +177,7 @@ def test_failed_logins_are_throttled_per_account(app, client):
         assert login(client, "coord@cvo.example", "fout paswoord").status_code == 200
     blocked = login(client, "coord@cvo.example", PASSWORD)
     assert blocked.status_code == 429
-    assert "Te veel pogingen" in blocked.text
+    assert "Te veel mislukte pogingen" in blocked.text
     # Another account from the same address is not blocked by this account's limit.
     assert login(client, "ander@cvo.example", "fout").status_code == 200
 

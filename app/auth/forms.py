@@ -23,6 +23,9 @@ class EmailForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
+    """A new password, judged with `user_inputs`: the words an attacker of this login would
+    try first (SECURITY.md 12)."""
+
     password = PasswordField(
         _l("Nieuw paswoord"),
         description=_l(
@@ -38,8 +41,12 @@ class NewPasswordForm(FlaskForm):
         ],
     )
 
+    def __init__(self, *args, user_inputs=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user_inputs = list(user_inputs)
+
     def validate_password(self, field) -> None:
-        problem = password_problem(field.data or "")
+        problem = password_problem(field.data or "", self.user_inputs)
         if problem:
             raise ValidationError(problem)
 

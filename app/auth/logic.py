@@ -156,13 +156,19 @@ def set_password(user: User, password: str) -> None:
         )
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None (same work either way)."""
+def authenticate(email: str, password: str) -> tuple[User | None, int | None]:
+    """The active user with this e-mail and password, or None (same work either way); and
+    the id of the login the address belongs to, if any, for the log line of a failure."""
     user = find_user(email)
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
-        return None
-    return user
+        return None, user.id if user else None
+    return user, user.id
+
+
+def password_context(user: User) -> list[str]:
+    """What an attacker of this login would try first: its address and organisation."""
+    return [user.email, user.organisation_name]
 
 
 def request_activation_resend(email: str) -> None:

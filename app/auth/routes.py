@@ -4,7 +4,6 @@ from flask import (
     Blueprint,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -12,38 +11,31 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import logic
+from app.auth import logic, throttle
 from app.auth.forms import EmailForm, LoginForm, NewPasswordForm, ResendForm
 from app.extensions import db, limiter, login_email_key
 from app.models import User, utcnow
 from app.outbox import commit_and_send
-from app.security import is_safe_next, public
+from app.security import is_safe_next, log_context, public, start_login_clock
 
 bp = Blueprint("auth", __name__)
 
 
-def _failed_login(response) -> bool:
-    return bool(g.get("login_failed"))
-
-
-def _account_limit() -> str:
+def _mail_request_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
 
 
-def _address_limit() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _account_limit,
-    key_func=login_email_key,
-    deduct_when=_failed_login,
-    methods=["POST"],
+@throttle.failed_logins(throttle.pair_limit, throttle.pair_key, throttle.pair_message)
+@throttle.failed_logins(
+    throttle.account_limit, throttle.account_key, throttle.account_message
 )
-@limiter.limit(_address_limit, deduct_when=_failed_login, methods=["POST"])
+@throttle.failed_logins(
+    throttle.address_limit, throttle.address_key, throttle.address_message
+)
 @public
 def login():
     """Log in with e-mail and password; offers "resend activation" on failure."""
@@ -52,22 +44,44 @@ def login():
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        user = logic.authenticate(form.email.data, form.password.data)
+        user, known_id = logic.authenticate(form.email.data, form.password.data)
         if user is not None:
             return _start_session(user)
-        g.login_failed = failed = True
-        current_app.logger.warning("failed login")
+        throttle.count_failure()
+        failed = True
+        current_app.logger.warning(
+            "failed login: %s", log_context(known_id, form.email.data)
+        )
     resend = ResendForm(email=form.email.data) if failed else None
     return render_template("auth/login.html", form=form, failed=failed, resend=resend)
+
+
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    """A throttled login shows the form again with why and until when; other forms the
+    error page with the limit's message."""
+    limit = getattr(error, "limit", None)
+    current_app.logger.warning(
+        "throttled: %s %s",
+        limit.limit if limit else "-",
+        log_context(email=throttle.typed_account()),
+    )
+    if request.endpoint == "auth.login":
+        flash(error.description, "error")
+        page = render_template("auth/login.html", form=LoginForm(), failed=False)
+        return page, 429
+    return render_template("errors/page.html", code=429, message=error.description), 429
 
 
 def _start_session(user: User):
     target = request.args.get("next")
     session.clear()  # a value planted before login must not survive it (SECURITY.md 11)
     login_user(user)
+    start_login_clock()
     user.last_login_at = utcnow()
     db.session.commit()
-    return redirect(target if is_safe_next(target) else url_for("main.dashboard"))
+    response = redirect(target if is_safe_next(target) else url_for("main.dashboard"))
+    return throttle.remember_device(response, user.email)
 
 
 @bp.post("/logout")
@@ -84,7 +98,11 @@ def logout():
 
 
 @bp.post("/activatie-opnieuw")
-@limiter.limit(_account_limit, key_func=login_email_key)
+@limiter.limit(
+    _mail_request_limit,
+    key_func=login_email_key,
+    error_message=_l("Te veel pogingen. Wacht even en probeer het daarna opnieuw."),
+)
 @public
 def resend_activation():
     """Send a new activation mail; the answer is the same for every address."""
@@ -110,7 +128,12 @@ def activate(token: str):
 
 
 @bp.route("/paswoord-vergeten", methods=["GET", "POST"])
-@limiter.limit(_account_limit, key_func=login_email_key, methods=["POST"])
+@limiter.limit(
+    _mail_request_limit,
+    key_func=login_email_key,
+    methods=["POST"],
+    error_message=_l("Te veel pogingen. Wacht even en probeer het daarna opnieuw."),
+)
 @public
 def forgot_password():
     """Ask for a reset link; the answer is the same for known and unknown addresses."""
@@ -140,7 +163,7 @@ def _password_page(token: str, purpose: str, title: str):
     row = logic.valid_token(token, purpose)
     if row is None:
         return render_template("auth/invalid_link.html", purpose=purpose), 410
-    form = NewPasswordForm()
+    form = NewPasswordForm(user_inputs=logic.password_context(row.user))
     if form.validate_on_submit():
         if not logic.consume_token(row):
             db.session.rollback()
@@ -148,7 +171,8 @@ def _password_page(token: str, purpose: str, title: str):
         logic.set_password(row.user, form.password.data)
         commit_and_send()
         flash(_("Je paswoord is ingesteld. Je kan nu inloggen."), "success")
-        return redirect(url_for("auth.login"))
+        # The mailed link proves the mailbox: this browser logs in past the account caps.
+        return throttle.remember_device(redirect(url_for("auth.login")), row.user.email)
     return render_template(
         "auth/set_password.html", form=form, title=title, user=row.user
     )

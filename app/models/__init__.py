@@ -5,6 +5,7 @@ from app.models.organisations import CareService, School
 from app.models.people import Mentor, Supervisor
 from app.models.placements import Decline, Placement, ServiceCapacity
 from app.models.records import AuditEvent, OutboxMail, PageText, ReminderSent
+from app.models.retention import PurgedCount
 from app.models.students import Period, Student
 from app.models.terms import IntakeOverride, Term
 from app.models.users import AuthToken, User
@@ -21,6 +22,7 @@ __all__ = [
     "PageText",
     "Period",
     "Placement",
+    "PurgedCount",
     "ReminderSent",
     "School",
     "ServiceCapacity",
