@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "student.personal_data_viewed": _l("Persoonsgegevens bekeken"),
     "student.stopped": _l("Student gestopt"),
     "students.imported": _l("Studenten geïmporteerd"),
+    "students.purged": _l("Oude stageaanvragen gewist (bewaartermijn)"),
     "term.created": _l("Stageperiode aangemaakt"),
     "term.updated": _l("Stageperiode gewijzigd"),
     "term.school_year_copied": _l("Schooljaar gekopieerd"),

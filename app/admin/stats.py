@@ -92,9 +92,13 @@ def _counts(term_id: int) -> tuple[list[Counts], list[Counts]]:
         .where(Student.term_id == term_id)
         .group_by(School.id, School.name, Student.province)
     )
+    from app.admin.purge import kept_counts
+
     provinces = {code: Counts(code, name) for code, name in PROVINCES.items()}
     schools: dict[int, Counts] = {}
-    for school_id, name, province, *numbers in db.session.execute(query):
+    # The requests still stored, and the figures kept of those purged (RETENTION_YEARS).
+    rows = [*db.session.execute(query), *db.session.execute(kept_counts(term_id))]
+    for school_id, name, province, *numbers in rows:
         group = Counts(None, "", *(int(n or 0) for n in numbers))
         schools.setdefault(school_id, Counts(school_id, name)).add(group)
         if province in provinces:
