@@ -100,6 +100,16 @@ class Config:
     # warning and goes back to the storage once it answers again. No RATELIMIT_IN_MEMORY_
     # FALLBACK: those limits would replace the login limits and apply to every page.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Failed logins (README "Login throttling and passwords"): per typed address and client
+    # address, per typed address from anywhere, per client address.
+    LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = os.environ.get(
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "5 per 15 minutes"
+    )
+    LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE = os.environ.get(
+        "LOGIN_LIMIT_PER_ACCOUNT_ANYWHERE", "50 per hour"
+    )
+    LOGIN_DEVICE_DAYS = _env_int("LOGIN_DEVICE_DAYS", 90)
+    # Reset and resend-activation forms, per typed address.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get(
         "LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"
     )
@@ -116,6 +126,8 @@ class Config:
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     SESSION_COOKIE_NAME = "stagematching_session"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_HOURS", 8))
+    # However active, a session ends this long after its login.
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12))
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     PREFERRED_URL_SCHEME = "http"

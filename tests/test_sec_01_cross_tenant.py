@@ -29,6 +29,7 @@ from app.models import (
     IntakeOverride,
     OutboxMail,
     PageText,
+    PurgedCount,
     ReminderSent,
     ServiceCapacity,
     utcnow,
@@ -158,6 +159,13 @@ def build_world(app) -> World:
                 PageText(key="help", body="Hulp"),
                 ReminderSent(
                     kind="test", term_id=term_open.id, recipient="x@example.org"
+                ),
+                # The figures a purge kept of an earlier term (SECURITY 25).
+                PurgedCount(
+                    term_id=term_open.id,
+                    school_id=students["stu_b_ant"].school_id,
+                    province="ANT",
+                    requests=1,
                 ),
             ]
         )
