@@ -26,6 +26,12 @@ MESSAGES = {
 
 def init_app(app: Flask) -> None:
     """Register the handlers."""
+    from app.formtools import read_uploads_only_into_file_fields, refuse_nul_characters
+
+    # Bad input never answers 500: a text field posted as a file is a missing value, and a
+    # NUL character (which PostgreSQL cannot store) a 400.
+    read_uploads_only_into_file_fields()
+    app.before_request(refuse_nul_characters)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

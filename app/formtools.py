@@ -1,9 +1,17 @@
 """Small helpers shared by the forms."""
 
+import inspect
+import logging
+import unicodedata
 from collections.abc import Iterable
 
-from wtforms import StringField, TelField
+from flask import abort, request
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import FileField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
+
+log = logging.getLogger("stagematching.access")
 
 
 def choice_list(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
@@ -51,10 +59,67 @@ class NationalNumberField(StringField):
         return super()._value()
 
 
+# Control characters (C0 and C1), invisible format characters (zero-width spaces, soft
+# hyphens, the bidirectional overrides such as U+202E that show a name backwards) and the
+# Unicode line and paragraph separators. Letters, marks, spaces, digits and punctuation such
+# as apostrophes and hyphens stay.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def hidden_characters(text: str) -> bool:
+    """True when text holds a control, invisible format or line-separator character."""
+    return any(unicodedata.category(ch) in HIDDEN_CATEGORIES for ch in text)
+
+
 def plain_text(form, field) -> None:
-    """Refuse control characters (line breaks, tabs) in one-line fields such as names."""
+    """Refuse line breaks, tabs and invisible characters in one-line fields such as names."""
     from flask_babel import lazy_gettext as _l
     from wtforms.validators import ValidationError
 
-    if field.data and any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in field.data):
-        raise ValidationError(_l("Gebruik geen regeleinden of tabs in dit veld."))
+    if isinstance(field.data, str) and hidden_characters(field.data):
+        raise ValidationError(
+            _l("Gebruik geen regeleinden, tabs of onzichtbare tekens in dit veld.")
+        )
+
+
+# Flask-WTF's marker for "read the data from the request" (FlaskForm's default formdata).
+_FROM_REQUEST = inspect.signature(FlaskForm.__init__).parameters["formdata"].default
+
+
+def _posted_formdata(meta, form, formdata):
+    """The posted data a form reads: the text parts, and uploads for its file fields only.
+
+    Flask-WTF merges every uploaded part into the form data, so a text field posted as a
+    file (multipart, with a filename) reached its validators as a FileStorage and failed
+    with a TypeError; it also read a JSON body, where a list or a number fails the same way.
+    No page of the app sends JSON, and a file belongs to a file field: anything else is
+    simply missing, and the field says so like any missing value.
+    """
+    if formdata is not _FROM_REQUEST:
+        return formdata
+    if not form.is_submitted():
+        return None
+    file_fields = {field.name for field in form if isinstance(field, FileField)}
+    uploads = [
+        (name, upload)
+        for name, upload in request.files.items(multi=True)
+        if name in file_fields
+    ]
+    if uploads:
+        return CombinedMultiDict((MultiDict(uploads), request.form))
+    return request.form or None
+
+
+def refuse_nul_characters() -> None:
+    """A request hook: 400 for a NUL character in the query or the posted fields. Nobody
+    types one, and PostgreSQL refuses it in a text column (a search or a save failed with a
+    500)."""
+    for values in (request.args, request.form):
+        if any("\x00" in key + value for key, value in values.items(multi=True)):
+            log.warning("NUL character refused on %s", request.path)
+            abort(400)
+
+
+def read_uploads_only_into_file_fields() -> None:
+    """Make every form read posted data with `_posted_formdata` (once, for all forms)."""
+    FlaskForm.Meta.wrap_formdata = _posted_formdata

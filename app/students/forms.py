@@ -1,5 +1,7 @@
 """The internship request form of manual section 4 (STU-1..16)."""
 
+from datetime import date
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -321,3 +323,27 @@ class StopForm(FlaskForm):
     stopped_reason = TextAreaField(
         _l("Reden (optioneel)"), validators=[Length(max=1000)]
     )
+
+    def __init__(self, *args, span: tuple[date, date], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.span = span
+        first, last = span
+        self.stopped_on.render_kw = {"min": first.isoformat(), "max": last.isoformat()}
+        self.stopped_on.description = _l(
+            "Een dag van %(a)s tot %(b)s.", a=_day(first), b=_day(last)
+        )
+
+    def validate_stopped_on(self, field) -> None:
+        first, last = self.span
+        if field.data is not None and not first <= field.data <= last:
+            raise ValidationError(
+                _l(
+                    "Kies een dag van %(a)s tot %(b)s: niet vóór de ingave voor deze stageperiode opende, niet na het einde van de stage en niet in de toekomst.",
+                    a=_day(first),
+                    b=_day(last),
+                )
+            )
+
+
+def _day(day: date) -> str:
+    return day.strftime("%d/%m/%Y")

@@ -13,7 +13,8 @@ from app.crypto import (
 )
 from app.extensions import db
 from app.models import Decline, Period, Student
-from app.schedule.timetable import intake_window
+from app.schedule.clock import local_date
+from app.schedule.timetable import intake_window, term_state
 from app.students.forms import PERIOD_NUMBERS, StudentForm
 
 STUDENT_FIELDS = (
@@ -124,12 +125,27 @@ def delete_request(student: Student) -> None:
     db.session.delete(student)
 
 
-def mark_stopped(student: Student, stopped_on: date, reason: str) -> None:
-    """The trainee quit: stays in overview and export, leaves the services' lists (OVR-4)."""
+def stop_span(student: Student, now: datetime) -> tuple[date, date]:
+    """The days on which the trainee can have stopped: from the day the term's intake
+    opened (no request is older) to the last day of the internship, and never after today
+    (a stop is recorded once it happened)."""
+    opened = local_date(term_state(student.term, now).intake_opens)
+    last = min(student.term.internship_end, local_date(now))
+    return min(opened, last), last
+
+
+def mark_stopped(student: Student, stopped_on: date, reason: str) -> bool:
+    """The trainee quit: stays in overview and export, leaves the services' lists (OVR-4).
+
+    Once only: a trainee marked before keeps their date and reason, and no service hears of
+    it again (False then)."""
+    if student.stopped:
+        return False
     student.stopped_on = stopped_on
     student.stopped_reason = reason or ""
     audit.record("student.stopped", student)
     _tell_accepting_services(student)
+    return True
 
 
 def _tell_accepting_services(student: Student) -> None:

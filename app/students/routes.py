@@ -214,11 +214,16 @@ def delete(student_id: int):
 @bp.route("/<int:student_id>/gestopt", methods=["GET", "POST"])
 @roles_required("school")
 def stop(student_id: int):
-    """Mark that the trainee quit the course (OVR-4)."""
-    student = school_student_or_404(current_user.school_id, student_id)
-    form = StopForm()
+    """Mark that the trainee quit the course (OVR-4), once: a second post changes nothing."""
+    # The row lock makes a double click wait for the first, which then already stopped.
+    student = school_student_or_404(
+        current_user.school_id, student_id, lock=request.method == "POST"
+    )
+    if student.stopped:
+        return _already_stopped(student)
+    form = StopForm(span=logic.stop_span(student, utcnow()))
     if request.method == "GET":
-        form.stopped_on.data = utcnow().date()
+        form.stopped_on.data = form.span[1]
     if form.validate_on_submit():
         logic.mark_stopped(student, form.stopped_on.data, form.stopped_reason.data)
         commit_and_send()
@@ -227,6 +232,18 @@ def stop(student_id: int):
         )
         return redirect(url_for("students.overview", term=student.term_id))
     return render_template("students/stop.html", form=form, student=student)
+
+
+def _already_stopped(student: Student):
+    flash(
+        _(
+            "%(name)s staat al als gestopt sinds %(d)s; er is niets gewijzigd en niemand opnieuw verwittigd.",
+            name=student.full_name,
+            d=student.stopped_on.strftime("%d/%m/%Y"),
+        ),
+        "info",
+    )
+    return redirect(url_for("students.show", student_id=student.id))
 
 
 @bp.get("/provincie")
