@@ -1,12 +1,14 @@
-"""No 500 on any input: generated values posted to every form route, as its own role.
+"""No 500 on any input (issue 11): every form route, as its own role, with real ids.
 
-Every POST rule of `app.url_map` gets its ids filled with real objects of the role that
-uses it (SECURITY 1's ids of nobody prove less). Its form is read from the pages of the same
-blueprint, as a browser would post it; each example then swaps some fields for generated
-values — long, empty, binary, Unicode, huge and negative numbers, several values where one is
-expected, a file where text is expected — sends them urlencoded, multipart or as JSON,
-plain or as htmx, and asserts the answer is never a 5xx. Hypothesis runs derandomized (the
-same examples every run), so CI never flakes on it.
+Every POST rule of `app.url_map` gets its ids filled with real objects of the role that uses
+it. Its form is read from its page (or, for a POST-only rule, from the pages of its
+blueprint) as a browser would post it, blanks filled with good values so that input also
+reaches what follows validation. Then every field gets each troublemaker in turn (a NUL, a
+number past any integer, a file), and 25 Hypothesis examples swap some fields for generated
+values — long, empty, binary, Unicode, huge and negative numbers, several values where one
+is expected, a file where text is expected — sent urlencoded, multipart or as JSON, plain or
+as htmx. Every GET rule gets generated queries the same way. No answer may be a 5xx.
+Hypothesis runs derandomized (the same examples every run), so CI never flakes on it.
 """
 
 import io
@@ -36,8 +38,15 @@ from tests.factories import (
 )
 
 EXAMPLES_PER_ROUTE = 25
+QUERY_EXAMPLES_PER_ROUTE = 10
 ROLES = ("school", "service", "admin")  # the role that tests a route open to several
 ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
+BOUNDED = settings(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def build_world() -> dict:
@@ -89,10 +98,18 @@ def build_world() -> dict:
     return world
 
 
-def view_roles(app, endpoint: str) -> set[str]:
-    """Who may use an endpoint: its `roles_required` roles, or anonymous for a public one."""
+def own_role(app, endpoint: str) -> str:
+    """The role that uses an endpoint (from `roles_required`), anonymous for a public one."""
     allowed = getattr(app.view_functions[endpoint], "allowed_roles", "public")
-    return {"anonymous"} if allowed == "public" else set(allowed)
+    return next((role for role in ROLES if role in allowed), "anonymous")
+
+
+def clients_per_role(app, world: dict) -> dict:
+    clients = {"anonymous": app.test_client()}
+    for role in ROLES:
+        clients[role] = app.test_client()
+        login(clients[role], world["emails"][role])
+    return clients
 
 
 def post_rules(app) -> list[str]:
@@ -455,10 +472,10 @@ def pytest_generate_tests(metafunc) -> None:
 
 
 def test_sec_no_500_for_generated_input(app, endpoint):
+    """A POST rule as its own role: troublemakers in every field, then generated forms."""
     with app.app_context():
         world = build_world()
-    roles = view_roles(app, endpoint)
-    role = next((r for r in ROLES if r in roles), "anonymous")
+    role = own_role(app, endpoint)
     client = app.test_client()
     if role != "anonymous":
         login(client, world["emails"][role])
@@ -478,13 +495,7 @@ def test_sec_no_500_for_generated_input(app, endpoint):
                 )
                 assert response.status_code < 500, (endpoint, name, value, encoding)
 
-    @settings(
-        max_examples=EXAMPLES_PER_ROUTE,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @settings(BOUNDED, max_examples=EXAMPLES_PER_ROUTE)
     @given(payload=payloads(fields, buttons, file_names, samples))
     def never_a_server_error(payload):
         response = read_and_close(send(client, url, payload))
@@ -494,19 +505,13 @@ def test_sec_no_500_for_generated_input(app, endpoint):
     never_a_server_error()
 
 
-QUERY_EXAMPLES_PER_ROUTE = 10
-
-
 def test_sec_no_500_for_generated_queries(app):
     """Every GET rule, ids filled, as its own role: generated query values (the page's own
     field names and the usual ones) never answer a 5xx. GETs change no data, so one world
     serves them all."""
     with app.app_context():
         world = build_world()
-    clients = {"anonymous": app.test_client()}
-    for role in ROLES:
-        clients[role] = app.test_client()
-        login(clients[role], world["emails"][role])
+    clients = clients_per_role(app, world)
     rules = sorted(
         (rule for rule in app.url_map.iter_rules() if "GET" in rule.methods),
         key=lambda rule: rule.rule,
@@ -514,8 +519,7 @@ def test_sec_no_500_for_generated_queries(app):
     for rule in rules:
         if rule.endpoint == "static":
             continue
-        roles = view_roles(app, rule.endpoint)
-        client = clients[next((r for r in ROLES if r in roles), "anonymous")]
+        client = clients[own_role(app, rule.endpoint)]
         url = filled(rule, world)
         page = read_and_close(client.get(url))
         own = (
@@ -529,13 +533,7 @@ def test_sec_no_500_for_generated_queries(app):
                 response = read_and_close(client.get(url, query_string={name: value}))
                 assert response.status_code < 500, (rule.rule, name, value)
 
-        @settings(
-            max_examples=QUERY_EXAMPLES_PER_ROUTE,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
+        @settings(BOUNDED, max_examples=QUERY_EXAMPLES_PER_ROUTE)
         @given(
             query=st.dictionaries(
                 st.sampled_from(names),
@@ -594,6 +592,7 @@ def test_sec_no_500_text_field_posted_as_a_file_is_a_missing_value(
 
 
 def test_sec_no_500_json_bodies_are_not_form_data(app):
+    """No page sends JSON: a JSON body (an object, a list, a number) is no form data."""
     with app.app_context():
         world = build_world()
     client = app.test_client()
@@ -610,16 +609,12 @@ def test_sec_no_500_ids_too_large_for_the_database_answer_404(app):
     """Every rule with an id, as its own role, with an id past the database's integer."""
     with app.app_context():
         world = build_world()
-    clients = {"anonymous": app.test_client()}
-    for role in ROLES:
-        clients[role] = app.test_client()
-        login(clients[role], world["emails"][role])
+    clients = clients_per_role(app, world)
     checked = []
     for rule in app.url_map.iter_rules():
         if not any(arg.endswith("_id") for arg in rule.arguments):
             continue
-        roles = view_roles(app, rule.endpoint)
-        client = clients[next((r for r in ROLES if r in roles), "anonymous")]
+        client = clients[own_role(app, rule.endpoint)]
         huge = {"ids": {arg: 10**20 for arg in rule.arguments}, "tokens": {}}
         for method in sorted(rule.methods & {"GET", "POST"}):
             response = read_and_close(client.open(filled(rule, huge), method=method))
@@ -633,6 +628,7 @@ def test_sec_no_500_ids_too_large_for_the_database_answer_404(app):
 
 
 def test_sec_no_500_nul_characters_answer_400(app):
+    """PostgreSQL cannot store a NUL: it is refused before any search or save."""
     with app.app_context():
         world = build_world()
     client = app.test_client()
