@@ -2,7 +2,15 @@
 
 import logging
 
-from flask import Flask, make_response, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -62,11 +70,40 @@ def _csrf_error(error: CSRFError):
 def _unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
         return _http_error(error)
+    if _database_unreachable(error):
+        return _database_down(error)
     log.exception("unhandled error on %s", request.endpoint)
     from app.extensions import db
 
     db.session.rollback()
     return _page(500)
+
+
+def _database_unreachable(error: Exception) -> bool:
+    """The database went away (connection refused, dropped or timed out), as opposed to a
+    bug: the pool throws such connections away and checks new ones before use."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    return isinstance(error, (OperationalError, InterfaceError)) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+
+
+def _database_down(error: Exception):
+    """503 and a page that reads nothing from the database; the transaction is given up."""
+    from app.extensions import db
+
+    # With the traceback in the log: an OperationalError can also be a bug (SQLite).
+    log.error("database unreachable on %s", request.endpoint, exc_info=error)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+        db.session.remove()
+    # Rendered without the context processors: they would load the user from the database.
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render()
+    response = make_response(page, 503)
+    response.headers["Retry-After"] = "10"
+    return response
 
 
 def _unauthorized():
