@@ -116,7 +116,11 @@ def test_sec_28_the_database_away_gives_503_and_back_works_without_restart(
     assert login(client, email).status_code == 302
     saved = client.post(
         "/begeleiders",
-        data={"name": "Voor de storing", "phone": "03 212 34 56", "email": "a@cvo.example"},
+        data={
+            "name": "Voor de storing",
+            "phone": "03 212 34 56",
+            "email": "a@cvo.example",
+        },
     )
     assert saved.status_code == 302, saved.text
 
