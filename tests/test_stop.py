@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEvent, Student, utcnow
 from app.schedule.clock import local_date
-from app.students.logic import stop_span
+from app.schedule.timetable import stop_span
 from tests.factories import (
     login,
     make_placement,
@@ -143,8 +143,8 @@ def test_stop_span_of_a_running_and_an_ended_term(ctx):
     now = utcnow()
     running = make_student(term=make_term())
     ended = make_student(term=make_term(now=now - timedelta(days=300)))
-    assert stop_span(running, now) == (
+    assert stop_span(running.term, now) == (
         local_date(running.term.intake_opens_at),
         local_date(now),
     )
-    assert stop_span(ended, now)[1] == ended.term.internship_end
+    assert stop_span(ended.term, now)[1] == ended.term.internship_end

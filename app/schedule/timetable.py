@@ -5,7 +5,7 @@ Views and templates never compare moments themselves; they ask here and get a `W
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import g, has_request_context, request
 from flask_babel import lazy_gettext as _l
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.models import IntakeOverride, Term, utcnow
 from app.schedule import rules
+from app.schedule.clock import local_date
 from app.schedule.rules import Phase
 
 PHASE_LABELS = {
@@ -239,6 +240,15 @@ def placements_final(placements, now: datetime | None = None) -> bool:
         rules.results_final(p.student.term, now) and not service_may_withdraw(p, now)
         for p in placements
     )
+
+
+def stop_span(term: Term, now: datetime) -> tuple[date, date]:
+    """The days on which a trainee of this term can have stopped: from the day the term's
+    intake opened (no request is older) to the last day of the internship, and never after
+    today (a stop is recorded once it happened)."""
+    opened = local_date(term.intake_opens_at)
+    last = min(term.internship_end, local_date(now))
+    return min(opened, last), last
 
 
 def acceptances_final(term: Term, accepted_at: list[datetime], now: datetime) -> bool:

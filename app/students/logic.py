@@ -13,8 +13,7 @@ from app.crypto import (
 )
 from app.extensions import db
 from app.models import Decline, Period, Student
-from app.schedule.clock import local_date
-from app.schedule.timetable import intake_window, term_state
+from app.schedule.timetable import intake_window
 from app.students.forms import PERIOD_NUMBERS, StudentForm
 
 STUDENT_FIELDS = (
@@ -123,15 +122,6 @@ def delete_request(student: Student) -> None:
     db.session.execute(delete(Decline).where(Decline.student_id == student.id))
     audit.record("student.deleted", student)
     db.session.delete(student)
-
-
-def stop_span(student: Student, now: datetime) -> tuple[date, date]:
-    """The days on which the trainee can have stopped: from the day the term's intake
-    opened (no request is older) to the last day of the internship, and never after today
-    (a stop is recorded once it happened)."""
-    opened = local_date(term_state(student.term, now).intake_opens)
-    last = min(student.term.internship_end, local_date(now))
-    return min(opened, last), last
 
 
 def mark_stopped(student: Student, stopped_on: date, reason: str) -> bool:

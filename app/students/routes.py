@@ -13,7 +13,7 @@ from app.outbox import commit_and_send
 from app.security import roles_required
 from app.students import logic
 from app.students.forms import ProvinceForm, StopForm, StudentForm
-from app.schedule.timetable import chosen_term, intake_window, term_state
+from app.schedule.timetable import chosen_term, intake_window, stop_span, term_state
 from app.students.queries import school_student_or_404
 from app.students.queries import overview as overview_page
 from app.supervisors.forms import SupervisorForm
@@ -221,7 +221,7 @@ def stop(student_id: int):
     )
     if student.stopped:
         return _already_stopped(student)
-    form = StopForm(span=logic.stop_span(student, utcnow()))
+    form = StopForm(span=stop_span(student.term, utcnow()))
     if request.method == "GET":
         form.stopped_on.data = form.span[1]
     if form.validate_on_submit():
