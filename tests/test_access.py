@@ -122,7 +122,7 @@ def rules(app):
             yield rule.endpoint, url, method
 
 
-def test_every_endpoint_has_an_expected_audience(app):
+def test_sec_02_every_endpoint_has_an_expected_audience(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert endpoints == set(EXPECTED), "add new endpoints to EXPECTED with their roles"
     for endpoint, view in app.view_functions.items():
@@ -132,7 +132,9 @@ def test_every_endpoint_has_an_expected_audience(app):
         assert declared == EXPECTED[endpoint], f"{endpoint} declares {declared}"
 
 
-def test_anonymous_users_are_sent_to_login(app, client):
+def test_sec_02_anonymous_users_are_sent_to_login_from_every_non_public_rule(
+    app, client
+):
     for endpoint, url, method in rules(app):
         if EXPECTED[endpoint] == PUBLIC:
             continue
@@ -141,14 +143,14 @@ def test_anonymous_users_are_sent_to_login(app, client):
         assert response.headers["Location"].startswith("/login"), endpoint
 
 
-def test_anonymous_htmx_requests_get_hx_redirect(app, client):
+def test_sec_02_anonymous_htmx_requests_get_401_with_hx_redirect(app, client):
     response = client.get("/start", headers={"HX-Request": "true"})
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/login")
 
 
 @pytest.mark.parametrize("role", ["admin", "school", "service"])
-def test_each_role_reaches_only_its_endpoints(app, client, role):
+def test_sec_02_each_role_reaches_only_its_endpoints(app, client, role):
     with app.app_context():
         user = make_user(role)
         db.session.commit()
@@ -175,7 +177,7 @@ def row_counts(app) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("role", ["admin", "school", "service"])
-def test_no_get_route_changes_stored_data(app, client, role):
+def test_sec_07_no_get_route_changes_stored_data_but_audit_events(app, client, role):
     with app.app_context():
         user = make_user(role)
         db.session.commit()

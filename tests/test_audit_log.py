@@ -196,7 +196,7 @@ def test_paging(app, client, log):
     assert client.get("/admin/logboek?page=abc").status_code == 200
 
 
-def test_csv_export_of_the_filtered_log_is_audited(app, client, log):
+def test_sec_23_the_csv_export_of_the_filtered_log_is_audited(app, client, log):
     as_admin(client, log)
     response = client.get("/admin/logboek/export?gebruiker=delinde&student=janssens")
     assert response.status_code == 200
@@ -288,7 +288,7 @@ def _urls(app, value: int):
 
 
 @pytest.mark.parametrize("role", ["admin", "school", "service"])
-def test_no_route_changes_or_deletes_an_audit_event(app, client, log, role):
+def test_sec_23_no_route_changes_or_deletes_an_audit_event(app, client, log, role):
     """Walk every rule with the id of every stored event, GET and POST (CSRF is off in tests,
     so a POST reaches its view): the events already stored stay exactly as they were."""
     with app.app_context():

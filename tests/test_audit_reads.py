@@ -120,7 +120,7 @@ def test_audited_gets_read_deferred_and_lock_only_around_the_audit_insert(
         assert audit_count(app) == before + events, url
 
 
-def test_every_audited_get_still_writes_its_events(app, world):
+def test_sec_23_every_audited_get_still_writes_its_events(app, world):
     clients = {
         "service": client_of(app, world["service_email"]),
         "admin": client_of(app, world["admin_email"]),

@@ -91,7 +91,7 @@ def test_activation_link_expires_after_seven_days_by_default(app, outbox):
         ("x" * 129, "hoogstens 128"),
     ],
 )
-def test_weak_passwords_are_refused_next_to_the_field(
+def test_sec_12_weak_passwords_are_refused_next_to_the_field(
     app, client, outbox, password, message
 ):
     invite(app)
@@ -115,7 +115,9 @@ def test_resend_activation_from_the_login_form(app, client, outbox):
     assert client.get(new_link).status_code == 200
 
 
-def test_login_and_resend_answer_the_same_for_unknown_addresses(app, client, outbox):
+def test_sec_14_login_and_resend_answer_the_same_for_unknown_addresses(
+    app, client, outbox
+):
     invite(app)
     with app.app_context():
         make_user("school", email="actief@cvo.example")
@@ -160,7 +162,7 @@ def test_reset_link_expires_after_an_hour(app, client, outbox):
     assert client.get(link_in(outbox()[0][2])).status_code == 410
 
 
-def test_token_can_be_consumed_only_once(ctx):
+def test_sec_15_a_token_can_be_consumed_only_once(ctx):
     user = make_user("school", activated=False)
     token = logic.issue_token(user, logic.ACTIVATE)
     db.session.commit()
@@ -169,7 +171,7 @@ def test_token_can_be_consumed_only_once(ctx):
     assert logic.consume_token(row) is False
 
 
-def test_failed_logins_are_throttled_per_account(app, client):
+def test_sec_13_failed_logins_are_throttled_per_account(app, client):
     with app.app_context():
         make_user("school", email="coord@cvo.example")
         db.session.commit()
@@ -191,7 +193,7 @@ def test_successful_logins_do_not_count_towards_the_limit(app, client):
         client.post("/logout")
 
 
-def test_session_is_renewed_at_login(app, client):
+def test_sec_11_the_session_is_renewed_at_login_a_planted_value_is_gone(app, client):
     with app.app_context():
         make_user("school", email="coord@cvo.example")
         db.session.commit()
@@ -202,7 +204,7 @@ def test_session_is_renewed_at_login(app, client):
         assert "planted" not in session
 
 
-def test_cookie_captured_before_logout_no_longer_works(app, client):
+def test_sec_10_a_cookie_captured_before_logout_no_longer_works(app, client):
     with app.app_context():
         make_user("school", email="coord@cvo.example")
         db.session.commit()
@@ -215,7 +217,7 @@ def test_cookie_captured_before_logout_no_longer_works(app, client):
     assert client.get("/start").status_code == 302
 
 
-def test_deactivated_user_is_logged_out_on_the_next_request(app, client):
+def test_sec_05_a_deactivated_user_is_logged_out_on_the_next_request(app, client):
     with app.app_context():
         user = make_user("school", email="coord@cvo.example")
         db.session.commit()
@@ -240,7 +242,7 @@ def test_open_redirect_after_login_is_ignored(app, client):
     assert response.headers["Location"] == "/start"
 
 
-def test_mail_links_use_the_configured_base_url_not_the_host_header(
+def test_sec_16_mail_links_use_the_configured_base_url_not_the_host_header(
     app, client, outbox
 ):
     with app.app_context():
@@ -256,7 +258,7 @@ def test_mail_links_use_the_configured_base_url_not_the_host_header(
     assert "evil.example" not in body
 
 
-def test_passwords_are_stored_as_argon2id(ctx):
+def test_sec_12_passwords_are_stored_as_argon2id(ctx):
     user = make_user("school", password="een ander lang paswoord")
     assert user.password_hash.startswith("$argon2id$")
 
@@ -297,3 +299,209 @@ def test_reset_mail_waits_for_the_timer_in_production(app, client, app_overrides
     with app.app_context():
         queued = db.session.scalar(select(OutboxMail))
         assert queued.recipient == "coord@cvo.example" and queued.sent_at is None
+
+
+# --- SECURITY 10: a captured cookie dies with a password change and a deactivation --------
+
+
+def test_sec_10_a_cookie_captured_before_a_password_change_no_longer_works(
+    app, client, outbox
+):
+    """The owner sets a new password through the reset link in another browser: the cookie
+    of the first browser (or of whoever copied it) is refused from then on."""
+    with app.app_context():
+        make_user("school", email="coord@cvo.example")
+        db.session.commit()
+    login(client, "coord@cvo.example")
+    assert client.get("/start").status_code == 200
+    elsewhere = app.test_client()
+    elsewhere.post("/paswoord-vergeten", data={"email": "coord@cvo.example"})
+    link = link_in(outbox()[-1][2])
+    changed = elsewhere.post(
+        link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert changed.status_code == 302
+    stale = client.get("/start")
+    assert stale.status_code == 302 and stale.headers["Location"].startswith("/login")
+    assert (
+        login(app.test_client(), "coord@cvo.example", NEW_PASSWORD).status_code == 302
+    )
+
+
+def test_sec_10_a_cookie_captured_before_a_deactivation_is_not_revived_by_reactivation(
+    app, client
+):
+    """VIVO deactivates a login and reactivates it: the cookie from before stays dead (its
+    session token was rotated), while a fresh login works again."""
+    with app.app_context():
+        user = make_user("school", email="coord@cvo.example")
+        make_user("admin", email="admin@vivo.example")
+        db.session.commit()
+        user_id = user.id
+    login(client, "coord@cvo.example")
+    assert client.get("/start").status_code == 200
+    admin = app.test_client()
+    login(admin, "admin@vivo.example")
+    assert admin.post(f"/admin/logins/{user_id}/deactiveren").status_code < 400
+    assert admin.post(f"/admin/logins/{user_id}/activeren").status_code < 400
+    with app.app_context():
+        assert db.session.get(User, user_id).enabled
+    assert client.get("/start").status_code == 302
+    assert login(app.test_client(), "coord@cvo.example").status_code == 302
+
+
+# --- SECURITY 16: links in mails come from BASE_URL, whatever Host the request names -------
+
+BASE_URL = "https://stages.vivo.example"
+EVIL = "http://evil.example"
+URL = re.compile(r"https?://[^\s<>\"')]+")
+
+
+@pytest.mark.parametrize("app_overrides", [{"BASE_URL": BASE_URL}])
+def test_sec_16_every_link_of_every_auth_mail_starts_with_the_configured_base_url(
+    app, app_overrides, outbox
+):
+    """Invitation, activation resend, reset and password-changed mails, each caused by a
+    request that names another host (Host and X-Forwarded-Host): every link in them starts
+    with BASE_URL."""
+    forged = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
+    with app.app_context():
+        make_user("admin", email="admin@vivo.example")
+        make_user("school", email="coord@cvo.example")
+        db.session.commit()
+    admin = app.test_client()
+    admin.post(
+        "/login",
+        base_url=EVIL,
+        headers=forged,
+        data={"email": "admin@vivo.example", "password": PASSWORD},
+    )
+    invited = admin.post(
+        "/admin/logins",
+        base_url=EVIL,
+        headers=forged,
+        data={"email": "nieuw@vivo.example", "role": "admin"},
+    )
+    assert invited.status_code < 400
+    anonymous = app.test_client()
+    for path, email in (
+        ("/activatie-opnieuw", "nieuw@vivo.example"),
+        ("/paswoord-vergeten", "coord@cvo.example"),
+    ):
+        anonymous.post(path, base_url=EVIL, headers=forged, data={"email": email})
+    reset_link = next(
+        URL.search(body).group(0)
+        for recipient, _, body in outbox()
+        if recipient == "coord@cvo.example"
+    )
+    anonymous.post(
+        reset_link.removeprefix(BASE_URL),
+        base_url=EVIL,
+        headers=forged,
+        data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    mails = outbox()
+    subjects = [subject for _, subject, _ in mails]
+    assert len(mails) == 4, subjects  # invitation, resend, reset, password changed
+    for recipient, subject, body in mails:
+        links = URL.findall(body)
+        assert links, (recipient, subject)
+        for link in links:
+            assert link.startswith(BASE_URL + "/"), (subject, link)
+        assert "evil" not in body, subject
+
+
+# --- SECURITY 17: the user is told of a new password; admins never set one ----------------
+
+
+def test_sec_17_a_changed_password_is_mailed_to_its_owner(app, client, outbox):
+    """A password set through the reset link sends its owner a mail saying so, with the way
+    back in if it was not them; the mail holds no password."""
+    with app.app_context():
+        make_user("school", email="coord@cvo.example")
+        db.session.commit()
+    client.post("/paswoord-vergeten", data={"email": "coord@cvo.example"})
+    client.post(
+        link_in(outbox()[-1][2]),
+        data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    recipient, subject, body = outbox()[-1]
+    assert recipient == "coord@cvo.example"
+    assert "paswoord" in subject.lower() and "gewijzigd" in subject
+    assert "/paswoord-vergeten" in body  # not you? set a new one
+    assert NEW_PASSWORD not in body and PASSWORD not in body
+    with app.app_context():
+        from app.models import AuditEvent
+
+        assert (
+            "user.password_changed"
+            in db.session.scalars(select(AuditEvent.action)).all()
+        )
+
+
+ADMIN_CHOSEN = "gekozen door de beheerder 42"
+
+
+def test_sec_17_no_admin_request_sets_a_password(app):
+    """VIVO's admin posts every form it may post (real ids of every tenant, a form that would
+    succeed) with password fields added: no login gets a password, new logins included.
+    Passwords are set only through the mailed links (the auth blueprint)."""
+    from app.security import verify_password
+    from tests.test_sec_01_cross_tenant import build_world
+    from tests.test_sec_06_07_csrf_walk import post_requests
+
+    world = build_world(app)
+    with app.app_context():
+        before = dict(db.session.execute(select(User.id, User.password_hash)).all())
+    admin = app.test_client()
+    assert login(admin, world.admin_email).status_code == 302
+    extra = {
+        "password": ADMIN_CHOSEN,
+        "confirm": ADMIN_CHOSEN,
+        "new_password": ADMIN_CHOSEN,
+        "password_hash": ADMIN_CHOSEN,
+    }
+    posted = set()
+    for endpoint, url, form in post_requests(app, world, "admin"):
+        if endpoint.startswith("auth."):
+            continue  # the user's own links and forms, not an admin's power
+        posted.add(endpoint)
+        response = admin.post(url, data={**form, **extra})
+        response.get_data()
+        response.close()
+    assert {"admin.users", "admin.enable_user", "admin.resend_invitation"} <= posted
+    with app.app_context():
+        after = dict(db.session.execute(select(User.id, User.password_hash)).all())
+    assert len(after) > len(before)  # the invitation made a login ...
+    for user_id, password_hash in after.items():
+        assert password_hash == before.get(user_id), user_id  # ... without a password
+        assert not verify_password(password_hash, ADMIN_CHOSEN), user_id
+
+
+def test_sec_17_only_the_auth_blueprint_sets_passwords_and_no_admin_page_asks_for_one():
+    """The one function that sets a password is called from the activation and reset views
+    only, and no admin template or admin form has a password field."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "app"
+    calls, stores = set(), set()
+    for path in root.rglob("*.py"):
+        module = path.relative_to(root).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+                if name == "set_password":
+                    calls.add(module)
+            elif (
+                isinstance(node, ast.Attribute)
+                and node.attr == "password_hash"
+                and isinstance(node.ctx, ast.Store)
+            ):
+                stores.add(module)
+    assert calls == {"auth/routes.py"}  # the activation and reset views
+    assert stores == {"auth/logic.py"}  # inside set_password
+    admin_templates = root / "templates" / "admin"
+    for template in admin_templates.rglob("*.html"):
+        assert 'type="password"' not in template.read_text(), template.name
+    assert "PasswordField" not in (root / "admin" / "forms.py").read_text()

@@ -140,7 +140,9 @@ def test_the_plain_csv_uses_commas_and_iso_dates(app, world):
     assert sara["Achternaam"] == "Aanvaard"
 
 
-def test_the_xlsx_is_typed_and_holds_no_formula(app, world, tmp_path, monkeypatch):
+def test_sec_20_the_xlsx_is_typed_and_holds_no_formula(
+    app, world, tmp_path, monkeypatch
+):
     import tempfile
 
     scratch = tmp_path / "scratch"
@@ -176,7 +178,9 @@ def test_the_xlsx_is_typed_and_holds_no_formula(app, world, tmp_path, monkeypatc
     )
 
 
-def test_a_schools_file_holds_only_its_own_students(app, world):
+def test_sec_04_a_schools_file_holds_only_its_own_students_whatever_the_query(
+    app, world
+):
     rows = excel_rows(download(app, world["school"], format="csv_excel"))
     assert {r["Achternaam"] for r in rows} == {
         "Aanvaard",
@@ -194,7 +198,7 @@ def test_a_schools_file_holds_only_its_own_students(app, world):
     assert "Andereperiode" not in {r["Achternaam"] for r in term_only}
 
 
-def test_a_services_file_holds_only_what_it_accepted(app, world):
+def test_sec_03_a_services_file_holds_only_what_it_accepted(app, world):
     response = download(app, world["service"], format="csv_excel", school=world["b"])
     rows = excel_rows(response)
     assert [r["Achternaam"] for r in rows] == ["Aanvaard"]
@@ -236,7 +240,7 @@ def test_an_admins_filters_are_honoured(app, world):
     )
 
 
-def test_every_export_is_one_audit_event_with_its_row_count(app, world):
+def test_sec_23_every_export_is_one_audit_event_with_its_row_count(app, world):
     download(app, world["school"], format="xlsx", term=world["term"])
     download(app, world["service"], format="csv")
     with app.app_context():
@@ -291,3 +295,69 @@ def test_the_csv_says_its_charset_once_and_an_admin_file_name_names_its_filters(
         "stagematching-alle-scholen-ant-open-alle-stageperiodes-"
         in response.headers["Content-Disposition"]
     )
+
+
+# --- SECURITY 20: a cell that starts like a formula comes out inert ------------------------
+
+DANGEROUS = (
+    FORMULA,
+    "+31 afdeling",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+)
+
+
+def test_sec_20_every_formula_start_is_neutralised_in_both_csvs_and_text_in_xlsx(
+    app, tmp_path
+):
+    """Students named `=HYPERLINK("http://x","y")`, and with each other start a spreadsheet
+    reads as a formula (+ - @ tab CR): both CSV flavours put an apostrophe before the name and
+    no cell starts with a formula character; the XLSX holds each name as a plain string cell,
+    with no formula, no link and no hyperlink part anywhere in the file."""
+    import zipfile
+
+    with app.app_context():
+        school = make_school("CVO Formules")
+        term = make_term()
+        for name in DANGEROUS:
+            make_student(school=school, term=term, first_name="Eva", last_name=name)
+        email = make_user("school", organisation=school).email
+        db.session.commit()
+
+    for flavour, delimiter in (("csv", ","), ("csv_excel", ";")):
+        text = download(app, email, format=flavour).data.decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+        assert sorted(r["Achternaam"] for r in rows) == sorted(
+            "'" + name for name in DANGEROUS
+        ), flavour
+        for row in rows:
+            for column, value in row.items():
+                assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (
+                    flavour,
+                    column,
+                    value,
+                )
+
+    body = download(app, email, format="xlsx").data
+    path = tmp_path / "formules.xlsx"
+    path.write_bytes(body)
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.namelist()
+        assert not [p for p in parts if "hyperlink" in p.lower() or "_rels/sheet" in p]
+        for part in parts:
+            if part.startswith("xl/worksheets/"):
+                xml = archive.read(part)
+                assert b"<f>" not in xml and b"<f " not in xml, part
+                assert b"<hyperlink" not in xml, part
+    sheet = openpyxl.load_workbook(path).active
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("Achternaam")
+    cells = [row[column] for row in sheet.iter_rows(min_row=2)]
+    # XlsxWriter stores a CR as the escape _x000D_, which Excel reads back (openpyxl not)
+    values = [cell.value.replace("_x000D_", "\r") for cell in cells]
+    assert sorted(values) == sorted(DANGEROUS)
+    for cell in cells:
+        assert cell.data_type == "s" and cell.hyperlink is None, cell.value
+        assert cell.quotePrefix, cell.value  # editing the cell keeps it text

@@ -115,7 +115,7 @@ def test_school_list_pages(app, admin):
     assert "30 scholen" in first
 
 
-def test_deactivated_school_logins_are_refused_and_logged_out(app, admin):
+def test_sec_05_a_deactivated_schools_logins_are_refused_and_logged_out(app, admin):
     with app.app_context():
         school = make_school()
         make_user("school", school, email="coord@cvo.example")
@@ -483,7 +483,7 @@ def test_oversized_page_numbers_are_clamped(admin, path):
         assert admin.get(f"{path}?page={page}").status_code == 200
 
 
-def test_deactivation_ends_sessions_for_good(app, admin):
+def test_sec_10_deactivating_a_school_ends_its_sessions_for_good(app, admin):
     with app.app_context():
         school = make_school()
         make_user("school", school, email="coord@cvo.example")

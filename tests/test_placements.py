@@ -88,7 +88,7 @@ def accept(client, world, key, period_index=0, **extra):
     return client.post(f"/dienst/aanvragen/{world['student']}/aanvaarden", data=data)
 
 
-def test_before_acceptance_no_personal_data_reaches_a_service(app, world):
+def test_sec_03_before_acceptance_no_personal_data_reaches_a_service(app, world):
     client = as_service(app, world, "a")
     pages = [
         client.get("/dienst/aanvragen"),
@@ -102,7 +102,9 @@ def test_before_acceptance_no_personal_data_reaches_a_service(app, world):
             assert secret not in page.text, secret
 
 
-def test_after_acceptance_only_the_accepting_service_sees_contact_data(app, world):
+def test_sec_03_after_acceptance_only_the_accepting_service_sees_contact_data(
+    app, world
+):
     client = as_service(app, world, "a")
     accept(client, world, "a")
     detail = client.get(f"/dienst/aanvragen/{world['student']}")
@@ -124,7 +126,7 @@ def test_after_acceptance_only_the_accepting_service_sees_contact_data(app, worl
             assert secret not in page.text
 
 
-def test_every_view_of_personal_data_is_audited(app, world):
+def test_sec_23_every_view_of_personal_data_is_audited(app, world):
     client = as_service(app, world, "a")
     accept(client, world, "a")
     client.get(f"/dienst/aanvragen/{world['student']}")
@@ -139,7 +141,9 @@ def test_every_view_of_personal_data_is_audited(app, world):
         assert {v.object_id for v in views} == {world["student"]}
 
 
-def test_a_service_never_sees_another_provinces_requests(app, world):
+def test_sec_04_a_service_never_sees_another_provinces_requests_whatever_the_query(
+    app, world
+):
     client = as_service(app, world, "lim")
     for query in (
         "",
@@ -613,3 +617,127 @@ def test_my_trainees_runs_the_same_statements_for_few_and_many_and_audits_each(
             )
         ).all()
         assert len(views) == 3 + 33 and len(set(views[3:])) == 33
+
+
+# --- SECURITY 3: field-level reveal, proven on the bytes a service receives ----------------
+
+EXPORT_FORMATS = ("csv", "csv_excel", "xlsx")
+
+
+def received_bytes(client, url: str, **headers) -> bytes:
+    """The body as the browser receives it; an XLSX (a zip) is opened: every part of it."""
+    import io
+    import zipfile
+
+    response = client.get(url, headers=headers)
+    body = response.get_data()
+    response.close()
+    assert response.status_code == 200, url
+    if body.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            body = b"".join(archive.read(name) for name in archive.namelist())
+    return body
+
+
+def everything_a_service_receives(client, world) -> dict[str, bytes]:
+    """Every page, htmx fragment and export of a service that can show this student."""
+    student = world["student"]
+    pages = {
+        "browse": "/dienst/aanvragen",
+        "browse, sorted": "/dienst/aanvragen?sort=naam",
+        "request": f"/dienst/aanvragen/{student}",
+        "trainees": "/dienst/stagiairs",
+        "trainees, every term": "/dienst/stagiairs?term=alle",
+        "export screen": "/export",
+    }
+    received = {}
+    for name, url in pages.items():
+        received[name] = received_bytes(client, url)
+        received[name + " (htmx)"] = received_bytes(
+            client, url, **{"HX-Request": "true"}
+        )
+    for kind in EXPORT_FORMATS:
+        received[f"export {kind}"] = received_bytes(
+            client, f"/export/bestand?format={kind}"
+        )
+    return received
+
+
+def leaks(received: dict[str, bytes]) -> list[tuple[str, str]]:
+    return [
+        (name, secret)
+        for name, body in received.items()
+        for secret in PRIVATE
+        if secret.encode() in body
+    ]
+
+
+def test_sec_03_no_byte_a_service_receives_holds_contact_data_before_acceptance(
+    app, world
+):
+    """Before acceptance: the bytes of every page, fragment and export of both Antwerp
+    services hold none of the national number, phone, e-mail or street (the request itself
+    is shown: the test reads the right pages)."""
+    for key in ("a", "b"):
+        received = everything_a_service_receives(as_service(app, world, key), world)
+        assert b"Peeters" in received["request"] and b"Peeters" in received["browse"]
+        assert leaks(received) == []
+
+
+def test_sec_03_after_acceptance_only_the_acceptors_pages_and_exports_hold_it(
+    app, world
+):
+    """After acceptance the accepting service receives the contact data on the request, on
+    "Mijn stagiairs" and in every export format; its colleague still receives none of it."""
+    acceptor = as_service(app, world, "a")
+    assert accept(acceptor, world, "a").status_code == 302
+    received = everything_a_service_receives(acceptor, world)
+    shown = (
+        "0470 12 34 56",
+        "Geheime Straat 7",
+        "sara.private@mail.example",
+        format_national_number(NN),
+    )
+    for name in ("request", "trainees", *(f"export {k}" for k in EXPORT_FORMATS)):
+        for secret in shown:
+            assert secret.encode() in received[name], (name, secret)
+    assert (
+        leaks(everything_a_service_receives(as_service(app, world, "b"), world)) == []
+    )
+
+
+def test_sec_23_a_view_of_personal_data_records_who_when_and_which_student(app, world):
+    """Each view of the accepted student's contact data by the service is one event: the
+    service's login (who), the moment (when), the student (which), and no personal data."""
+    from app.models import User
+
+    client = as_service(app, world, "a")
+    accept(client, world, "a")
+
+    def views() -> list[AuditEvent]:
+        with app.app_context():
+            return db.session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action == "student.personal_data_viewed")
+                .order_by(AuditEvent.id)
+            ).all()
+
+    with app.app_context():
+        who = db.session.scalar(
+            select(User.id).where(User.email == world["services"]["a"]["email"])
+        )
+    assert views() == []
+    for url in (f"/dienst/aanvragen/{world['student']}", "/dienst/stagiairs"):
+        before, start = len(views()), utcnow()
+        assert client.get(url).status_code == 200
+        new = views()[before:]
+        assert len(new) == 1, url
+        (event,) = new
+        assert (event.user_id, event.object_type, event.object_id) == (
+            who,
+            "Student",
+            world["student"],
+        ), url
+        assert start - timedelta(seconds=1) <= event.at <= utcnow(), url
+        for secret in PRIVATE:
+            assert secret not in event.detail, url

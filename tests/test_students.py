@@ -105,7 +105,7 @@ def test_save_and_next_opens_an_empty_form(app, client, school):
     assert response.headers["Location"] == f"/studenten/nieuw?term={school['term_id']}"
 
 
-def test_national_number_is_encrypted_at_rest(app, client, school):
+def test_sec_22_the_national_number_is_encrypted_at_rest(app, client, school):
     post_new(client, school)
     with app.app_context():
         raw = db.session.execute(text("SELECT * FROM student")).mappings().one()
@@ -199,7 +199,9 @@ def test_periods_beyond_the_chosen_number_are_ignored(app, client, school):
         assert db.session.scalar(select(Period.number)) == 1
 
 
-def test_same_person_twice_in_one_term_is_refused_with_a_link(app, client, school):
+def test_sec_22_the_same_person_twice_in_one_term_is_refused_with_a_link(
+    app, client, school
+):
     post_new(client, school)
     first_id = stored_students(app)[0].id
     response = post_new(client, school, national_number="90.05.17-123." + NN[-2:])
@@ -462,7 +464,9 @@ def test_school_cannot_reach_another_schools_students(app, client, school):
     assert "Vreemde" not in client.get(f"/studenten?term={other_term}").text
 
 
-def test_the_national_number_never_appears_in_a_log_line(app, client, school, caplog):
+def test_sec_21_the_national_number_never_appears_in_a_log_line(
+    app, client, school, caplog
+):
     """SECURITY.md 21: saving, failing validation and a duplicate leave no number in the logs."""
     import logging
 
@@ -499,3 +503,109 @@ def test_preferred_service_id_too_large_is_a_field_error(app, client, school):
     assert (
         response.status_code == 200 and "Kies een dienst uit de lijst." in response.text
     )
+
+
+# --- SECURITY 22: encrypted at rest, duplicates found by a keyed blind index ---------------
+
+
+def digit_windows(number: str, size: int) -> set[str]:
+    return {number[i : i + size] for i in range(len(number) - size + 1)}
+
+
+def stored_row(app) -> dict:
+    with app.app_context():
+        row = db.session.execute(text("SELECT * FROM student")).mappings().one()
+        return dict(row)
+
+
+def test_sec_22_the_stored_row_holds_no_digits_of_the_number_and_no_key(
+    app, client, school
+):
+    """What the database holds of a request: no six digits in a row of the number in any
+    text column, no four in the ciphertext; an index that is an HMAC under BLIND_INDEX_KEY
+    (not a plain hash anyone could compute); neither key anywhere in the database; and the
+    number readable with the configured key only."""
+    import base64
+    import hashlib
+    import hmac
+
+    from cryptography.fernet import Fernet
+
+    from app.crypto import decrypt_national_number
+    from app.validation import format_national_number
+    from tests.test_sec_01_cross_tenant import snapshot
+
+    assert post_new(client, school).status_code == 302
+    row = stored_row(app)
+    ciphertext = bytes(row.pop("national_number_encrypted"))
+    index = row.pop("national_number_index")
+    for column, value in row.items():
+        if isinstance(value, str):
+            for window in digit_windows(NN, 6) | {format_national_number(NN)}:
+                assert window not in value, column
+    token = base64.urlsafe_b64decode(ciphertext)
+    for window in digit_windows(NN, 4):
+        assert window.encode() not in token
+    assert NN.encode() not in ciphertext
+
+    key = app.config["BLIND_INDEX_KEY"].encode()
+    assert index == hmac.new(key, NN.encode(), hashlib.sha256).hexdigest()
+    assert index != hashlib.sha256(NN.encode()).hexdigest()
+    everything = repr(snapshot(app))
+    for name in ("ENCRYPTION_KEY", "BLIND_INDEX_KEY", "SECRET_KEY"):
+        assert app.config[name] not in everything, name
+
+    with app.app_context():
+        assert decrypt_national_number(ciphertext) == NN
+        configured = app.config["ENCRYPTION_KEY"]
+        app.config["ENCRYPTION_KEY"] = Fernet.generate_key().decode()
+        try:
+            assert decrypt_national_number(ciphertext) is None
+        finally:
+            app.config["ENCRYPTION_KEY"] = configured
+
+
+def test_sec_22_the_blind_index_finds_a_duplicate_without_decrypting(
+    app, client, school, monkeypatch
+):
+    """The same person entered twice (typed differently) is refused with no decryption at
+    all; across schools the same number has different ciphertexts but one index value, so a
+    GROUP BY on the index finds it."""
+    from cryptography.fernet import Fernet
+    from sqlalchemy import func
+
+    from app.models import School, Term
+
+    assert post_new(client, school).status_code == 302
+    decrypted = []
+    real_decrypt = Fernet.decrypt
+
+    def counting_decrypt(self, *args, **kwargs):
+        decrypted.append(args)
+        return real_decrypt(self, *args, **kwargs)
+
+    monkeypatch.setattr(Fernet, "decrypt", counting_decrypt)
+    typed_otherwise = f"{NN[:2]}.{NN[2:4]}.{NN[4:6]}-{NN[6:9]}.{NN[9:]}"
+    response = post_new(client, school, national_number=typed_otherwise)
+    assert "al ingegeven voor deze stageperiode" in response.text
+    assert len(stored_students(app)) == 1
+    assert decrypted == []
+
+    with app.app_context():
+        term = db.session.get(Term, school["term_id"])
+        make_student(term=term, national_number=NN)  # another school, the same person
+        make_student(school=db.session.get(School, school["school_id"]), term=term)
+        db.session.commit()
+        duplicates = db.session.execute(
+            select(Student.national_number_index, func.count())
+            .group_by(Student.national_number_index)
+            .having(func.count() > 1)
+        ).all()
+        same = db.session.scalars(
+            select(Student.national_number_encrypted).where(
+                Student.national_number_index == duplicates[0][0]
+            )
+        ).all()
+    assert [count for _, count in duplicates] == [2]
+    assert len(set(map(bytes, same))) == 2  # two ciphertexts, one index
+    assert decrypted == []
