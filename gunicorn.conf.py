@@ -15,9 +15,9 @@ timeout = 120
 # nginx in front sends X-Forwarded-*; the app trusts one proxy (ProxyFix).
 forwarded_allow_ips = "127.0.0.1"
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
-# The client's address as nginx saw it (gunicorn itself only sees 127.0.0.1).
-access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"
+logger_class = "app.gunicorn_logging.AccessLogger"
 
 # The master checks the configuration before any worker boots: with development secrets or a
 # missing STAGEMATCHING_ENV it prints why and stops, instead of each worker failing.

@@ -30,4 +30,26 @@ def _default_environment() -> str | None:
     return "development"
 
 
-app = create_app(startup_config(_default_environment()))
+def _refuse_the_test_settings(config) -> None:
+    """The test settings switch CSRF off and use cheap password hashes: never served."""
+    if config.ENV_NAME == "testing":
+        print(
+            "Stagematching will not start:\nSTAGEMATCHING_ENV=testing is for the test suite "
+            "only; use production (or development on your own machine).",
+            file=sys.stderr,
+        )
+        raise SystemExit(4)
+    if (
+        config.ENV_NAME == "development"
+        and os.environ.get("FLASK_RUN_FROM_CLI") != "true"
+    ):
+        print(
+            "Warning: Stagematching runs with the development settings and their public keys; "
+            "never expose it.",
+            file=sys.stderr,
+        )
+
+
+_config = startup_config(_default_environment())
+_refuse_the_test_settings(_config)
+app = create_app(_config)

@@ -28,6 +28,23 @@ class SessionInterface(SecureCookieSessionInterface):
             super().save_session(app, session, response)
 
 
+def _configure_logging(app: Flask) -> None:
+    """Warnings and errors of the app and its libraries (failed logins, other tenants, a rate
+    limit store that went away) to stderr with time, level and logger: the journal under
+    systemd. Tests capture logs themselves; a server that configured logging keeps its own."""
+    import logging
+
+    root = logging.getLogger()
+    if app.testing or root.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
 def create_app(config: type[Config] | Config | None = None, **overrides) -> Flask:
     """Build the app; `config` defaults to the class named by STAGEMATCHING_ENV."""
     app = Flask(__name__, instance_relative_config=False)
@@ -35,6 +52,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     app.config.from_object(config or config_from_env())
     app.config.update(overrides)
     _check_configuration(app)
+    _configure_logging(app)
 
     from app import assets, database, errors, security
     from app.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -51,7 +69,9 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     errors.init_app(app)
     assets.init_app(app)
     if app.config.get("PROXY_FIX"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        # nginx sets X-Forwarded-For and -Proto; the host is its own (Host header passed on),
+        # so a client-sent X-Forwarded-Host is not trusted.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=0)
 
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp

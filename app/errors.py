@@ -79,13 +79,33 @@ def _unexpected_error(error: Exception):
     return _page(500)
 
 
+OUTAGE_SIGNS = (
+    "connection",  # refused, failed, closed, reset, timeout (PostgreSQL)
+    "server closed",
+    "could not connect",
+    "terminating",
+    "the database system is",  # starting up, shutting down, in recovery
+    "database is locked",
+    "unable to open database",
+    "disk i/o error",
+    "readonly database",
+)
+
+
 def _database_unreachable(error: Exception) -> bool:
     """The database went away (connection refused, dropped or timed out), as opposed to a
     bug: the pool throws such connections away and checks new ones before use."""
     from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-    return isinstance(error, (OperationalError, InterfaceError)) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, InterfaceError):
+        return True
+    # An OperationalError is also how SQLite reports some bugs ("LIKE or GLOB pattern too
+    # complex"): only those about reaching the database count as an outage.
+    text = str(getattr(error, "orig", error)).lower()
+    return isinstance(error, OperationalError) and any(
+        sign in text for sign in OUTAGE_SIGNS
     )
 
 

@@ -280,3 +280,16 @@ def test_sec_27_the_flask_command_falls_back_to_development_and_says_so(tmp_path
     strict = import_wsgi(tmp_path, flask_command=True, STAGEMATCHING_ENV="production")
     assert strict.returncode == 4
     assert "SECRET_KEY is the public development value" in strict.stderr
+
+
+def test_sec_27_the_test_settings_are_never_served(tmp_path):
+    refused = import_wsgi(tmp_path, STAGEMATCHING_ENV="testing")
+    assert refused.returncode == 4, refused.stderr
+    assert "STAGEMATCHING_ENV=testing is for the test suite only" in refused.stderr
+
+
+def test_sec_27_development_outside_the_flask_command_warns(tmp_path):
+    served = import_wsgi(tmp_path, STAGEMATCHING_ENV="development")
+    assert served.returncode == 0, served.stderr
+    assert "ENV development" in served.stdout
+    assert "development settings and their public keys" in served.stderr

@@ -18,7 +18,7 @@ from config import TestConfig
 from tests.conftest import TEST_DATABASE_URL, reset_postgres
 from tests.factories import login, make_school, make_user
 
-pytestmark = pytest.mark.skipif(
+NEEDS_POSTGRES = pytest.mark.skipif(
     not TEST_DATABASE_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)"
 )
 
@@ -108,6 +108,7 @@ def proxied():
         db.engine.dispose()
 
 
+@NEEDS_POSTGRES
 def test_sec_28_the_database_away_gives_503_and_back_works_without_restart(
     proxied, caplog
 ):
@@ -150,3 +151,14 @@ def test_sec_28_the_database_away_gives_503_and_back_works_without_restart(
         assert "Voor de storing" in names and "Tijdens de storing" not in names
         assert db.session.scalar(select(func.count()).select_from(Supervisor)) == 1
     assert os.environ.get("TEST_DATABASE_URL")
+
+
+def test_sec_28_a_bug_reported_as_operational_error_is_no_outage():
+    from sqlalchemy.exc import OperationalError
+
+    from app.errors import _database_unreachable
+
+    bug = OperationalError("SELECT", {}, Exception("LIKE or GLOB pattern too complex"))
+    gone = OperationalError("SELECT", {}, Exception("server closed the connection"))
+    assert not _database_unreachable(bug)
+    assert _database_unreachable(gone)

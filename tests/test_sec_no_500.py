@@ -37,7 +37,7 @@ from tests.factories import (
     make_user,
 )
 
-EXAMPLES_PER_ROUTE = 25
+EXAMPLES_PER_ROUTE = 12
 QUERY_EXAMPLES_PER_ROUTE = 10
 ROLES = ("school", "service", "admin")  # the role that tests a route open to several
 ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")

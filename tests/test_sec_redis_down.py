@@ -69,3 +69,29 @@ def test_sec_13_failed_logins_are_still_throttled_while_redis_is_down(production
         if answers[-1] == 429:
             break
     assert set(answers) == {200, 429}, answers
+
+
+def test_sec_21_library_warnings_reach_stderr_with_time_and_level():
+    """Flask-Limiter reports a Redis outage on its own logger (with a NullHandler): the app's
+    logging setup must still write it out, as it does the security lines."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import logging; from app import create_app; from config import Config; "
+        "create_app(Config); "
+        "logging.getLogger('flask-limiter').warning('Rate limit storage unreachable'); "
+        "logging.getLogger('stagematching.access').warning('failed login')"
+    )
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)},
+    )
+    assert "WARNING flask-limiter: Rate limit storage unreachable" in result.stderr
+    assert "WARNING stagematching.access: failed login" in result.stderr

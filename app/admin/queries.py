@@ -147,6 +147,7 @@ def organisation_options(role: str, search: str = "", limit: int = 50) -> list[s
         return []
     model = School if role == "school" else CareService
     query = select(model).where(model.active)
+    search = search[:300]  # no name is longer; SQLite refuses a LIKE pattern of 50,000
     text = _typed_name(search)
     if text:
         conditions = [_contains(model.name, text)]
