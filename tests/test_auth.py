@@ -111,8 +111,16 @@ def test_resend_activation_from_the_login_form(app, client, outbox):
     client.post("/activatie-opnieuw", data={"email": "nieuw@cvo.example"})
     assert len(outbox()) == 2
     new_link = link_in(outbox()[1][2])
-    assert client.get(old_link).status_code == 410  # a new token voids the older one
+    # Anyone can ask for a new mail: the older link keeps working (SECURITY.md 26) ...
+    assert client.get(old_link).status_code == 200
     assert client.get(new_link).status_code == 200
+    # ... until one of them is used: then both are spent.
+    chosen = client.post(
+        new_link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert chosen.status_code == 302
+    assert client.get(old_link).status_code == 410
+    assert client.get(new_link).status_code == 410
 
 
 def test_sec_14_login_and_resend_answer_the_same_for_unknown_addresses(

@@ -128,3 +128,36 @@ def test_sec_12_the_suite_hashes_cheaply_but_verifies_any_hash(ctx, tmp_path):
         strong = hash_password("een lange zin om te hashen")
     assert verify_password(strong, "een lange zin om te hashen")
     assert not verify_password(None, "een lange zin om te hashen")
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Welkom2027!!",
+        "Paswoord2026!",
+        "Wachtwoord2027",
+        "Winter2026!!",
+        "Zomer2026!!!",
+        "Herfst2026!!",
+        "Antwerpen2026",
+        "Verpleegkunde2026",
+    ],
+)
+def test_sec_12_a_common_dutch_word_with_a_year_and_signs_is_refused(ctx, password):
+    """zxcvbn knows no Dutch: app/data/dutch_words.txt is added to its user inputs."""
+    problem = password_problem(password, ["nieuw@cvo.example", "CVO Kempen"])
+    assert problem and problem.startswith("Dit paswoord is te makkelijk te raden")
+
+
+@pytest.mark.parametrize(
+    "password", ["\n" * 14, " " * 14, "\t \r\n" * 4, "\u200b" * 13]
+)
+def test_sec_12_a_password_of_only_whitespace_or_control_characters_is_refused(
+    app, client, outbox, password
+):
+    assert "niet enkel uit spaties" in password_problem(password)
+    link = activation_link(app, outbox)
+    response = choose(client, link, password)
+    assert response.status_code == 200  # refused on the form too, whatever the reason
+    assert 'aria-invalid="true"' in response.text
+    assert client.get(link).status_code == 200  # the link was not used

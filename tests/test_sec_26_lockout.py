@@ -11,6 +11,7 @@ import re
 import pytest
 
 from app.extensions import db
+from tests.conftest import link_in
 from tests.factories import PASSWORD, make_user
 
 OWNER = "coord@cvo.example"
@@ -211,3 +212,113 @@ def test_sec_9_the_device_cookie_is_signed_secure_httponly_and_sent_to_login_onl
     payload = cookie.split("=", 1)[1].split(".")[0]
     readable = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
     assert '"accounts"' in readable and "cvo" not in readable
+
+
+def ask_reset(client, email: str, address: str):
+    return client.post(
+        "/paswoord-vergeten",
+        data={"email": email},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def device_cookie(client) -> dict:
+    from itsdangerous import URLSafeSerializer
+
+    raw = client.get_cookie("stagematching_device", path="/login").value
+    payload = raw.rsplit(".", 2)[0]
+    return URLSafeSerializer("x").load_payload(payload.encode())
+
+
+@pytest.mark.parametrize("form", ["/paswoord-vergeten", "/activatie-opnieuw"])
+def test_sec_26_an_attacker_elsewhere_cannot_use_up_the_owners_mail_requests(
+    app, outbox, form
+):
+    with app.app_context():
+        make_user("school", email=OWNER, activated=form == "/paswoord-vergeten")
+        db.session.commit()
+    attacker = app.test_client()
+    post = {"data": {"email": OWNER}, "environ_base": {"REMOTE_ADDR": ATTACKER}}
+    for _ in range(5):
+        assert attacker.post(form, **post).status_code == 200
+    assert attacker.post(form, **post).status_code == 429
+    sent = len(outbox())
+    owner = app.test_client()
+    answer = owner.post(
+        form, data={"email": OWNER}, environ_base={"REMOTE_ADDR": OWNER_ADDRESS}
+    )
+    assert answer.status_code == 200
+    assert len(outbox()) == sent + 1 and outbox()[-1][0] == OWNER
+
+
+def test_sec_26_the_mail_forms_keep_a_cap_per_client_address(app, outbox):
+    client = app.test_client()
+    for n in range(30):
+        assert ask_reset(client, f"x{n}@cvo.example", ATTACKER).status_code == 200
+    assert ask_reset(client, "x99@cvo.example", ATTACKER).status_code == 429
+    assert ask_reset(client, "x99@cvo.example", OWNER_ADDRESS).status_code == 200
+
+
+def test_sec_26_an_attackers_reset_request_does_not_void_the_owners_link(app, outbox):
+    owner_account(app)
+    owner = app.test_client()
+    ask_reset(owner, OWNER, OWNER_ADDRESS)
+    owners_link = link_in(outbox()[-1][2])
+    attacker = app.test_client()
+    ask_reset(attacker, OWNER, ATTACKER)
+    attackers_mail = link_in(outbox()[-1][2])
+    assert attackers_mail != owners_link
+    assert owner.get(owners_link).status_code == 200
+    new_password = "een verse zin voor maandag"
+    chosen = owner.post(
+        owners_link, data={"password": new_password, "confirm": new_password}
+    )
+    assert chosen.status_code == 302
+    # One reset spends every link of that round, and each link only once.
+    assert owner.get(attackers_mail).status_code == 410
+    assert owner.get(owners_link).status_code == 410
+
+
+def test_sec_26_a_remembered_browser_is_not_locked_out_by_failures_behind_its_address(
+    app,
+):
+    owner_account(app)
+    colleague = app.test_client()
+    assert attempt(colleague, OWNER, PASSWORD, SCHOOL_NAT).status_code == 302
+    colleague.post("/logout")
+    prankster = app.test_client()
+    fail(prankster, OWNER, SCHOOL_NAT, 5)
+    assert attempt(prankster, OWNER, PASSWORD, SCHOOL_NAT).status_code == 429
+    assert attempt(colleague, OWNER, PASSWORD, SCHOOL_NAT).status_code == 302
+
+
+def test_sec_26_a_password_change_makes_the_old_device_cookie_worthless(app):
+    from app.auth import logic
+
+    owner_account(app)
+    thief = app.test_client()  # holds a copy of the owner's device cookie
+    assert attempt(thief, OWNER, PASSWORD, OWNER_ADDRESS).status_code == 302
+    with app.app_context():
+        logic.set_password(logic.find_user(OWNER), "een verse zin voor maandag")
+        db.session.commit()
+    attacker = app.test_client()
+    for n in range(10):
+        fail(attacker, OWNER, f"198.51.100.{n + 1}", 5)
+    assert (
+        attempt(thief, OWNER, "een verse zin voor maandag", ATTACKER).status_code == 429
+    )
+
+
+def test_sec_26_a_reset_gives_the_browser_a_fresh_device_id(app, outbox):
+    owner_account(app)
+    owner = app.test_client()
+    assert attempt(owner, OWNER, PASSWORD, OWNER_ADDRESS).status_code == 302
+    owner.post("/logout")
+    before = device_cookie(owner)
+    ask_reset(owner, OWNER, OWNER_ADDRESS)
+    new_password = "een verse zin voor maandag"
+    link = link_in(outbox()[-1][2])
+    assert owner.post(link, data={"password": new_password, "confirm": new_password})
+    after = device_cookie(owner)
+    assert after["device"] != before["device"]
+    assert after["accounts"] != before["accounts"]

@@ -47,12 +47,15 @@ def external_url(endpoint: str, **values) -> str:
 
 
 def issue_token(user: User, purpose: str) -> str:
-    """A new single-use token for `user`; older unused tokens of that purpose stop working."""
+    """A new single-use token for `user`. Older unexpired tokens of that purpose keep
+    working: anyone can ask for a mail to any address, and that must not void the link
+    the owner is about to follow (SECURITY.md 26). Using one retires them all."""
     db.session.execute(
         delete(AuthToken).where(
             AuthToken.user_id == user.id,
             AuthToken.purpose == purpose,
             AuthToken.used_at.is_(None),
+            AuthToken.expires_at <= utcnow(),
         )
     )
     ttl = current_app.config["ACTIVATION_TTL" if purpose == ACTIVATE else "RESET_TTL"]
@@ -128,13 +131,26 @@ def valid_token(token: str, purpose: str) -> AuthToken | None:
 
 
 def consume_token(row: AuthToken) -> bool:
-    """Mark the token used; of two concurrent uses only one gets True."""
+    """Mark the token used; of two concurrent uses only one gets True. The user's other
+    tokens of that purpose are retired with it: one reset or activation per mail round."""
+    now = utcnow()
     result = db.session.execute(
         update(AuthToken)
         .where(AuthToken.id == row.id, AuthToken.used_at.is_(None))
-        .values(used_at=utcnow())
+        .values(used_at=now)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    db.session.execute(
+        update(AuthToken)
+        .where(
+            AuthToken.user_id == row.user_id,
+            AuthToken.purpose == row.purpose,
+            AuthToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    return True
 
 
 def set_password(user: User, password: str) -> None:

@@ -16,7 +16,7 @@ from flask_login import current_user, login_user, logout_user
 
 from app.auth import logic, throttle
 from app.auth.forms import EmailForm, LoginForm, NewPasswordForm, ResendForm
-from app.extensions import db, limiter, login_email_key
+from app.extensions import db, limiter
 from app.models import User, utcnow
 from app.outbox import commit_and_send
 from app.security import is_safe_next, log_context, public, start_login_clock
@@ -26,6 +26,27 @@ bp = Blueprint("auth", __name__)
 
 def _mail_request_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def _mail_address_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+_TOO_MANY = _l("Te veel pogingen. Wacht even en probeer het daarna opnieuw.")
+
+
+def mail_request_limits(view):
+    """The reset and resend forms: per typed address and client address, and per client
+    address; no cap on a typed address from anywhere, which an attacker could use up for
+    the owner (SECURITY.md 26)."""
+    for limit, key in (
+        (_mail_address_limit, throttle.mail_address_key),
+        (_mail_request_limit, throttle.mail_pair_key),
+    ):
+        view = limiter.limit(
+            limit, key_func=key, methods=["POST"], error_message=_TOO_MANY
+        )(view)
+    return view
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,7 +102,7 @@ def _start_session(user: User):
     user.last_login_at = utcnow()
     db.session.commit()
     response = redirect(target if is_safe_next(target) else url_for("main.dashboard"))
-    return throttle.remember_device(response, user.email)
+    return throttle.remember_device(response, user.email, user.password_hash)
 
 
 @bp.post("/logout")
@@ -98,11 +119,7 @@ def logout():
 
 
 @bp.post("/activatie-opnieuw")
-@limiter.limit(
-    _mail_request_limit,
-    key_func=login_email_key,
-    error_message=_l("Te veel pogingen. Wacht even en probeer het daarna opnieuw."),
-)
+@mail_request_limits
 @public
 def resend_activation():
     """Send a new activation mail; the answer is the same for every address."""
@@ -128,12 +145,7 @@ def activate(token: str):
 
 
 @bp.route("/paswoord-vergeten", methods=["GET", "POST"])
-@limiter.limit(
-    _mail_request_limit,
-    key_func=login_email_key,
-    methods=["POST"],
-    error_message=_l("Te veel pogingen. Wacht even en probeer het daarna opnieuw."),
-)
+@mail_request_limits
 @public
 def forgot_password():
     """Ask for a reset link; the answer is the same for known and unknown addresses."""
@@ -172,7 +184,13 @@ def _password_page(token: str, purpose: str, title: str):
         commit_and_send()
         flash(_("Je paswoord is ingesteld. Je kan nu inloggen."), "success")
         # The mailed link proves the mailbox: this browser logs in past the account caps.
-        return throttle.remember_device(redirect(url_for("auth.login")), row.user.email)
+        # A fresh device id: whoever held the old cookie no longer shares this bucket.
+        return throttle.remember_device(
+            redirect(url_for("auth.login")),
+            row.user.email,
+            row.user.password_hash,
+            fresh=True,
+        )
     return render_template(
         "auth/set_password.html", form=form, title=title, user=row.user
     )

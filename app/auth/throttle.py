@@ -11,6 +11,8 @@ account before (or chose its password through a mailed link) carries a signed de
 key is built from the typed address, known or not, so the answers reveal no accounts.
 """
 
+import hashlib
+import hmac
 import ipaddress
 import secrets
 import time
@@ -94,7 +96,12 @@ def address_bucket() -> str:
 
 
 def pair_key() -> str:
-    return f"login-pair:{account_digest(typed_account())}|{address_bucket()}"
+    # A remembered browser counts apart here too: failures of others behind the same
+    # address (a school's network) do not lock a colleague with a device cookie out.
+    return (
+        f"login-pair:{account_digest(typed_account())}|{address_bucket()}"
+        + _device_suffix()
+    )
 
 
 def account_key() -> str:
@@ -103,6 +110,16 @@ def account_key() -> str:
 
 def address_key() -> str:
     return f"login-address:{address_bucket()}" + _device_suffix()
+
+
+def mail_pair_key() -> str:
+    """The reset and resend-activation forms: per typed address and client address, so an
+    attacker elsewhere cannot use up the owner's requests."""
+    return f"mail-pair:{account_digest(typed_account())}|{address_bucket()}"
+
+
+def mail_address_key() -> str:
+    return f"mail-address:{address_bucket()}"
 
 
 def _device_suffix() -> str:
@@ -131,19 +148,59 @@ def _device_cookie() -> dict | None:
     return value
 
 
+def _binding(email: str, password_hash: str | None) -> str:
+    """The cookie's entry for one account: its keyed hash, bound to the current password
+    hash, so a password change or reset makes older entries worthless."""
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    bound = hmac.new(
+        key, b"login-device:" + (password_hash or "").encode(), hashlib.sha256
+    ).hexdigest()[:16]
+    return f"{account_digest(email)}.{bound}"
+
+
+def _typed_account_binding() -> str | None:
+    """The entry a remembered browser carries for the typed account, or None when the
+    account is unknown or has no password (looked up once per request)."""
+    if "device_binding" not in g:
+        from app.auth.logic import find_user  # logic does not import this module
+
+        user = find_user(typed_account())
+        g.device_binding = (
+            _binding(user.email, user.password_hash)
+            if user is not None and user.password_hash
+            else None
+        )
+    return g.device_binding
+
+
 def trusted_device() -> str | None:
-    """This browser's id if it has logged in to the typed account before, else None."""
+    """This browser's id if it has logged in to the typed account with its current
+    password before, else None."""
     cookie = _device_cookie()
-    if cookie is None or account_digest(typed_account()) not in cookie["accounts"]:
+    if cookie is None or not typed_account():
+        return None
+    binding = _typed_account_binding()
+    if binding is None or binding not in cookie["accounts"]:
         return None
     return str(cookie.get("device", ""))[:32] or None
 
 
-def remember_device(response: Response, email: str) -> Response:
-    """Let this browser log in to `email` past the account and address caps from now on."""
-    cookie = _device_cookie() or {"device": secrets.token_urlsafe(16), "accounts": []}
+def remember_device(
+    response: Response, email: str, password_hash: str | None, fresh: bool = False
+) -> Response:
+    """Let this browser log in to `email` past the account and address caps from now on,
+    while the password stays `password_hash`. `fresh`: a new device id (after a reset)."""
+    cookie = _device_cookie() or {"device": "", "accounts": []}
+    if fresh or not cookie.get("device"):
+        cookie["device"] = secrets.token_urlsafe(16)
     digest = account_digest(email)
-    accounts = [digest] + [a for a in cookie["accounts"] if a != digest]
+    entry = _binding(email, password_hash)
+    accounts = [entry] + [
+        a
+        for a in cookie["accounts"]
+        if isinstance(a, str) and a.split(".")[0] != digest
+    ]
     cookie["accounts"] = accounts[:DEVICE_ACCOUNTS_MAX]
     response.set_cookie(
         DEVICE_COOKIE,
