@@ -12,7 +12,9 @@ def test_sec_21_the_access_log_client_is_the_address_nginx_appended():
 
 
 def test_sec_21_tokens_in_paths_are_cut_from_the_access_log():
-    line = "GET /paswoord-herstellen/3QMjULB2rvrF6My1HDxFfR0oyCyKIVlANJ7Ef-ywWik HTTP/1.1"
+    line = (
+        "GET /paswoord-herstellen/3QMjULB2rvrF6My1HDxFfR0oyCyKIVlANJ7Ef-ywWik HTTP/1.1"
+    )
     assert redact(line) == "GET /paswoord-herstellen/3QMj… HTTP/1.1"
     assert "ULB2rvrF6My1" not in redact("/activeer/3QMjULB2rvrF6My1?x=1")
     assert redact("GET /studenten/12 HTTP/1.1") == "GET /studenten/12 HTTP/1.1"
