@@ -123,6 +123,8 @@ def _database_down(error: Exception):
     page = current_app.jinja_env.get_template("errors/unavailable.html").render()
     response = make_response(page, 503)
     response.headers["Retry-After"] = "10"
+    if is_htmx():  # htmx swaps no error answer: reload, so the page itself says it
+        response.headers["HX-Refresh"] = "true"
     return response
 
 

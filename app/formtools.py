@@ -66,9 +66,23 @@ class NationalNumberField(StringField):
 HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
+# Letters and symbols that draw nothing: a name of only these looks empty on every page.
+BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+MAX_STACKED_MARKS = 3  # accents on one letter; more smear over the lines around it
+
+
 def hidden_characters(text: str) -> bool:
-    """True when text holds a control, invisible format or line-separator character."""
-    return any(unicodedata.category(ch) in HIDDEN_CATEGORIES for ch in text)
+    """True when text holds a control, invisible format or line-separator character, a
+    character that draws nothing, or a pile of combining marks on one letter."""
+    stacked = 0
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category in HIDDEN_CATEGORIES or ch in BLANK_LOOKING:
+            return True
+        stacked = stacked + 1 if category.startswith("M") else 0
+        if stacked > MAX_STACKED_MARKS:
+            return True
+    return False
 
 
 def plain_text(form, field) -> None:

@@ -255,3 +255,25 @@ def test_invisible_characters_and_separators_in_an_organisation_name_are_cleaned
     )
     assert names_of(app, School) == ["CVO Zuid", "CVO Noord West"]
     assert names_of(app, CareService) == ["WZC De Linde"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\u3164", "\u2800\u2800", "A\u3164B", "Zo" + "\u0301" * 4, "e" + "\u0300" * 90],
+)
+def test_sec_names_that_look_empty_or_smear_are_refused(name):
+    from app.formtools import hidden_characters
+
+    assert hidden_characters(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["Zoë", "Ngọc", "Nguyễn", "Đặng", "Ève-Marie", "Ø'Brien"]
+)
+def test_names_with_accents_stay_allowed(name):
+    import unicodedata
+
+    from app.formtools import hidden_characters
+
+    assert not hidden_characters(name)
+    assert not hidden_characters(unicodedata.normalize("NFD", name))

@@ -162,3 +162,22 @@ def test_sec_28_a_bug_reported_as_operational_error_is_no_outage():
     gone = OperationalError("SELECT", {}, Exception("server closed the connection"))
     assert not _database_unreachable(bug)
     assert _database_unreachable(gone)
+
+
+def test_sec_28_an_outage_answers_htmx_with_a_reload(app):
+    from sqlalchemy.exc import OperationalError
+
+    from app.security import public
+
+    @public
+    def broken():
+        raise OperationalError("SELECT 1", {}, Exception("could not connect to server"))
+
+    app.add_url_rule("/test-outage", "test_outage", broken)
+    client = app.test_client()
+    plain = client.get("/test-outage")
+    htmx = client.get("/test-outage", headers={"HX-Request": "true"})
+    assert plain.status_code == htmx.status_code == 503
+    assert "probeer zo meteen opnieuw" in plain.text.lower()
+    assert htmx.headers.get("HX-Refresh") == "true"
+    assert "HX-Refresh" not in plain.headers
