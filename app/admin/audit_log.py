@@ -16,6 +16,7 @@ from app import audit
 from app.admin.routes import bp
 from app.export import writers
 from app.extensions import db
+from app.querytools import contains
 from app.models import AuditEvent, CareService, School, Student, Term, User, utcnow
 from app.schedule.clock import BRUSSELS, brussels, local_date
 from app.schedule.timing import page_number
@@ -127,11 +128,6 @@ def _date(value: str) -> date | None:
         return None
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _student_condition(text: str):
     """The events a student filter means: about the student with that id, or about any
     student whose name matches (a subquery, so every match counts: no capped id list)."""
@@ -140,12 +136,8 @@ def _student_condition(text: str):
         return and_(about_a_student, AuditEvent.object_id == (valid_id(int(text)) or 0))
     names = select(Student.id)
     for word in text.split()[:5]:
-        pattern = _like(word)
         names = names.where(
-            or_(
-                func.lower(Student.first_name).like(pattern, escape="\\"),
-                func.lower(Student.last_name).like(pattern, escape="\\"),
-            )
+            or_(contains(Student.first_name, word), contains(Student.last_name, word))
         )
     return and_(about_a_student, AuditEvent.object_id.in_(names))
 
@@ -162,15 +154,12 @@ def log_query(filters: LogFilters, *columns):
         .outerjoin(CareService, Actor.care_service_id == CareService.id)
     )
     if filters.user:
-        query = query.where(
-            func.lower(Actor.email).like(_like(filters.user), escape="\\")
-        )
+        query = query.where(contains(Actor.email, filters.user))
     if filters.organisation:
-        pattern = _like(filters.organisation)
         query = query.where(
             or_(
-                func.lower(School.name).like(pattern, escape="\\"),
-                func.lower(CareService.name).like(pattern, escape="\\"),
+                contains(School.name, filters.organisation),
+                contains(CareService.name, filters.organisation),
             )
         )
     if filters.action:

@@ -7,11 +7,12 @@ school's and service's screens still answers 403, and every view is an audit eve
 """
 
 from flask import abort, render_template, request
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from app import audit
 from app.admin.routes import bp
 from app.extensions import db
+from app.querytools import contains
 from app.htmx import render_page_or_fragment
 from app.models import CareService, School, utcnow
 from app.placements import logic as placement_logic
@@ -55,22 +56,12 @@ def helpdesk():
     search = request.args.get("q", "").strip()[:100]
     schools = select(School).order_by(School.name)
     services = select(CareService).order_by(CareService.name, CareService.id)
-    if search:  # % and _ are searched as themselves, not as LIKE wildcards
-        escaped = (
-            search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        )
-        pattern = f"%{escaped}%"
+    if search:
         schools = schools.where(
-            or_(
-                func.lower(School.name).like(pattern, escape="\\"),
-                func.lower(School.city).like(pattern, escape="\\"),
-            )
+            or_(contains(School.name, search), contains(School.city, search))
         )
         services = services.where(
-            or_(
-                func.lower(CareService.name).like(pattern, escape="\\"),
-                func.lower(CareService.city).like(pattern, escape="\\"),
-            )
+            or_(contains(CareService.name, search), contains(CareService.city, search))
         )
     return render_template(
         "admin/helpdesk.html",

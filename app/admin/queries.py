@@ -4,22 +4,11 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.querytools import contains
 from app.models import CareService, School, User
 from app.tenancy import owned_or_404
 
 PER_PAGE = 25
-
-
-def _contains(column, text: str):
-    """Case-insensitive 'contains', with LIKE's wildcards taken literally."""
-    escaped = (
-        text.strip()
-        .lower()
-        .replace("\\", "\\\\")
-        .replace("%", "\\%")
-        .replace("_", "\\_")
-    )
-    return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
 def users_query(
@@ -39,14 +28,14 @@ def users_query(
     if care_service_id is not None:
         query = query.where(User.care_service_id == care_service_id)
     if search.strip():
-        query = query.where(_contains(User.email, search))
+        query = query.where(contains(User.email, search))
     if role:
         query = query.where(User.role == role)
     if organisation.strip():
         query = query.where(
             or_(
-                User.school.has(_contains(School.name, organisation)),
-                User.care_service.has(_contains(CareService.name, organisation)),
+                User.school.has(contains(School.name, organisation)),
+                User.care_service.has(contains(CareService.name, organisation)),
             )
         )
     return query.order_by(User.role, User.email)
@@ -74,7 +63,7 @@ def schools_query(search: str = "", status: str = "") -> Select:
         query = query.where(
             or_(
                 *(
-                    _contains(c, search)
+                    contains(c, search)
                     for c in (School.name, School.city, School.postcode)
                 )
             )
@@ -90,7 +79,7 @@ def services_query(search: str = "", status: str = "", province: str = "") -> Se
     if search.strip():
         digits = "".join(ch for ch in search if ch.isdigit())
         columns = [CareService.name, CareService.city, CareService.postcode]
-        conditions = [_contains(c, search) for c in columns]
+        conditions = [contains(c, search) for c in columns]
         if len(digits) >= 4:
             conditions.append(CareService.enterprise_number.contains(digits))
         query = query.where(or_(*conditions))
@@ -150,9 +139,9 @@ def organisation_options(role: str, search: str = "", limit: int = 50) -> list[s
     search = search[:300]  # no name is longer; SQLite refuses a LIKE pattern of 50,000
     text = _typed_name(search)
     if text:
-        conditions = [_contains(model.name, text)]
+        conditions = [contains(model.name, text)]
         if model is CareService:
-            conditions.append(_contains(CareService.city, text))
+            conditions.append(contains(CareService.city, text))
             digits = "".join(ch for ch in search if ch.isdigit())
             if len(digits) >= 4:
                 conditions.append(CareService.enterprise_number.contains(digits))

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from app.extensions import db
+from app.querytools import contains
 from app.models import (
     CareService,
     IntakeOverride,
@@ -264,21 +265,16 @@ def term_placements(term: Term, search: str = "", page: int = 1, per_page: int =
     )
     search = search.strip()
     if search:
-        # % and _ are searched as typed, not as LIKE wildcards.
-        escaped = (
-            search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        )
-        like = f"%{escaped}%"
-        full_name = func.lower(Student.first_name + " " + Student.last_name)
+        full_name = Student.first_name + " " + Student.last_name
         query = query.where(
             or_(
                 *(
-                    column.like(like, escape="\\")
+                    contains(column, search)
                     for column in (
                         full_name,
-                        func.lower(Student.last_name),
-                        func.lower(School.name),
-                        func.lower(CareService.name),
+                        Student.last_name,
+                        School.name,
+                        CareService.name,
                     )
                 )
             )

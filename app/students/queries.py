@@ -16,6 +16,7 @@ from app.models import (
     Term,
     utcnow,
 )
+from app.querytools import contains
 from app.schedule.timetable import acceptances_final
 from app.tenancy import owned_or_404
 
@@ -105,18 +106,10 @@ def overview(
     )
     if search.strip():
         for word in search.split()[:5]:
-            # % and _ are searched as typed, not as LIKE wildcards.
-            escaped = (
-                word.lower()
-                .replace("\\", "\\\\")
-                .replace("%", "\\%")
-                .replace("_", "\\_")
-            )
-            pattern = f"%{escaped}%"
             query = query.where(
                 or_(
-                    func.lower(Student.first_name).like(pattern, escape="\\"),
-                    func.lower(Student.last_name).like(pattern, escape="\\"),
+                    contains(Student.first_name, word),
+                    contains(Student.last_name, word),
                 )
             )
     total = db.session.scalar(
