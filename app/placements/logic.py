@@ -66,24 +66,9 @@ def capacities(
 
 def capacity(service_id: int, term_id: int) -> tuple[int | None, int]:
     """(places offered or None, places taken) of a service in a term (SVC-6)."""
-    offered = db.session.scalar(
-        select(ServiceCapacity.places).where(
-            ServiceCapacity.care_service_id == service_id,
-            ServiceCapacity.term_id == term_id,
-        )
-    )
-    if (
-        offered is None
-    ):  # the default VIVO keeps for the service, when it set nothing itself
-        offered = db.session.scalar(
-            select(CareService.capacity_default).where(CareService.id == service_id)
-        )
-    taken = db.session.scalar(
-        select(func.count(func.distinct(Placement.student_id)))
-        .join(Student, Placement.student_id == Student.id)
-        .where(Placement.care_service_id == service_id, Student.term_id == term_id)
-    )
-    return offered, taken
+    # The service is in the session already on every page that asks.
+    service = db.session.get(CareService, service_id)
+    return capacities(service, [term_id])[term_id]
 
 
 def overlapping_placements(student: Student, period: Period) -> list[Placement]:
