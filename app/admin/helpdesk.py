@@ -19,7 +19,6 @@ from app.placements import logic as placement_logic
 from app.placements import queries as placement_queries
 from app.schedule.timetable import (
     all_terms,
-    browsable_terms,
     default_term,
     intake_window,
     term_state,
@@ -128,26 +127,15 @@ def helpdesk_student(school_id: int, student_id: int):
 def helpdesk_service(service_id: int):
     """A care service's list of open requests, as the service sees it."""
     service = _organisation_or_404(CareService, service_id)
-    now, filters = utcnow(), placement_queries.RequestFilters.from_args(request.args)
-    students, total, number, pages = placement_queries.browse(service, now, filters)
-    terms = browsable_terms(now)
-    capacities = placement_logic.capacities(service, [t.id for t in terms])
+    context = placement_logic.browse_page(service, request.args, utcnow())
     page = render_page_or_fragment(
         "placements/browse.html",
         "placements/_requests.html",
-        students=students,
-        total=total,
-        page=number,
-        pages=pages,
-        filters=filters,
-        terms=terms,
-        capacities=capacities,
-        service=service,
         readonly=True,
+        **context,
     )
-    return _audited(
-        page, service, f"service={service.id} term={filters.term_id or 'all'}"
-    )
+    term_id = context["filters"].term_id
+    return _audited(page, service, f"service={service.id} term={term_id or 'all'}")
 
 
 @bp.get("/hulp/diensten/<int:service_id>/aanvragen/<int:student_id>")

@@ -64,6 +64,28 @@ def capacities(
     }
 
 
+def browse_page(service: CareService, args, now: datetime) -> dict:
+    """What the browse list shows (the service's own page and VIVO's helpdesk copy): one
+    page of the requests the query string asks for, the terms open for acceptance and the
+    service's capacity in each."""
+    from app.placements import queries
+    from app.schedule.timetable import browsable_terms
+
+    filters = queries.RequestFilters.from_args(args)
+    students, total, page, pages = queries.browse(service, now, filters)
+    terms = browsable_terms(now)
+    return dict(
+        students=students,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        terms=terms,
+        capacities=capacities(service, [t.id for t in terms]),
+        service=service,
+    )
+
+
 def capacity(service_id: int, term_id: int) -> tuple[int | None, int]:
     """(places offered or None, places taken) of a service in a term (SVC-6)."""
     # The service is in the session already on every page that asks.

@@ -17,7 +17,6 @@ from app.schedule.timing import page_number
 from app.schedule.timetable import (
     acceptance_closed_message,
     acceptance_withdrawable,
-    browsable_terms,
     term_state,
 )
 from app.security import is_safe_next, roles_required
@@ -37,21 +36,10 @@ def _service():
 @roles_required("service")
 def browse():
     """Open requests of the service's province, preferred-me first (SVC-1)."""
-    now, filters = utcnow(), queries.RequestFilters.from_args(request.args)
-    students, total, page, pages = queries.browse(_service(), now, filters)
-    terms = browsable_terms(now)
-    capacities = logic.capacities(_service(), [t.id for t in terms])
     return render_page_or_fragment(
         "placements/browse.html",
         "placements/_requests.html",
-        students=students,
-        total=total,
-        page=page,
-        pages=pages,
-        filters=filters,
-        terms=terms,
-        capacities=capacities,
-        service=_service(),
+        **logic.browse_page(_service(), request.args, utcnow()),
     )
 
 
