@@ -194,6 +194,43 @@ def test_sec_13_only_failed_logins_count_towards_the_limits(app):
     assert attempt(client, OWNER, PASSWORD, OWNER_ADDRESS).status_code == 302
 
 
+def test_sec_13_thirty_parallel_wrong_logins_get_five_password_checks(app, monkeypatch):
+    """The count is taken before the password check, atomically: attempts that arrive
+    together cannot all pass the limit before the first of them is counted."""
+    import threading
+    import time
+
+    from app.auth import logic
+
+    owner_account(app)
+    checks = []
+    real = logic.authenticate
+
+    def slow_check(email, password):
+        checks.append(email)
+        time.sleep(0.2)  # every attempt is in flight before the first one is answered
+        return real(email, password)
+
+    monkeypatch.setattr(logic, "authenticate", slow_check)
+    start = threading.Barrier(30)
+    answers = []
+
+    def one_attempt():
+        client = app.test_client()
+        start.wait()
+        answers.append(attempt(client, OWNER, "fout paswoord", ATTACKER).status_code)
+
+    threads = [threading.Thread(target=one_attempt) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checks) == 5
+    assert sorted(answers) == [200] * 5 + [429] * 25
+    # The owner, elsewhere, still gets in.
+    assert attempt(app.test_client(), OWNER, PASSWORD, OWNER_ADDRESS).status_code == 302
+
+
 @pytest.mark.parametrize("app_overrides", [{"SESSION_COOKIE_SECURE": True}])
 def test_sec_9_the_device_cookie_is_signed_secure_httponly_and_sent_to_login_only(
     app, app_overrides

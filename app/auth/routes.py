@@ -58,6 +58,7 @@ def mail_request_limits(view):
     throttle.address_limit, throttle.address_key, throttle.address_message
 )
 @public
+@throttle.only_failures_count
 def login():
     """Log in with e-mail and password; offers "resend activation" on failure."""
     if current_user.is_authenticated:

@@ -16,6 +16,7 @@ import hmac
 import ipaddress
 import secrets
 import time
+from functools import wraps
 from datetime import UTC, datetime
 
 from flask import Response, current_app, g, request, url_for
@@ -54,23 +55,41 @@ def address_limit() -> str:
 
 
 def failed_logins(limit, key, message):
-    """A limiter decorator for the login form in which only failed attempts count."""
-    return limiter.limit(
-        limit,
-        key_func=key,
-        deduct_when=_failed,
-        methods=["POST"],
-        error_message=message,
-    )
+    """A limiter decorator for the login form. Every POST takes its count before the
+    password is checked, by the storage's atomic increment-and-compare, so that parallel
+    attempts cannot all pass the check before any of them is counted; the view, wrapped in
+    `only_failures_count`, gives the count back unless the login failed."""
+    return limiter.limit(limit, key_func=key, methods=["POST"], error_message=message)
+
+
+def only_failures_count(view):
+    """Give back this request's count in the login limits unless it was a failed login
+    (a success, a form refused before any password check, an error)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        finally:
+            if request.method == "POST" and not g.get("login_failed"):
+                _give_back()
+
+    return wrapper
 
 
 def count_failure() -> None:
-    """Count this request's attempt against the login limits (a failed login)."""
+    """Keep this request's count in the login limits: a failed login."""
     g.login_failed = True
 
 
-def _failed(response) -> bool:
-    return bool(g.get("login_failed"))
+def _give_back() -> None:
+    for taken in limiter.current_limits:
+        if "/login-" not in taken.key:  # only the limits this module sets
+            continue
+        try:
+            limiter.limiter.storage.incr(taken.key, taken.limit.get_expiry(), amount=-1)
+        except Exception:  # the storage went away: the attempt stays counted
+            current_app.logger.warning("could not give back a login attempt's count")
 
 
 # --- keys ---------------------------------------------------------------------------------
