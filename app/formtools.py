@@ -96,6 +96,32 @@ def plain_text(form, field) -> None:
         )
 
 
+# In text over several lines (remarks, reasons, notes) line breaks and tabs are writing;
+# zero-width joiners build emoji and some scripts' letters. Every other control, format or
+# separator character (C1 controls, U+202E that shows the text backwards) is refused.
+FREE_TEXT_ALLOWED = frozenset("\n\r\t\u200c\u200d")
+
+
+def free_text(form, field) -> None:
+    """Refuse control, bidirectional and other invisible characters in a remarks field."""
+    from flask_babel import lazy_gettext as _l
+    from wtforms.validators import ValidationError
+
+    if not isinstance(field.data, str):
+        return
+    if any(
+        unicodedata.category(ch) in HIDDEN_CATEGORIES and ch not in FREE_TEXT_ALLOWED
+        for ch in field.data
+    ):
+        raise ValidationError(
+            _l(
+                "Deze tekst bevat onzichtbare tekens of stuurtekens (bijvoorbeeld uit een "
+                "kopie van een andere toepassing). Typ de tekst opnieuw of plak hem als "
+                "platte tekst."
+            )
+        )
+
+
 # Flask-WTF's marker for "read the data from the request" (FlaskForm's default formdata).
 _FROM_REQUEST = inspect.signature(FlaskForm.__init__).parameters["formdata"].default
 

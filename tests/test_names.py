@@ -277,3 +277,62 @@ def test_names_with_accents_stay_allowed(name):
 
     assert not hidden_characters(name)
     assert not hidden_characters(unicodedata.normalize("NFD", name))
+
+
+# --- remarks, reasons and notes (text over several lines) ---------------------------------
+
+REMARKS_MESSAGE = "Deze tekst bevat onzichtbare tekens of stuurtekens"
+REFUSED_IN_REMARKS = {
+    key: value
+    for key, value in HIDDEN.items()
+    if key not in ("tab", "line feed")  # writing, in a text over several lines
+}
+
+
+@pytest.mark.parametrize("field", ["remarks", "internship_remarks"])
+@pytest.mark.parametrize("text", REFUSED_IN_REMARKS.values(), ids=REFUSED_IN_REMARKS)
+def test_remarks_with_a_control_or_bidirectional_character_are_refused(
+    app, client, school, field, text
+):
+    response = post_student(client, school, **{field: f"Let op: {text}."})
+    assert response.status_code == 200
+    assert re.search(
+        rf'id="{field}-error" class="error">{re.escape(REMARKS_MESSAGE)}', response.text
+    )
+    assert student_names(app) == []
+
+
+def test_remarks_over_several_lines_with_tabs_and_emoji_are_saved(app, client, school):
+    text = "Eerste lijn.\r\n\tTweede lijn met een familie: 👩\u200d👩\u200d👧 en Zoë."
+    response = post_student(client, school, remarks=text)
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(Student.remarks)).one() == text
+
+
+def test_every_text_area_of_every_form_refuses_hidden_characters():
+    """One validator guards every field over several lines, in every form of the app."""
+    import wtforms
+    from flask_wtf import FlaskForm
+
+    from app import create_app
+    from app.formtools import free_text
+    from config import TestConfig
+
+    create_app(TestConfig)  # imports every blueprint, so every form class exists
+
+    def forms(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from forms(sub)
+
+    missing = []
+    for form in set(forms(FlaskForm)):
+        for name, unbound in vars(form).items():
+            if isinstance(unbound, wtforms.fields.core.UnboundField) and issubclass(
+                unbound.field_class, wtforms.TextAreaField
+            ):
+                validators = unbound.kwargs.get("validators") or []
+                if free_text not in validators:
+                    missing.append(f"{form.__name__}.{name}")
+    assert missing == []

@@ -107,7 +107,7 @@ class InviteForm(FlaskForm):
     role = SelectField(_l("Rol"), choices=ROLE_CHOICES, validators=[DataRequired()])
     organisation = StringField(
         _l("Organisatie"),
-        validators=[Length(max=300)],
+        validators=[Length(max=300), plain_text],
         description=_l(
             "Typ een deel van de naam en kies uit de lijst. Niet nodig voor VIVO."
         ),

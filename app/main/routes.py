@@ -11,12 +11,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from app.extensions import db
+from app.formtools import free_text
 from app.models import PageText
 from app.security import ANY_USER, is_safe_next, public, roles_required
 
@@ -30,7 +32,9 @@ Gebruik de tool niet in Internet Explorer, maar in Microsoft Edge, Google Chrome
 
 
 class HelpForm(FlaskForm):
-    body = TextAreaField("Tekst van de hulppagina", validators=[Length(max=5000)])
+    body = TextAreaField(
+        _l("Tekst van de hulppagina"), validators=[Length(max=5000), free_text]
+    )
 
 
 @bp.get("/")

@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.formtools import choice_list
+from app.formtools import choice_list, free_text
 from app.supervisors.forms import SupervisorForm
 
 
@@ -31,7 +31,7 @@ class AcceptForm(FlaskForm):
     notes = TextAreaField(
         _l("Notities voor de school"),
         description=_l("Bijvoorbeeld: eerste dag, uurrooster, contactpersoon."),
-        validators=[Length(max=2000)],
+        validators=[Length(max=2000), free_text],
     )
     over_capacity = BooleanField(
         _l("Ik aanvaard toch, boven de aangeboden capaciteit.")
@@ -73,7 +73,11 @@ class DeclineForm(FlaskForm):
     reason = TextAreaField(
         _l("Reden"),
         description=_l("De school ziet deze reden."),
-        validators=[InputRequired(_l("Geef een reden op.")), Length(max=1000)],
+        validators=[
+            InputRequired(_l("Geef een reden op.")),
+            Length(max=1000),
+            free_text,
+        ],
     )
 
 

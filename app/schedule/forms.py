@@ -14,7 +14,7 @@ from wtforms.validators import (
 )
 
 from app.extensions import db
-from app.formtools import choice_list, plain_text
+from app.formtools import choice_list, free_text, plain_text
 from app.models import School, Term, utcnow
 from app.schedule.clock import from_local, school_year_label, school_year_of, to_local
 from app.schedule.operations import (
@@ -230,7 +230,7 @@ class OverrideForm(FlaskForm):
         _l("Reden"),
         description=_l("Wordt bewaard in het logboek."),
         filters=[strip],
-        validators=[DataRequired(REQUIRED), Length(max=1000)],
+        validators=[DataRequired(REQUIRED), Length(max=1000), free_text],
     )
 
     def __init__(self, *args, **kwargs):
@@ -293,7 +293,7 @@ class WithdrawForm(FlaskForm):
         _l("Reden"),
         description=_l("De school en de dienst krijgen deze reden per mail."),
         filters=[strip],
-        validators=[DataRequired(REQUIRED), Length(max=1000)],
+        validators=[DataRequired(REQUIRED), Length(max=1000), free_text],
     )
 
 

@@ -31,6 +31,7 @@ from app.formtools import (
     PhoneField,
     choice_list,
     cleaned_by,
+    free_text,
     plain_text,
 )
 from app.models import CareService, Term
@@ -110,7 +111,7 @@ class StudentForm(FlaskForm):
         description=_l(
             "Bijvoorbeeld: de student is kleurenblind of heeft gehoorproblemen."
         ),
-        validators=[Length(max=2000)],
+        validators=[Length(max=2000), free_text],
     )
     supervisor_id = SelectField(
         _l("Stage-/werkplekbegeleider"),
@@ -155,7 +156,7 @@ class StudentForm(FlaskForm):
     internship_remarks = TextAreaField(
         _l("Opmerkingen over de stage"),
         description=_l("Bijvoorbeeld om blok en alternerend te verduidelijken."),
-        validators=[Length(max=2000)],
+        validators=[Length(max=2000), free_text],
     )
     preferred_service_id = SelectField(
         _l("Voorkeursdienst"),
@@ -321,7 +322,7 @@ class ProvinceForm(FlaskForm):
 class StopForm(FlaskForm):
     stopped_on = DateField(_l("Gestopt op"), validators=[InputRequired(REQUIRED)])
     stopped_reason = TextAreaField(
-        _l("Reden (optioneel)"), validators=[Length(max=1000)]
+        _l("Reden (optioneel)"), validators=[Length(max=1000), free_text]
     )
 
     def __init__(self, *args, span: tuple[date, date], **kwargs):
