@@ -39,8 +39,11 @@ def create_admin(email: str) -> None:
 )
 def send_mail(limit: int) -> None:
     """Send queued mails from the outbox; failures stay queued for the next run (cron/timer)."""
+    from app.auth.logic import work_off_mail_requests
     from app.outbox import deliver_pending
 
+    work_off_mail_requests()
+    db.session.commit()
     sent, failed = deliver_pending(limit)
     click.echo(f"sent {sent}, failed {failed}")
     if failed:

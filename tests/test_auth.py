@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth import logic
 from app.extensions import db
@@ -296,17 +296,85 @@ def test_no_open_redirect_after_login_or_language_switch(app, client, target):
 
 
 @pytest.mark.parametrize("app_overrides", [{"OUTBOX_SEND_ANONYMOUS_INLINE": False}])
-def test_reset_mail_waits_for_the_timer_in_production(app, client, app_overrides):
-    """Response time must not reveal known addresses: no SMTP work inside the request."""
-    from app.models import OutboxMail
+def test_sec_14_reset_and_resend_only_note_the_request_the_timer_sends_the_mail(
+    app, client, app_overrides, outbox
+):
+    """Response time must not reveal known addresses: the request notes the address, known
+    or not; the `send-mail` timer decides, queues and sends, and forgets the address."""
+    from app.models import MailRequest, OutboxMail
 
     with app.app_context():
         make_user("school", email="coord@cvo.example")
+        invited = make_user(
+            "service", email="nieuw@dienst.example", password=None, activated=False
+        )
         db.session.commit()
-    client.post("/paswoord-vergeten", data={"email": "coord@cvo.example"})
+    for address in ("coord@cvo.example", "onbekend@cvo.example"):
+        client.post("/paswoord-vergeten", data={"email": address})
+    for address in ("nieuw@dienst.example", "onbekend@dienst.example"):
+        client.post("/activatie-opnieuw", data={"email": address})
     with app.app_context():
-        queued = db.session.scalar(select(OutboxMail))
-        assert queued.recipient == "coord@cvo.example" and queued.sent_at is None
+        assert db.session.scalar(select(func.count(OutboxMail.id))) == 0
+        noted = db.session.execute(select(MailRequest.purpose, MailRequest.address))
+        assert sorted(noted) == [
+            ("activate", "nieuw@dienst.example"),
+            ("activate", "onbekend@dienst.example"),
+            ("reset", "coord@cvo.example"),
+            ("reset", "onbekend@cvo.example"),
+        ]
+    with app.app_context():  # as `flask send-mail` runs it
+        result = app.test_cli_runner().invoke(args=["send-mail"])
+    assert result.exit_code == 0 and "sent 2, failed 0" in result.output
+    sent = {(to, subject) for to, subject, _ in outbox()}
+    assert sent == {
+        ("coord@cvo.example", "Nieuw paswoord voor Stagematching"),
+        ("nieuw@dienst.example", "Activeer je account op Stagematching"),
+    }
+    assert link_in(outbox()[0][2])
+    with app.app_context():
+        assert db.session.scalar(select(func.count(MailRequest.id))) == 0
+        assert invited  # a login without activation got its new mail
+
+
+@pytest.mark.parametrize("app_overrides", [{"OUTBOX_SEND_ANONYMOUS_INLINE": False}])
+@pytest.mark.parametrize("path", ["/paswoord-vergeten", "/activatie-opnieuw"])
+def test_sec_14_known_and_unknown_addresses_run_the_same_statements(
+    app, path, app_overrides
+):
+    """As deployed (mail to strangers left to the timer), the same SQL, statement for
+    statement, whether the address has a login or not: the answer's timing tells nothing
+    (before, a known address also wrote a token and a mail in the request)."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        make_user("school", email="coord@cvo.example")
+        make_user(
+            "service", email="nieuw@dienst.example", password=None, activated=False
+        )
+        db.session.commit()
+        engine = db.engine
+
+    def statements_for(address: str) -> list[str]:
+        seen = []
+
+        def note(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        client = app.test_client()
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            response = client.post(path, data={"email": address})
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        assert response.status_code == 200
+        return seen
+
+    known = "coord@cvo.example" if "paswoord" in path else "nieuw@dienst.example"
+    with_login = statements_for(known)
+    without = statements_for("niemand@nergens.example")
+    assert with_login == without
+    assert any("INSERT INTO mail_request" in s for s in with_login)
+    assert not any("auth_token" in s or "outbox_mail" in s for s in with_login)
 
 
 # --- SECURITY 10: a captured cookie dies with a password change and a deactivation --------

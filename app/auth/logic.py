@@ -3,13 +3,14 @@
 from datetime import timedelta
 
 from flask import current_app, has_request_context, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 
 from app import audit
 from app.extensions import db
-from app.models import AuthToken, User, utcnow
-from app.outbox import queue_mail
+from app.models import AuthToken, MailRequest, User, utcnow
+from app.outbox import in_language, queue_mail
 from app.security import hash_password, new_token, token_digest, verify_password
 
 ACTIVATE, RESET = "activate", "reset"
@@ -187,18 +188,52 @@ def password_context(user: User) -> list[str]:
     return [user.email, user.organisation_name]
 
 
-def request_activation_resend(email: str) -> None:
-    """Queue a new activation mail if the address has an unactivated login; silent otherwise."""
-    user = find_user(email)
-    if user is not None and user.activated_at is None and user.enabled:
-        send_activation(user)
+def ask_for_mail(email: str, purpose: str) -> MailRequest:
+    """Note a stranger's request for a reset link or a new activation mail. The same one
+    insert for every address, known or not, so that the answer's timing tells nothing
+    (SECURITY.md 14); `work_off_mail_requests` decides later whether a mail goes out."""
+    request_row = MailRequest(
+        purpose=purpose,
+        address=normalise_email(email)[:254],
+        language=str(get_locale() or ""),
+    )
+    db.session.add(request_row)
+    return request_row
 
 
-def request_reset(email: str) -> None:
-    """Queue a reset mail for an active login; silent for unknown addresses (no enumeration)."""
-    user = find_user(email)
-    if user is not None and user.is_active:
-        send_reset(user)
+def request_activation_resend(email: str) -> MailRequest:
+    """Ask for a new activation mail (sent if the address has an unactivated login)."""
+    return ask_for_mail(email, ACTIVATE)
+
+
+def request_reset(email: str) -> MailRequest:
+    """Ask for a reset mail (sent if the address has an active login)."""
+    return ask_for_mail(email, RESET)
+
+
+def work_off_mail_requests(ids=None, limit: int = 500) -> int:
+    """Queue the mails that noted requests call for and delete the requests (unknown
+    addresses are kept no longer than this); the caller commits. Returns how many requests
+    were handled. `ids`: only these (a request's own, when mail is sent inline)."""
+    query = select(MailRequest).order_by(MailRequest.id).limit(limit)
+    if ids is not None:
+        query = query.where(MailRequest.id.in_(ids))
+    handled = 0
+    for row in db.session.scalars(query).all():
+        user = find_user(row.address)
+        with in_language(row.language):
+            if row.purpose == RESET and user is not None and user.is_active:
+                send_reset(user)
+            elif (
+                row.purpose == ACTIVATE
+                and user is not None
+                and user.activated_at is None
+                and user.enabled
+            ):
+                send_activation(user)
+        db.session.delete(row)
+        handled += 1
+    return handled
 
 
 def set_enabled(user: User, enabled: bool) -> None:

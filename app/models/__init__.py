@@ -4,7 +4,13 @@ from app.models.base import Base, utcnow
 from app.models.organisations import CareService, School
 from app.models.people import Mentor, Supervisor
 from app.models.placements import Decline, Placement, ServiceCapacity
-from app.models.records import AuditEvent, OutboxMail, PageText, ReminderSent
+from app.models.records import (
+    AuditEvent,
+    MailRequest,
+    OutboxMail,
+    PageText,
+    ReminderSent,
+)
 from app.models.retention import PurgedCount
 from app.models.students import Period, Student
 from app.models.terms import IntakeOverride, Term
@@ -18,6 +24,7 @@ __all__ = [
     "Decline",
     "IntakeOverride",
     "Mentor",
+    "MailRequest",
     "OutboxMail",
     "PageText",
     "Period",

@@ -38,6 +38,21 @@ class OutboxMail(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
 
+class MailRequest(Base):
+    """A stranger's "mail me a link" (password reset, new activation mail), for any typed
+    address. The request only writes this row, the same work for known and unknown
+    addresses (SECURITY.md 14); the `send-mail` timer looks the address up, queues the mail
+    if it has a login that may get one, and deletes the row."""
+
+    __tablename__ = "mail_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(8), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class PageText(Base):
     """An admin-editable text block, such as the help page (AUTH-7)."""
 
