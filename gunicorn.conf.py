@@ -17,6 +17,13 @@ forwarded_allow_ips = "127.0.0.1"
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"
+# nginx bounds request lines and headers (large_client_header_buffers, README) and answers
+# what is too long itself. gunicorn's own limits are lifted (0 = unlimited, 32768 = its
+# most header fields), so that gunicorn never answers what nginx let through with its own
+# 414/431 page, which carries none of the app's security headers.
+limit_request_line = 0
+limit_request_field_size = 0
+limit_request_fields = 32768
 logger_class = "app.gunicorn_logging.AccessLogger"
 
 # The master checks the configuration before any worker boots: with development secrets or a

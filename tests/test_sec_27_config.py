@@ -7,6 +7,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -293,3 +294,62 @@ def test_sec_27_development_outside_the_flask_command_warns(tmp_path):
     assert served.returncode == 0, served.stderr
     assert "ENV development" in served.stdout
     assert "development settings and their public keys" in served.stderr
+
+
+def test_sec_19_gunicorn_passes_what_nginx_lets_through_to_the_app(tmp_path):
+    """A request line and headers as long as nginx's buffers allow (8 kB each, hundreds of
+    fields) reach the app and get its answer with its security headers, never gunicorn's
+    bare 414/431 page (gunicorn's defaults: 4094-byte request line, 100 fields)."""
+    port = free_port()
+    env = clean_environment(
+        tmp_path,
+        STAGEMATCHING_ENV="production",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS="1",
+        GUNICORN_ACCESSLOG=str(tmp_path / "access.log"),
+        **generated_keys(),
+    )
+    server = subprocess.Popen(
+        [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def ask(path: str, headers: list[str]) -> str:
+        request = "\r\n".join(
+            [f"GET {path} HTTP/1.1", "Host: stagematching.org", *headers, "", ""]
+        )
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(request.encode())
+            answer = b""
+            while b"\r\n\r\n" not in answer and (chunk := sock.recv(65536)):
+                answer += chunk
+        return answer.decode("latin-1").split("\r\n\r\n")[0]
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                ask("/healthz", [])
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        long_line = "/login?next=" + "a" * 8000
+        many_fields = [f"X-Probe-{i}: {i}" for i in range(300)]
+        long_field = ["X-Long: " + "b" * 8000]
+        for path, headers in (
+            (long_line, []),
+            ("/login", many_fields),
+            ("/login", long_field),
+        ):
+            head = ask(path, headers)
+            status = head.split("\r\n")[0]
+            assert status == "HTTP/1.1 200 OK", status
+            assert "Content-Security-Policy:" in head
+            assert "X-Content-Type-Options: nosniff" in head
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
