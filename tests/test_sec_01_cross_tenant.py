@@ -27,6 +27,7 @@ from app.models import (
     Base,
     Decline,
     IntakeOverride,
+    MailRequest,
     OutboxMail,
     PageText,
     PurgedCount,
@@ -155,6 +156,8 @@ def build_world(app) -> World:
                 OutboxMail(
                     recipient="x@example.org", subject="Test", body_text="Hallo"
                 ),
+                # A stranger's "mail me a reset link", not yet worked off (SECURITY 14).
+                MailRequest(purpose=RESET, address="x@example.org"),
                 AuditEvent(user_id=admin.id, action="test.event"),
                 PageText(key="help", body="Hulp"),
                 ReminderSent(
