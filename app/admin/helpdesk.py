@@ -84,6 +84,7 @@ def helpdesk_school(school_id: int):
     args = dict(
         search=request.args.get("q", ""),
         sort=request.args.get("sort", "naam"),
+        status=request.args.get("status", ""),
         page=page_number(request.args.get("page")),
     )
     result = school_overview(school.id, term.id, **args) if term else None

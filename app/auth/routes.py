@@ -100,7 +100,7 @@ def _start_session(user: User):
     session.clear()  # a value planted before login must not survive it (SECURITY.md 11)
     login_user(user)
     start_login_clock()
-    user.last_login_at = utcnow()
+    user.previous_login_at, user.last_login_at = user.last_login_at, utcnow()
     db.session.commit()
     response = redirect(target if is_safe_next(target) else url_for("main.dashboard"))
     return throttle.remember_device(response, user.email, user.password_hash)

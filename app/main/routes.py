@@ -19,7 +19,7 @@ from wtforms.validators import Length
 
 from app.extensions import db
 from app.formtools import free_text
-from app.models import PageText
+from app.models import PageText, utcnow
 from app.security import ANY_USER, is_safe_next, public, roles_required
 
 bp = Blueprint("main", __name__)
@@ -67,8 +67,17 @@ def healthz():
 @bp.get("/start")
 @roles_required(*ANY_USER)
 def dashboard():
-    """The logged-in user's start page."""
-    return render_template("main/dashboard.html")
+    """The logged-in user's start page: where the school, the service or VIVO stands."""
+    from app.main import queries
+
+    now, user = utcnow(), current_user
+    if user.role == "school":
+        context = dict(school=queries.school_start(user.school_id, now))
+    elif user.role == "service":
+        context = dict(service=queries.service_start(user.care_service, user, now))
+    else:
+        context = dict(admin=queries.admin_start(now))
+    return render_template("main/dashboard.html", **context)
 
 
 def help_text() -> str:

@@ -45,6 +45,9 @@ class User(UserMixin, Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The login before the last one: the start page counts what is new since then (a GET
+    # changes nothing, so "last seen" moves only when the user logs in).
+    previous_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The UI language last chosen; mails to this login are written in it.
     language: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

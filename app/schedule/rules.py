@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Protocol
 
-from sqlalchemy import and_, case, exists, func, or_
+from sqlalchemy import and_, case, exists, func, or_, true
 
 from app.models import IntakeOverride, Term
 from app.schedule.clock import local_date
@@ -206,3 +206,54 @@ def matching_days(term: Timetable) -> tuple[date, date]:
     to the end of the second round when one was opened."""
     until = term.second_round_until or term.results_at
     return local_date(release_moment(term)), local_date(until)
+
+
+# --- the start pages ("where do I stand") ------------------------------------------------
+
+
+def placements_final_sql(now: datetime):
+    """SQL twin of timetable.acceptances_final, per student (the query selects Student): the
+    term's results are final and no acceptance was made in a second round that still runs."""
+    from app.models import Placement, Student
+
+    # Two flat EXISTS, each correlated to the student of the enclosing query (a nested one
+    # would not be correlated to it).
+    made_in_running_second_round = exists().where(
+        Placement.student_id == Student.id,
+        Term.id == Student.term_id,
+        second_round_open_sql(now),
+        Placement.created_at >= Term.results_at,
+    )
+    return and_(
+        exists().where(Term.id == Student.term_id, results_final_sql(now)),
+        ~made_in_running_second_round,
+    )
+
+
+def reached_service_at(term: Timetable, created_at: datetime, own_province: bool):
+    """When a request reached a service: its entry or the release in its own province; in
+    another province, no earlier than the results moment that opens a second round (TERM-7)."""
+    since = waiting_since(term, created_at)
+    return since if own_province else max(since, term.results_at)
+
+
+def reached_service_after(
+    term: Timetable, created_at: datetime, own_province: bool, since: datetime | None
+) -> bool:
+    """Is the request new to a service that last came by at `since` (None: never)?"""
+    return since is None or reached_service_at(term, created_at, own_province) > since
+
+
+def reached_service_after_sql(province: str, since: datetime | None):
+    """SQL twin of reached_service_after, per student (the query selects Student)."""
+    from app.models import Student
+
+    if since is None:
+        return true()
+    reached = waiting_since_sql(Student.created_at)
+    reached_here = case(
+        (Student.province == province, reached),
+        (reached > Term.results_at, reached),
+        else_=Term.results_at,
+    )
+    return exists().where(Term.id == Student.term_id, reached_here > since)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -17,6 +17,7 @@ from app.models import (
     utcnow,
 )
 from app.querytools import contains
+from app.schedule import rules
 from app.schedule.timetable import acceptances_final
 from app.tenancy import owned_or_404
 
@@ -96,14 +97,49 @@ class OverviewPage:
     pages: int
 
 
+# The status filter of the overview, and the counts of the start page: each request is in
+# exactly one of the first five (stopped before accepted before declined before waiting).
+STATUSES = ("voorlopig", "definitief", "wachtend", "geweigerd", "gestopt")
+# A to-do of the start page, not a status: still editable and no voorkeursdienst chosen.
+WITHOUT_PREFERENCE = "zonder-voorkeur"
+
+
+def status_condition(status: str, now: datetime | None = None):
+    """The SQL condition of an overview status filter (None for an unknown value)."""
+    stopped = Student.stopped_on.is_not(None)
+    placed = exists().where(Placement.student_id == Student.id)
+    declined = exists().where(Decline.student_id == Student.id)
+    if status == "gestopt":
+        return stopped
+    if status in ("voorlopig", "definitief"):
+        final = rules.placements_final_sql(now or utcnow())
+        return and_(~stopped, placed, final if status == "definitief" else ~final)
+    if status == "geweigerd":
+        return and_(~stopped, ~placed, declined)
+    if status == "wachtend":
+        return and_(~stopped, ~placed, ~declined)
+    if status == WITHOUT_PREFERENCE:
+        return and_(~stopped, ~placed, Student.preferred_service_id.is_(None))
+    return None
+
+
 def overview(
-    school_id: int, term_id: int, search: str = "", sort: str = "naam", page: int = 1
+    school_id: int,
+    term_id: int,
+    search: str = "",
+    sort: str = "naam",
+    page: int = 1,
+    status: str = "",
 ) -> OverviewPage:
     """One page of the school's requests for a term, with everything the columns need:
-    five statements whatever the page holds."""
+    five statements whatever the page holds. `status` narrows to one of STATUSES (or the
+    requests without a voorkeursdienst); an unknown value narrows nothing."""
     query = select(Student).where(
         Student.school_id == school_id, Student.term_id == term_id
     )
+    condition = status_condition(status)
+    if condition is not None:
+        query = query.where(condition)
     if search.strip():
         for word in search.split()[:5]:
             query = query.where(

@@ -33,6 +33,7 @@ def overview():
     args = dict(
         search=request.args.get("q", ""),
         sort=request.args.get("sort", "naam"),
+        status=request.args.get("status", ""),
         page=request.args.get("page", 1, type=int),
     )
     page = overview_page(current_user.school_id, term.id, **args) if term else None
