@@ -1,8 +1,11 @@
 """The school side's rough edges of issue 12 ("the coordinator's day")."""
 
+from sqlalchemy import select
+
 from app.extensions import db
-from app.models import School, Term
+from app.models import School, Term, User
 from tests.factories import (
+    PASSWORD,
     login,
     make_placement,
     make_service,
@@ -41,3 +44,44 @@ def test_a_note_of_a_service_that_accepted_two_periods_shows_once(app, client):
     page = client.get(f"/studenten?term={world['term_id']}")
     assert page.text.count("Bel eerst naar Els.") == 1
     assert "periode 2" in page.text  # both accepted periods still show
+
+
+# --- 3. a language chosen on the login page survives the login ----------------------------
+
+
+def stored_language(app, email: str) -> str:
+    with app.app_context():
+        return db.session.scalar(select(User.language).where(User.email == email))
+
+
+def test_english_chosen_on_the_login_page_stays_after_login(app, client):
+    with app.app_context():
+        email = make_user("school").email
+        db.session.commit()
+    client.post("/taal", data={"lang": "en", "next": "/login"})
+    assert "Log in" in client.get("/login").text
+
+    client.post("/login", data={"email": email, "password": PASSWORD})
+
+    start = client.get("/start")
+    assert "Welcome" in start.text
+    assert "Welkom" not in start.text
+    assert stored_language(app, email) == "en"  # mails follow the choice too
+
+
+def test_a_login_without_a_choice_gets_the_language_chosen_before(app, client):
+    with app.app_context():
+        user = make_user("school")
+        user.language = "en"
+        db.session.commit()
+        email = user.email
+    client.post("/login", data={"email": email, "password": PASSWORD})
+    assert "Welcome" in client.get("/start").text
+
+
+def test_the_language_stays_after_logout(app, client):
+    world = a_coordinator(app, client)
+    client.post("/taal", data={"lang": "en", "next": "/start"})
+    page = client.post("/logout", follow_redirects=True)
+    assert "You have logged out." in page.text
+    assert stored_language(app, world["email"]) == "en"
