@@ -1,9 +1,11 @@
 """The school side's rough edges of issue 12 ("the coordinator's day")."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import School, Term, User
+from app.models import IntakeOverride, School, Term, User, utcnow
 from tests.factories import (
     PASSWORD,
     login,
@@ -85,3 +87,58 @@ def test_the_language_stays_after_logout(app, client):
     page = client.post("/logout", follow_redirects=True)
     assert "You have logged out." in page.text
     assert stored_language(app, world["email"]) == "en"
+
+
+# --- 6. "Stageaanvraag ingeven" only while the intake is open for this school -------------
+
+
+def entry_links(page) -> int:
+    """Links to the request form on a page (menu, start page, overview button)."""
+    return page.text.count('href="/studenten/nieuw')
+
+
+def test_a_closed_term_offers_no_way_to_enter_a_request(app, client):
+    world = a_coordinator(app, client, intake_open=False)
+    overview = client.get(f"/studenten?term={world['term_id']}")
+    assert entry_links(overview) == 0
+    assert "Stageaanvraag ingeven" not in overview.text
+    assert "is afgesloten sinds" in overview.text
+    assert entry_links(client.get("/start")) == 0
+
+
+def test_a_term_not_open_yet_says_when_the_intake_opens(app, client):
+    now = utcnow()
+    world = a_coordinator(
+        app,
+        client,
+        intake_opens_at=now + timedelta(days=3),
+        intake_closes_at=now + timedelta(days=20),
+        results_at=now + timedelta(days=30),
+    )
+    overview = client.get(f"/studenten?term={world['term_id']}")
+    assert entry_links(overview) == 0
+    assert "ingeven kan vanaf" in overview.text
+
+
+def test_an_open_term_offers_the_button_and_the_menu_item(app, client):
+    world = a_coordinator(app, client)
+    overview = client.get(f"/studenten?term={world['term_id']}")
+    assert f'href="/studenten/nieuw?term={world["term_id"]}"' in overview.text
+    assert entry_links(client.get("/start")) > 0
+
+
+def test_a_late_entry_for_this_school_offers_them_again(app, client):
+    world = a_coordinator(app, client, intake_open=False)
+    with app.app_context():
+        db.session.add(
+            IntakeOverride(
+                term_id=world["term_id"],
+                school_id=world["school_id"],
+                until=utcnow() + timedelta(days=2),
+                reason="ziekte coördinator",
+            )
+        )
+        db.session.commit()
+    overview = client.get(f"/studenten?term={world['term_id']}")
+    assert f'href="/studenten/nieuw?term={world["term_id"]}"' in overview.text
+    assert entry_links(client.get("/start")) > 0
