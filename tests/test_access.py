@@ -71,6 +71,7 @@ EXPECTED: dict[str, object] = {
     "students.edit": SCHOOL,
     "students.delete": SCHOOL,
     "students.stop": SCHOOL,
+    "students.undo_stop": SCHOOL,
     "students.province_hint": SCHOOL,
     "imports.upload": SCHOOL,
     "imports.save": SCHOOL,
