@@ -73,6 +73,7 @@ EXPECTED: dict[str, object] = {
     "students.stop": SCHOOL,
     "students.undo_stop": SCHOOL,
     "students.province_hint": SCHOOL,
+    "students.preferred_services": SCHOOL,
     "imports.upload": SCHOOL,
     "imports.save": SCHOOL,
     "imports.template": SCHOOL,

@@ -296,10 +296,23 @@ def province_hint():
     chosen = request.args.get("province", "")
     province_form = None
     if suggestion and not chosen:
-        province_form = ProvinceForm(formdata=None, province=suggestion)
+        province_form = ProvinceForm(
+            formdata=None,
+            province=suggestion,
+            preferred_service_id=request.args.get("preferred_service_id", 0, type=int),
+        )
     return render_template(
         "students/_province_hint.html",
         suggestion=suggestion,
         postcode=postcode,
         province_form=province_form,
     )
+
+
+@bp.get("/voorkeursdiensten")
+@roles_required("school")
+def preferred_services():
+    """The preference list of the chosen province, for the form when the province changes
+    (STU-15); without script the list follows the province after a submit."""
+    form = ProvinceForm(formdata=request.args, meta={"csrf": False})
+    return render_template("students/_preferred_service.html", form=form)
