@@ -263,7 +263,7 @@ def test_changing_the_province_fetches_its_preference_list(app, client, school):
     province = re.search(r'<select[^>]*name="province"[^>]*>', page.text).group(0)
     assert 'hx-get="/studenten/voorkeursdiensten"' in province
     assert 'hx-trigger="change"' in province
-    assert 'hx-target="#preferred_service_id"' in province
+    assert 'hx-target="#preferred-service-field"' in province
 
     fragment = client.get(
         "/studenten/voorkeursdiensten?province=LIM"
@@ -283,9 +283,12 @@ def test_a_suggested_province_brings_its_preference_list(app, client, school):
         "/studenten/provincie?postcode=3500&province=", headers={"HX-Request": "true"}
     )
     oob = re.search(
-        r'<select[^>]*hx-swap-oob="innerHTML"[^>]*>.*?</select>', hint.text, re.S
+        r'<div id="preferred-service-field" hx-swap-oob="true">.*?</div>',
+        hint.text,
+        re.S,
     )
     assert oob and 'id="preferred_service_id"' in oob.group(0)
+
     assert "WZC Hasselt Zuid" in oob.group(0)
     assert "WZC Antwerpen Noord" not in oob.group(0)
 
@@ -679,3 +682,15 @@ def test_sec_22_the_blind_index_finds_a_duplicate_without_decrypting(
     assert [count for _, count in duplicates] == [2]
     assert len(set(map(bytes, same))) == 2  # two ciphertexts, one index
     assert decrypted == []
+
+
+def test_a_preference_of_another_province_is_dropped_from_the_new_list(
+    app, client, school
+):
+    services = two_provinces_of_services(app)
+    fragment = client.get(
+        f"/studenten/voorkeursdiensten?province=ANT&preferred_service_id={services['far']}",
+        headers={"HX-Request": "true"},
+    )
+    assert '<option selected value="0">' in fragment.text
+    assert "WZC Hasselt Zuid" not in fragment.text

@@ -338,6 +338,11 @@ class ProvinceForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         offer_services(self)
+        # A preference the new list does not hold is dropped visibly: "geen voorkeur" comes
+        # selected (else the browser would keep the position and pick another service).
+        field = self.preferred_service_id
+        if field.data not in {choice.value for choice in field.choices}:
+            field.data = 0
 
 
 class StopForm(FlaskForm):
