@@ -88,6 +88,10 @@ NAV: dict[str, list[tuple[str, str]]] = {
 }
 
 
+# Offered only while the timetable says so: a link that leads to "closed" helps no one.
+ONLY_WHILE_INTAKE_OPEN = frozenset({"students.new"})
+
+
 def _nav_items() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
@@ -95,16 +99,20 @@ def _nav_items() -> list[tuple[str, str]]:
         (endpoint, label)
         for endpoint, label in NAV.get(current_user.role, [])
         if endpoint in current_app.view_functions
+        and (endpoint not in ONLY_WHILE_INTAKE_OPEN or _timetable()["open"])
     ]
 
 
 def _timetable() -> dict:
-    """What is open now and the next deadline; called lazily by the banner."""
+    """What is open now and the next deadline; called lazily by the banner and the menu,
+    decided once per request."""
     from app.schedule.timetable import banner
 
     if not current_user.is_authenticated:
         return {"open": [], "browsing": [], "second_rounds": [], "next": None}
-    return banner(current_user)
+    if g.get("_banner") is None:
+        g._banner = banner(current_user)
+    return g._banner
 
 
 def _term_state(term):

@@ -11,7 +11,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -21,14 +21,18 @@ from app.security import log_context
 
 log = logging.getLogger("stagematching.access")
 
+# Literals inside _l(): a message handed to gettext as a variable is never extracted, and
+# so never translated.
 MESSAGES = {
-    400: "De aanvraag kon niet verwerkt worden.",
-    403: "Je hebt geen toegang tot deze pagina.",
-    404: "Deze pagina bestaat niet (meer).",
-    405: "Deze actie is hier niet mogelijk.",
-    413: "Het bestand is te groot.",
-    429: "Te veel pogingen. Wacht even en probeer het daarna opnieuw.",
-    500: "Er ging iets mis aan onze kant. Probeer het later opnieuw of contacteer de helpdesk.",
+    400: _l("De aanvraag kon niet verwerkt worden."),
+    403: _l("Je hebt geen toegang tot deze pagina."),
+    404: _l("Deze pagina bestaat niet (meer)."),
+    405: _l("Deze actie is hier niet mogelijk."),
+    413: _l("Het bestand is te groot."),
+    429: _l("Te veel pogingen. Wacht even en probeer het daarna opnieuw."),
+    500: _l(
+        "Er ging iets mis aan onze kant. Probeer het later opnieuw of contacteer de helpdesk."
+    ),
 }
 
 
@@ -47,7 +51,7 @@ def init_app(app: Flask) -> None:
 
 
 def _page(code: int):
-    message = _(MESSAGES.get(code, MESSAGES[400]))
+    message = str(MESSAGES.get(code, MESSAGES[400]))
     return make_response(
         render_template("errors/page.html", code=code, message=message), code
     )

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEvent, Student, utcnow
 from app.schedule.clock import local_date
-from app.schedule.timetable import stop_span
+from app.schedule.timetable import stop_span, stop_undoable
 from tests.factories import (
     login,
     make_placement,
@@ -148,3 +148,87 @@ def test_stop_span_of_a_running_and_an_ended_term(ctx):
         local_date(now),
     )
     assert stop_span(ended.term, now)[1] == ended.term.internship_end
+
+
+# --- undoing a stop until the results moment (issue 12) -----------------------------------
+
+
+def undo(client, world):
+    return client.post(
+        f"/studenten/{world['student_id']}/gestopt/ongedaan", follow_redirects=True
+    )
+
+
+def stop_events(app, action: str) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == action)
+        )
+
+
+def test_the_stop_page_asks_before_it_states(school, world):
+    page = school.get(f"/studenten/{world['student_id']}/gestopt")
+    assert "<title>Student stopzetten? · Stagematching</title>" in page.text
+    assert "stopzetten?</h1>" in page.text
+    assert "is gestopt</h1>" not in page.text
+
+
+def test_a_stop_is_undone_from_the_student_page_and_the_service_hears_it(
+    app, school, world, outbox
+):
+    stop(school, world, today())
+    page = school.get(f"/studenten/{world['student_id']}")
+    assert "Stopzetting ongedaan maken" in page.text
+
+    undone = undo(school, world)
+
+    assert "De stopzetting van" in undone.text
+    assert "is ongedaan gemaakt" in undone.text
+    assert "Stopzetting ongedaan maken" not in undone.text
+    assert stored(app, world["student_id"]) == (None, "", 1)
+    assert stop_events(app, "student.stop_undone") == 1
+    mails = outbox()
+    assert [m[0] for m in mails] == [world["service_email"]] * 2
+    assert "toch niet gestopt" in mails[1][1]
+
+
+def test_undoing_twice_changes_nothing_the_second_time(app, school, world, outbox):
+    stop(school, world, today())
+    undo(school, world)
+    again = undo(school, world)
+    assert "staat niet als gestopt" in again.text
+    assert stop_events(app, "student.stop_undone") == 1
+    assert len(outbox()) == 2
+
+
+def test_after_the_results_moment_a_stop_stays(app, client, outbox):
+    world = trainee(app, term_now=utcnow() - timedelta(days=300))
+    login(client, world["school_email"])
+    stop(client, world, world["end"])
+    page = client.get(f"/studenten/{world['student_id']}")
+    assert "Stopzetting ongedaan maken" not in page.text
+    assert "kan niet meer ongedaan gemaakt worden" in page.text
+
+    refused = undo(client, world)
+
+    assert "kan niet meer ongedaan gemaakt worden" in refused.text
+    assert stored(app, world["student_id"])[0] == world["end"]
+    assert stop_events(app, "student.stop_undone") == 0
+    assert len(outbox()) == 1
+
+
+def test_another_school_cannot_undo_a_stop(app, client, world):
+    with app.app_context():
+        other = make_user("school")
+        db.session.commit()
+        email = other.email
+    login(client, email)
+    assert undo(client, world).status_code == 404
+
+
+def test_a_stop_can_be_undone_until_the_results_moment(ctx):
+    term = make_term()
+    assert stop_undoable(term, term.results_at - timedelta(seconds=1))
+    assert not stop_undoable(term, term.results_at)

@@ -1,5 +1,6 @@
 """Internship requests: the form's rules, the window, the lock, stop and delete (R-STU, R-OVR)."""
 
+import re
 from datetime import date as _date
 from datetime import timedelta
 
@@ -218,6 +219,78 @@ def test_preferred_service_must_be_in_the_chosen_province(app, client, school):
     response = post_new(client, school, preferred_service_id=str(far))
     assert "niet in de gekozen provincie" in response.text
     assert post_new(client, school, preferred_service_id=str(near)).status_code == 302
+
+
+def two_provinces_of_services(app) -> dict:
+    """A care service in Antwerpen and one in Limburg."""
+    with app.app_context():
+        near = make_service(province="ANT", name="WZC Antwerpen Noord").id
+        far = make_service(province="LIM", name="WZC Hasselt Zuid").id
+        db.session.commit()
+    return {"near": near, "far": far}
+
+
+def test_after_a_refused_preference_the_list_shows_the_chosen_province(
+    app, client, school
+):
+    services = two_provinces_of_services(app)
+    response = post_new(client, school, preferred_service_id=str(services["far"]))
+    assert 'id="preferred_service_id-error"' in response.text
+    assert "niet in de gekozen provincie" in response.text
+    assert "WZC Antwerpen Noord" in response.text
+    assert "WZC Hasselt Zuid" not in response.text
+
+
+def test_the_preference_list_of_a_stored_request_is_its_province(app, client, school):
+    services = two_provinces_of_services(app)
+    post_new(client, school, preferred_service_id=str(services["near"]))
+    student_id = stored_students(app)[0].id
+    page = client.get(f"/studenten/{student_id}/bewerken")
+    assert f'<option selected value="{services["near"]}">' in page.text
+    assert "WZC Hasselt Zuid" not in page.text
+
+
+def test_without_a_province_every_service_is_offered_by_province(client, school, app):
+    two_provinces_of_services(app)
+    page = client.get(f"/studenten/nieuw?term={school['term_id']}")
+    assert '<optgroup label="Limburg">' in page.text
+    assert "WZC Antwerpen Noord" in page.text and "WZC Hasselt Zuid" in page.text
+
+
+def test_changing_the_province_fetches_its_preference_list(app, client, school):
+    services = two_provinces_of_services(app)
+    page = client.get(f"/studenten/nieuw?term={school['term_id']}")
+    province = re.search(r'<select[^>]*name="province"[^>]*>', page.text).group(0)
+    assert 'hx-get="/studenten/voorkeursdiensten"' in province
+    assert 'hx-trigger="change"' in province
+    assert 'hx-target="#preferred-service-field"' in province
+
+    fragment = client.get(
+        "/studenten/voorkeursdiensten?province=LIM"
+        f"&preferred_service_id={services['far']}",
+        headers={"HX-Request": "true"},
+    )
+    assert "WZC Hasselt Zuid" in fragment.text
+    assert "WZC Antwerpen Noord" not in fragment.text
+    assert f'<option selected value="{services["far"]}">' in fragment.text
+    assert "<optgroup" not in fragment.text
+    assert "<html" not in fragment.text
+
+
+def test_a_suggested_province_brings_its_preference_list(app, client, school):
+    two_provinces_of_services(app)
+    hint = client.get(
+        "/studenten/provincie?postcode=3500&province=", headers={"HX-Request": "true"}
+    )
+    oob = re.search(
+        r'<div id="preferred-service-field" hx-swap-oob="true">.*?</div>',
+        hint.text,
+        re.S,
+    )
+    assert oob and 'id="preferred_service_id"' in oob.group(0)
+
+    assert "WZC Hasselt Zuid" in oob.group(0)
+    assert "WZC Antwerpen Noord" not in oob.group(0)
 
 
 def test_missing_supervisor_is_added_without_losing_the_form(app, client, school):
@@ -609,3 +682,15 @@ def test_sec_22_the_blind_index_finds_a_duplicate_without_decrypting(
     assert [count for _, count in duplicates] == [2]
     assert len(set(map(bytes, same))) == 2  # two ciphertexts, one index
     assert decrypted == []
+
+
+def test_a_preference_of_another_province_is_dropped_from_the_new_list(
+    app, client, school
+):
+    services = two_provinces_of_services(app)
+    fragment = client.get(
+        f"/studenten/voorkeursdiensten?province=ANT&preferred_service_id={services['far']}",
+        headers={"HX-Request": "true"},
+    )
+    assert '<option selected value="0">' in fragment.text
+    assert "WZC Hasselt Zuid" not in fragment.text

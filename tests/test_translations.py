@@ -42,3 +42,84 @@ def test_every_ui_string_is_translated_to_english():
     assert missing == [], "run `make messages` and translate: " + "; ".join(
         missing[:10]
     )
+
+
+# --- gettext only with literals (issue 12) ------------------------------------------------
+
+GETTEXT_NAMES = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext"}
+
+
+def _python_calls_with_a_variable(path: Path, root: Path = ROOT) -> list[str]:
+    """gettext calls in a Python file whose message is not a string literal."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = getattr(func, "id", None) or getattr(func, "attr", None)
+        if name not in GETTEXT_NAMES:
+            continue
+        first = node.args[0] if node.args else None
+        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+            found.append(f"{path.relative_to(root)}:{node.lineno}")
+    return found
+
+
+def _template_calls_with_a_variable(path: Path, root: Path = ROOT) -> list[str]:
+    """The same for a Jinja template."""
+    from jinja2 import Environment, nodes
+
+    env = Environment(extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
+    tree = env.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"{path.relative_to(root)}:{call.lineno}"
+        for call in tree.find_all(nodes.Call)
+        if isinstance(call.node, nodes.Name)
+        and call.node.name in GETTEXT_NAMES
+        and not (
+            call.args
+            and isinstance(call.args[0], nodes.Const)
+            and isinstance(call.args[0].value, str)
+        )
+    ]
+
+
+def test_gettext_is_called_with_literals_only():
+    """A message passed to gettext as a variable never reaches the catalogue (CONVENTIONS:
+    every UI string is a literal in _() or _l())."""
+    app_dir = ROOT / "app"
+    found = [
+        hit
+        for path in app_dir.rglob("*.py")
+        for hit in _python_calls_with_a_variable(path)
+    ]
+    for pattern in ("*.html", "*.txt"):
+        for path in app_dir.rglob(pattern):
+            found += _template_calls_with_a_variable(path)
+    assert found == [], "gettext with a non-literal message: " + ", ".join(found)
+
+
+def test_the_checks_see_a_variable_passed_to_gettext(tmp_path):
+    """The walkers flag `_(MESSAGES[code])` and `{{ _(message) }}`, not `_("...")`."""
+    code = tmp_path / "errors.py"
+    code.write_text('x = _(MESSAGES[404])\ny = _l("Letterlijk")\nz = gettext(x)\n')
+    page = tmp_path / "page.html"
+    page.write_text('{{ _(message) }} {{ _("Letterlijk") }} {{ ngettext(a, b, n) }}')
+    assert _python_calls_with_a_variable(code, tmp_path) == [
+        "errors.py:1",
+        "errors.py:3",
+    ]
+    assert _template_calls_with_a_variable(page, tmp_path) == [
+        "page.html:1",
+        "page.html:1",
+    ]
+
+
+def test_an_error_page_speaks_english_when_english_was_chosen(client):
+    client.post("/taal", data={"lang": "en", "next": "/"})
+    page = client.get("/bestaat-niet")
+    assert page.status_code == 404
+    assert "This page does not exist (anymore)." in page.text
+    assert "Deze pagina bestaat niet" not in page.text

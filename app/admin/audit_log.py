@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "student.deleted": _l("Stageaanvraag verwijderd"),
     "student.personal_data_viewed": _l("Persoonsgegevens bekeken"),
     "student.stopped": _l("Student gestopt"),
+    "student.stop_undone": _l("Stopzetting ongedaan gemaakt"),
     "students.imported": _l("Studenten geïmporteerd"),
     "students.purged": _l("Oude stageaanvragen gewist (bewaartermijn)"),
     "term.created": _l("Stageperiode aangemaakt"),

@@ -97,13 +97,30 @@ def too_many_attempts(error):
 
 def _start_session(user: User):
     target = request.args.get("next")
+    chosen = _chosen_language()
     session.clear()  # a value planted before login must not survive it (SECURITY.md 11)
     login_user(user)
     start_login_clock()
+    if chosen:
+        # A language picked on the login page is the user's choice, for mails too.
+        user.language = chosen
+    _keep_language(user.language)
     user.previous_login_at, user.last_login_at = user.last_login_at, utcnow()
     db.session.commit()
     response = redirect(target if is_safe_next(target) else url_for("main.dashboard"))
     return throttle.remember_device(response, user.email, user.password_hash)
+
+
+def _chosen_language() -> str | None:
+    """The UI language chosen in this session (main.set_language), if it is offered."""
+    language = session.get("lang")
+    return language if language in current_app.config["LANGUAGES"] else None
+
+
+def _keep_language(language: str | None) -> None:
+    """Carry the language over a session that was just cleared (login, logout)."""
+    if language in current_app.config["LANGUAGES"]:
+        session["lang"] = language
 
 
 @bp.post("/logout")
@@ -113,8 +130,10 @@ def logout():
     if current_user.is_authenticated:
         current_user.rotate_session()
         db.session.commit()
+    chosen = _chosen_language()
     logout_user()
     session.clear()
+    _keep_language(chosen)
     flash(_("Je bent afgemeld."), "info")
     return redirect(url_for("auth.login"))
 

@@ -251,6 +251,12 @@ def stop_span(term: Term, now: datetime) -> tuple[date, date]:
     return min(opened, last), last
 
 
+def stop_undoable(term: Term, now: datetime) -> bool:
+    """May a school still undo "student is gestopt" (a mistake, or the trainee came back)?
+    Until the term's results moment: after it, the results are final for everyone."""
+    return not rules.results_final(term, now)
+
+
 def acceptances_final(term: Term, accepted_at: list[datetime], now: datetime) -> bool:
     """placements_final for acceptances of `term` known only by their moments."""
     return rules.results_final(term, now) and not any(

@@ -129,7 +129,12 @@ class StudentForm(FlaskForm):
         coerce=int,
         default=1,
         choices=choice_list(
-            (n, f"{n} periode" if n == 1 else f"{n} periodes") for n in PERIOD_NUMBERS
+            [
+                (1, _l("1 periode")),
+                (2, _l("2 periodes")),
+                (3, _l("3 periodes")),
+                (4, _l("4 periodes")),
+            ]
         ),
     )
     hours_per_week = IntegerField(
@@ -179,10 +184,8 @@ class StudentForm(FlaskForm):
             self.national_number.flags.required = True
 
     def load_services(self) -> None:
-        """Offer the active services as preference (STU-15)."""
-        # Read only when the field is drawn: a form that is posted and saved never needs the
-        # list of every active service (its validator checks the one chosen).
-        self.preferred_service_id.choices = service_choices
+        """Offer the active services of the chosen province as preference (STU-15)."""
+        offer_services(self)
 
     def load_supervisors(self, school_id: int) -> None:
         """Offer the school's supervisors (again, after one was added inline)."""
@@ -297,26 +300,50 @@ for _number in PERIOD_NUMBERS:
     )
 
 
-def service_choices() -> list[SelectChoice]:
-    """Active care services grouped by province, for the preference list (STU-15)."""
+def service_choices(province: str | None = None) -> list[SelectChoice]:
+    """Active care services for the preference list (STU-15): those of `province` when one
+    is chosen (only they see the request), else all of them grouped by province."""
+    query = select(
+        CareService.id, CareService.name, CareService.city, CareService.province
+    ).where(CareService.active)
+    chosen = province in PROVINCES
+    if chosen:
+        query = query.where(CareService.province == province)
     rows = db.session.execute(
-        select(CareService.id, CareService.name, CareService.city, CareService.province)
-        .where(CareService.active)
-        .order_by(CareService.province, CareService.name)
+        query.order_by(CareService.province, CareService.name)
     ).all()
-    choices = [SelectChoice(0, "— geen voorkeur —")]
+    choices = [SelectChoice(0, str(_l("— geen voorkeur —")))]
     for row in rows:
         label = f"{row.name} ({row.city})" if row.city else row.name
-        choices.append(
-            SelectChoice(row.id, label, optgroup=PROVINCES.get(row.province))
-        )
+        group = None if chosen else PROVINCES.get(row.province)
+        choices.append(SelectChoice(row.id, label, optgroup=group))
     return choices
 
 
+def offer_services(form) -> None:
+    """The preference list follows the form's province."""
+    # Read only when the field is drawn, with the province known by then (filled in from
+    # the request or the stored student): a form that is posted and saved never needs the
+    # list (its validator checks the one chosen).
+    field = form.preferred_service_id
+    field.choices = lambda: service_choices(form.province.data)
+
+
 class ProvinceForm(FlaskForm):
-    """The province field alone, re-rendered when the postcode suggests a province."""
+    """The province and the preference fields alone: the province re-rendered when the
+    postcode suggests one, the preference list when the province changes."""
 
     province = StudentForm.province
+    preferred_service_id = StudentForm.preferred_service_id
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_services(self)
+        # A preference the new list does not hold is dropped visibly: "geen voorkeur" comes
+        # selected (else the browser would keep the position and pick another service).
+        field = self.preferred_service_id
+        if field.data not in {choice.value for choice in field.choices}:
+            field.data = 0
 
 
 class StopForm(FlaskForm):

@@ -138,8 +138,21 @@ def mark_stopped(student: Student, stopped_on: date, reason: str) -> bool:
     return True
 
 
-def _tell_accepting_services(student: Student) -> None:
-    """A service that accepted the trainee hears that they stopped."""
+def undo_stop(student: Student) -> bool:
+    """The trainee did not stop after all (or was marked by mistake): the request counts
+    again, for the school and the services. False when the student was not stopped."""
+    if not student.stopped:
+        return False
+    stopped_on = student.stopped_on
+    student.stopped_on = None
+    student.stopped_reason = ""
+    audit.record("student.stop_undone", student, detail=stopped_on.isoformat())
+    _tell_accepting_services(student, stopped=False)
+    return True
+
+
+def _tell_accepting_services(student: Student, stopped: bool = True) -> None:
+    """A service that accepted the trainee hears that they stopped (or did not after all)."""
     from app.auth.logic import active_logins
     from app.models import User
     from app.outbox import in_language, queue_mail
@@ -149,9 +162,13 @@ def _tell_accepting_services(student: Student) -> None:
         active_logins(User.care_service_id.in_(service_ids)) if service_ids else []
     ):
         with in_language(language):
+            if stopped:
+                subject = _l("Stagematching: een stagiair is gestopt")
+            else:
+                subject = _l("Stagematching: een stagiair is toch niet gestopt")
             queue_mail(
                 email,
-                str(_l("Stagematching: een stagiair is gestopt")),
-                "student_stopped",
+                str(subject),
+                "student_stopped" if stopped else "student_stop_undone",
                 student=student,
             )

@@ -70,6 +70,18 @@ class OverviewRow:
     def mentors(self) -> list:
         return _unique(p.mentor for p in self.placements)
 
+    @property
+    def notes(self) -> list:
+        """(service name, note) once per service and text: a service that accepts several
+        periods stores its note with each of them."""
+        seen, result = set(), []
+        for placement in self.placements:
+            key = (placement.service[0], placement.notes)
+            if placement.notes and key not in seen:
+                seen.add(key)
+                result.append((placement.service[1], placement.notes))
+        return result
+
 
 @dataclass(frozen=True)
 class PlacementLine:

@@ -13,7 +13,13 @@ from app.outbox import commit_and_send
 from app.security import roles_required
 from app.students import logic
 from app.students.forms import ProvinceForm, StopForm, StudentForm
-from app.schedule.timetable import chosen_term, intake_window, stop_span, term_state
+from app.schedule.timetable import (
+    chosen_term,
+    intake_window,
+    stop_span,
+    stop_undoable,
+    term_state,
+)
 from app.students.queries import school_student_or_404
 from app.students.queries import overview as overview_page
 from app.supervisors.forms import SupervisorForm
@@ -189,6 +195,7 @@ def show(student_id: int):
         state=term_state(student.term),
         national_number=format_national_number(logic.national_number_of(student)),
         refusal=logic.edit_refusal(student, utcnow()),
+        undoable=student.stopped and stop_undoable(student.term, utcnow()),
     )
 
 
@@ -232,7 +239,41 @@ def stop(student_id: int):
             _("%(name)s is gemarkeerd als gestopt.", name=student.full_name), "success"
         )
         return redirect(url_for("students.overview", term=student.term_id))
-    return render_template("students/stop.html", form=form, student=student)
+    return render_template(
+        "students/stop.html",
+        form=form,
+        student=student,
+        undoable=stop_undoable(student.term, utcnow()),
+        state=term_state(student.term),
+    )
+
+
+@bp.post("/<int:student_id>/gestopt/ongedaan")
+@roles_required("school")
+def undo_stop(student_id: int):
+    """Undo "student is gestopt" until the results moment; the services that accepted the
+    trainee hear of it."""
+    student = school_student_or_404(current_user.school_id, student_id, lock=True)
+    if not student.stopped:
+        flash(_("%(name)s staat niet als gestopt.", name=student.full_name), "info")
+    elif not stop_undoable(student.term, utcnow()):
+        flash(
+            _(
+                "De resultaten van deze stageperiode zijn definitief: de stopzetting kan niet meer ongedaan gemaakt worden."
+            ),
+            "error",
+        )
+    else:
+        logic.undo_stop(student)
+        commit_and_send()
+        flash(
+            _(
+                "De stopzetting van %(name)s is ongedaan gemaakt.",
+                name=student.full_name,
+            ),
+            "success",
+        )
+    return redirect(url_for("students.show", student_id=student.id))
 
 
 def _already_stopped(student: Student):
@@ -256,10 +297,23 @@ def province_hint():
     chosen = request.args.get("province", "")
     province_form = None
     if suggestion and not chosen:
-        province_form = ProvinceForm(formdata=None, province=suggestion)
+        province_form = ProvinceForm(
+            formdata=None,
+            province=suggestion,
+            preferred_service_id=request.args.get("preferred_service_id", 0, type=int),
+        )
     return render_template(
         "students/_province_hint.html",
         suggestion=suggestion,
         postcode=postcode,
         province_form=province_form,
     )
+
+
+@bp.get("/voorkeursdiensten")
+@roles_required("school")
+def preferred_services():
+    """The preference list of the chosen province, for the form when the province changes
+    (STU-15); without script the list follows the province after a submit."""
+    form = ProvinceForm(formdata=request.args, meta={"csrf": False})
+    return render_template("students/_preferred_service.html", form=form)

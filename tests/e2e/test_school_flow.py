@@ -393,7 +393,7 @@ def test_coordinator_searches_edits_stops_and_deletes_in_the_overview(page, seed
     page.get_by_role("link", name="Peeters, Tom").click()
     page.get_by_role("button", name="Bewerken").click()
     page.get_by_role("button", name="Student is gestopt").click()
-    expect(page.get_by_role("heading", name="Tom Peeters is gestopt")).to_be_visible()
+    expect(page.get_by_role("heading", name="Tom Peeters stopzetten?")).to_be_visible()
     stopped_on = date.today() - timedelta(days=1)
     page.get_by_label("Gestopt op").fill(stopped_on.isoformat())
     page.get_by_label("Reden").fill("Werk gevonden")
