@@ -82,6 +82,8 @@ EXPECTED: dict[str, object] = {
     "placements.withdraw": SERVICE,
     "placements.trainees": SERVICE,
     "mentors.index": SERVICE,
+    "mentors.create": SERVICE,
+    "mentors.show": SERVICE,
     "mentors.edit": SERVICE,
     "mentors.delete": SERVICE,
     "mentors.capacity": SERVICE,

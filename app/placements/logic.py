@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, insert, literal, select
+from sqlalchemy import exists, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
@@ -16,11 +16,11 @@ from app.models import (
     Mentor,
     Period,
     Placement,
-    ServiceCapacity,
     Student,
     User,
     utcnow,
 )
+from app.mentors.queries import capacities, capacity  # noqa: F401  (re-exported)
 from app.outbox import in_language, queue_mail
 from app.schedule import rules
 
@@ -32,36 +32,6 @@ class AcceptOutcome:
     accepted: list[Period] = field(default_factory=list)
     taken: list[Period] = field(default_factory=list)
     overlapping: list[Period] = field(default_factory=list)
-
-
-def capacities(
-    service: CareService, term_ids: list[int]
-) -> dict[int, tuple[int | None, int]]:
-    """capacity() for several terms at once, in two statements: {term id: (offered, taken)}."""
-    if not term_ids:
-        return {}
-    offered = dict(
-        db.session.execute(
-            select(ServiceCapacity.term_id, ServiceCapacity.places).where(
-                ServiceCapacity.care_service_id == service.id,
-                ServiceCapacity.term_id.in_(term_ids),
-            )
-        ).all()
-    )
-    taken = dict(
-        db.session.execute(
-            select(Student.term_id, func.count(func.distinct(Placement.student_id)))
-            .join(Student, Placement.student_id == Student.id)
-            .where(
-                Placement.care_service_id == service.id, Student.term_id.in_(term_ids)
-            )
-            .group_by(Student.term_id)
-        ).all()
-    )
-    return {
-        term_id: (offered.get(term_id, service.capacity_default), taken.get(term_id, 0))
-        for term_id in term_ids
-    }
 
 
 def browse_page(service: CareService, args, now: datetime) -> dict:
@@ -84,13 +54,6 @@ def browse_page(service: CareService, args, now: datetime) -> dict:
         capacities=capacities(service, [t.id for t in terms]),
         service=service,
     )
-
-
-def capacity(service_id: int, term_id: int) -> tuple[int | None, int]:
-    """(places offered or None, places taken) of a service in a term (SVC-6)."""
-    # The service is in the session already on every page that asks.
-    service = db.session.get(CareService, service_id)
-    return capacities(service, [term_id])[term_id]
 
 
 def overlapping_placements(student: Student, period: Period) -> list[Placement]:

@@ -5,13 +5,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import audit
+from app.contacts import add_missing_contact
 from app.crypto import decrypt_national_number
-from app.extensions import db
 from app.htmx import render_page_or_fragment
+from app.mentors.forms import MentorForm
+from app.mentors.queries import service_mentor_or_404, service_mentors
 from app.models import Mentor, Placement, utcnow
 from app.outbox import commit_and_send
 from app.placements import logic, queries
-from app.placements.forms import AcceptForm, DeclineForm, MentorForm
+from app.placements.forms import AcceptForm, DeclineForm
 from app.schedule.clock import local_date
 from app.schedule.timing import page_number
 from app.schedule.timetable import (
@@ -20,7 +22,6 @@ from app.schedule.timetable import (
     term_state,
 )
 from app.security import is_safe_next, roles_required
-from app.students.logic import national_number_of
 from app.tenancy import owned_or_404
 from app.validation import format_national_number
 
@@ -65,9 +66,7 @@ def _accept_form(student, every_period: bool = False, **kwargs) -> AcceptForm:
         for p in student.periods
         if every_period or (p.id not in placed and p.end_date >= today)
     ]
-    return AcceptForm(
-        periods=periods, mentors=queries.service_mentors(_service().id), **kwargs
-    )
+    return AcceptForm(periods=periods, mentors=service_mentors(_service().id), **kwargs)
 
 
 def _request_page(student, accept_form, decline_form, mentor_form, status: int = 200):
@@ -88,7 +87,9 @@ def _request_page(student, accept_form, decline_form, mentor_form, status: int =
         ),
     )
     if mine:
-        context["national_number"] = format_national_number(national_number_of(student))
+        context["national_number"] = format_national_number(
+            decrypt_national_number(student.national_number_encrypted)
+        )
     page = render_template("placements/show.html", **context)
     if mine:  # a view of personal data is an audit event (SECURITY.md 23)
         audit.commit_view("student.personal_data_viewed", student)
@@ -129,7 +130,7 @@ def accept(student_id: int):
             student, form, DeclineForm(formdata=None), mentor_form, 200
         )
     periods = [p for p in student.periods if p.id in form.periods.data]
-    mentor = queries.service_mentor_or_404(_service().id, form.mentor_id.data)
+    mentor = service_mentor_or_404(_service().id, form.mentor_id.data)
     outcome = logic.accept(
         student, periods, _service(), mentor, form.notes.data, current_user
     )
@@ -180,17 +181,17 @@ def _flash_outcome(outcome: logic.AcceptOutcome) -> None:
 
 def _add_mentor(form: AcceptForm) -> MentorForm:
     """Add a mentor from the accept form, keeping the choices made (SVC-2)."""
-    mentor_form = MentorForm(prefix="mentor")
-    if not mentor_form.validate():
-        return mentor_form
-    mentor = Mentor(care_service_id=_service().id)
-    mentor_form.populate_obj(mentor)
-    db.session.add(mentor)
-    db.session.commit()
-    form.load_mentors(queries.service_mentors(_service().id))
-    form.mentor_id.data = mentor.id
-    flash(_("Stagementor %(name)s toegevoegd en gekozen.", name=mentor.name), "success")
-    return MentorForm(prefix="mentor", formdata=None)
+    mentor_form, mentor = add_missing_contact(
+        Mentor(care_service_id=_service().id), "mentor"
+    )
+    if mentor is not None:
+        form.load_mentors(service_mentors(_service().id))
+        form.mentor_id.data = mentor.id
+        flash(
+            _("Stagementor %(name)s toegevoegd en gekozen.", name=mentor.name),
+            "success",
+        )
+    return mentor_form
 
 
 @bp.post("/aanvragen/<int:student_id>/weigeren")
