@@ -79,3 +79,59 @@ def test_another_services_mentor_row_is_not_found(app, world):
     other = as_service(app, world, "b")
     mentor_id = world["services"]["a"]["mentor"]
     assert other.get(f"/dienst/mentoren/{mentor_id}", headers=HTMX).status_code == 404
+
+
+def _twin_placed_elsewhere(app, world):
+    """The same person (same national number) is placed for a clashing period elsewhere."""
+    from app.models import Student
+    from tests.factories import make_school, make_student
+
+    with app.app_context():
+        student = db.session.get(Student, world["student"])
+        twin = make_student(
+            school=make_school(),
+            term=student.term,
+            national_number=NN,
+            periods=2,
+            province="ANT",
+        )
+        make_placement(twin, service=make_service(province="ANT"))
+        db.session.commit()
+        return twin.periods[0].start_date, twin.periods[0].end_date
+
+
+def test_a_clash_shows_on_the_request_page_before_accepting(app, world):
+    start, end = _twin_placed_elsewhere(app, world)
+    page = as_service(app, world, "a").get(f"/dienst/aanvragen/{world['student']}")
+    first, second = world["periods"]
+    assert f'id="clash-{first}"' in page.text
+    assert f'id="clash-{second}"' not in page.text
+    assert start.strftime("%d/%m/%Y") in page.text
+    assert "(overlapt met een andere stage van de student)" in page.text
+
+
+def test_the_shown_clash_and_the_accept_check_are_one_rule(app, world):
+    from app.models import Student
+    from app.placements import logic
+
+    _twin_placed_elsewhere(app, world)
+    with app.app_context():
+        student = db.session.get(Student, world["student"])
+        shown = logic.clashes(student, student.periods)
+        assert list(shown) == [world["periods"][0]]
+    response = accept(as_service(app, world, "a"), world, "a")
+    with app.app_context():
+        from app.models import Placement
+
+        assert (
+            db.session.scalar(
+                select(Placement).where(Placement.period_id == world["periods"][0])
+            )
+            is None
+        )
+    assert response.status_code == 302
+
+
+def test_no_clash_no_warning(app, world):
+    page = as_service(app, world, "a").get(f"/dienst/aanvragen/{world['student']}")
+    assert "clash-" not in page.text and "overlapt" not in page.text

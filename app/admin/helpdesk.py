@@ -158,6 +158,7 @@ def helpdesk_service_request(service_id: int, student_id: int):
         national_number=national_number,
         state=term_state(student.term),
         capacity=placement_logic.capacity(service.id, student.term_id),
+        clashes=placement_logic.clashes(student, student.periods),
         readonly=True,
     )
     return _audited(page, student, f"service={service.id}")

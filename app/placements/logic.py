@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, insert, literal, select
+from sqlalchemy import exists, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from app import audit
 from app.auth.logic import active_logins
@@ -56,25 +57,33 @@ def browse_page(service: CareService, args, now: datetime) -> dict:
     )
 
 
-def overlapping_placements(student: Student, period: Period) -> list[Placement]:
-    """Placements the same person already has (any school, any term) that clash with `period`."""
+def clashes(student: Student, periods: list[Period]) -> dict[int, list[Period]]:
+    """SVC-7, the one rule: for each of `periods`, the placed periods the same person (same
+    student, or same national number at any school, in any term) already has elsewhere that
+    overlap it, as {period id: placed periods}; a period without a clash is left out."""
+    if not periods:
+        return {}
     same_person = [Student.id == student.id]
     if student.national_number_index:
         same_person.append(
             Student.national_number_index == student.national_number_index
         )
-    return list(
-        db.session.scalars(
-            select(Placement)
-            .join(Period, Placement.period_id == Period.id)
-            .join(Student, Placement.student_id == Student.id)
-            .where(Period.id != period.id, db.or_(*same_person))
-            .where(
-                Period.start_date <= period.end_date,
-                Period.end_date >= period.start_date,
-            )
+    wanted = aliased(Period)
+    found: dict[int, list[Period]] = {}
+    for period_id, placed in db.session.execute(
+        select(wanted.id, Period)
+        .join(Placement, Placement.period_id == Period.id)
+        .join(Student, Placement.student_id == Student.id)
+        .join(wanted, wanted.id.in_([p.id for p in periods]))
+        .where(Period.id != wanted.id, or_(*same_person))
+        .where(
+            Period.start_date <= wanted.end_date,
+            Period.end_date >= wanted.start_date,
         )
-    )
+        .order_by(wanted.id, Period.start_date)
+    ):
+        found.setdefault(period_id, []).append(placed)
+    return found
 
 
 def accept(
@@ -87,8 +96,9 @@ def accept(
 ) -> AcceptOutcome:
     """Accept the chosen periods; a period taken meanwhile is reported, never double-booked."""
     outcome = AcceptOutcome()
+    clashing = clashes(student, periods)
     for period in periods:
-        if overlapping_placements(student, period):
+        if period.id in clashing:
             outcome.overlapping.append(period)
         elif _claim_period(student, period, service, mentor, notes, user):
             outcome.accepted.append(period)

@@ -80,6 +80,7 @@ def _request_page(student, accept_form, decline_form, mentor_form, status: int =
         service=_service(),
         state=term_state(student.term),
         capacity=logic.capacity(_service().id, student.term_id),
+        clashes=logic.clashes(student, student.periods),
         # A trainee reached from "Mijn stagiairs" after its term closed: no forms that
         # could only answer "closed".
         closed_message=acceptance_closed_message(
