@@ -2,14 +2,21 @@
 before accepting, capacity in words, "Mijn stagiairs" filtered and counted, decline back to
 the filtered list, the helpdesk copy of "Mijn stagiairs"."""
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Mentor
-from tests.factories import login, make_mentor, make_placement, make_service, make_user
-from tests.test_placements import NN, accept, as_service, world  # noqa: F401
+from tests.factories import make_placement, make_service
+from tests.test_placements import NN, accept, as_service, build_world
 
 HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def world(app):
+    """An Antwerp request with two periods; two Antwerp services and one in Limburg."""
+    return build_world(app)
 
 
 def test_a_mentor_is_edited_inline_and_the_row_comes_back(app, world):

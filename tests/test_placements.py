@@ -36,6 +36,11 @@ PRIVATE = (
 @pytest.fixture
 def world(app):
     """An Antwerp request with two periods; two Antwerp services and one in Limburg."""
+    return build_world(app)
+
+
+def build_world(app) -> dict:
+    """The `world` fixture's data (ids and e-mail addresses), for other test files too."""
     with app.app_context():
         school = make_school()
         school_user = make_user("school", organisation=school)
