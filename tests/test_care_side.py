@@ -142,3 +142,60 @@ def test_the_shown_clash_and_the_accept_check_are_one_rule(app, world):
 def test_no_clash_no_warning(app, world):
     page = as_service(app, world, "a").get(f"/dienst/aanvragen/{world['student']}")
     assert "clash-" not in page.text and "overlapt" not in page.text
+
+
+def _offer(app, world, key, places):
+    from app.models import ServiceCapacity
+
+    with app.app_context():
+        db.session.add(
+            ServiceCapacity(
+                care_service_id=world["services"][key]["id"],
+                term_id=world["term"],
+                places=places,
+            )
+        )
+        db.session.commit()
+
+
+def test_capacity_is_explained_in_words(app, world):
+    _offer(app, world, "a", 3)
+    client = as_service(app, world, "a")
+    accept(client, world, "a")
+    expected = (
+        "Je biedt 3 plaatsen aan: 1 is ingenomen door een stagiair die je aanvaardde, "
+        "2 zijn nog vrij."
+    )
+    assert expected in client.get("/dienst/aanvragen").text
+    assert expected in client.get(f"/dienst/aanvragen/{world['student']}").text
+    capacity_page = client.get("/dienst/mentoren/capaciteit").text
+    assert expected in capacity_page
+    assert "neemt één plaats in" in capacity_page
+
+
+def test_more_taken_than_offered_is_said_plainly(app, world):
+    from app.models import CareService, Student
+
+    _offer(app, world, "a", 1)
+    with app.app_context():
+        service = db.session.get(CareService, world["services"]["a"]["id"])
+        term = db.session.get(Student, world["student"]).term
+        from tests.factories import make_student
+
+        for _n in range(3):
+            make_placement(make_student(term=term, province="ANT"), service=service)
+        db.session.commit()
+    page = as_service(app, world, "a").get("/dienst/mentoren/capaciteit").text
+    assert (
+        "Je aanvaardde 3 stagiairs, meer dan de 1 plaats die je aanbiedt: "
+        "je zit 2 boven je aanbod." in page
+    )
+
+
+def test_a_full_capacity_says_what_happens_next(app, world):
+    _offer(app, world, "a", 1)
+    client = as_service(app, world, "a")
+    accept(client, world, "a")
+    page = client.get("/dienst/aanvragen").text
+    assert "Je enige plaats is ingenomen" in page
+    assert "de tool vraagt je dat eerst te bevestigen" in page

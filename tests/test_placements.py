@@ -443,7 +443,7 @@ def test_mentors_and_capacity_pages(app, world):
         "/dienst/mentoren/capaciteit",
         data={"term_id": str(world["term"]), "places": "3"},
     )
-    assert "van 3 aangeboden plaatsen" in client.get("/dienst/aanvragen").text
+    assert "Je biedt 3 plaatsen aan" in client.get("/dienst/aanvragen").text
     other = as_service(app, world, "b")
     assert "Nina" not in other.get("/dienst/mentoren").text
     assert (
