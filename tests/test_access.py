@@ -60,6 +60,7 @@ EXPECTED: dict[str, object] = {
     "admin.helpdesk_student": ADMIN,
     "admin.helpdesk_service": ADMIN,
     "admin.helpdesk_service_request": ADMIN,
+    "admin.helpdesk_service_trainees": ADMIN,
     "supervisors.index": SCHOOL,
     "supervisors.create": SCHOOL,
     "supervisors.show": SCHOOL,

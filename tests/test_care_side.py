@@ -199,3 +199,100 @@ def test_a_full_capacity_says_what_happens_next(app, world):
     page = client.get("/dienst/aanvragen").text
     assert "Je enige plaats is ingenomen" in page
     assert "de tool vraagt je dat eerst te bevestigen" in page
+
+
+def _trainees_in_two_terms(app, world):
+    """Service A accepted Sara (the world's term) and Tom in an older term."""
+    from datetime import timedelta
+
+    from app.models import CareService, Mentor, utcnow
+    from tests.factories import make_student, make_term
+
+    accept(as_service(app, world, "a"), world, "a")
+    with app.app_context():
+        older = make_term(name="Najaar oud", now=utcnow() - timedelta(days=300))
+        service = db.session.get(CareService, world["services"]["a"]["id"])
+        tom = make_student(term=older, province="ANT", first_name="Tom")
+        make_placement(
+            tom,
+            service=service,
+            mentor=db.session.get(Mentor, world["services"]["a"]["mentor"]),
+        )
+        db.session.commit()
+        return older.id
+
+
+def test_my_trainees_counts_filters_by_term_and_names_the_term_in_all(app, world):
+    older = _trainees_in_two_terms(app, world)
+    client = as_service(app, world, "a")
+    recent = client.get("/dienst/stagiairs").text
+    assert "1 aanvaarde periode" in recent and "Sara" in recent and "Tom" not in recent
+    assert '<th scope="col">Stageperiode</th>' not in recent
+    old = client.get(f"/dienst/stagiairs?term={older}").text
+    assert "Tom" in old and "Sara" not in old
+    every = client.get("/dienst/stagiairs?term=alle").text
+    assert "2 aanvaarde periodes" in every
+    assert '<th scope="col">Stageperiode</th>' in every
+    assert "<td>Najaar oud</td>" in every
+
+
+def test_my_trainees_filter_submits_itself_and_answers_htmx_with_the_table(app, world):
+    _trainees_in_two_terms(app, world)
+    client = as_service(app, world, "a")
+    page = client.get("/dienst/stagiairs").text
+    assert 'hx-get="/dienst/stagiairs"' in page and 'hx-trigger="change' in page
+    assert '<form method="get" action="/dienst/stagiairs"' in page  # without script
+    fragment = client.get("/dienst/stagiairs?term=alle", headers=HTMX).text
+    assert '<div id="trainees">' in fragment and "<html" not in fragment
+
+
+def test_the_helpdesk_sees_my_trainees_read_only_and_audited(app, world):
+    from app.models import AuditEvent
+    from tests.factories import login as log_in
+    from tests.factories import make_user
+
+    _trainees_in_two_terms(app, world)
+    with app.app_context():
+        admin = make_user("admin")
+        db.session.commit()
+        email = admin.email
+    client = app.test_client()
+    log_in(client, email)
+    service_id = world["services"]["a"]["id"]
+    page = client.get(f"/admin/hulp/diensten/{service_id}/stagiairs?term=alle").text
+    assert "Sara" in page and "Tom" in page and "2 aanvaarde periodes" in page
+    assert "alleen lezen" in page
+    assert "intrekken" not in page and 'method="post" action="/dienst' not in page
+    assert f"/admin/hulp/diensten/{service_id}/aanvragen/{world['student']}" in page
+    with app.app_context():
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"helpdesk.viewed", "student.personal_data_viewed"} <= actions
+    school = as_service(app, world, "b")
+    assert school.get(f"/admin/hulp/diensten/{service_id}/stagiairs").status_code in (
+        403,
+        404,
+    )
+
+
+def test_the_pager_links_a_window_not_every_page():
+    from app.pagination import page_numbers
+
+    assert page_numbers(7, 400) == [1, None, 5, 6, 7, 8, 9, None, 400]
+    assert page_numbers(1, 400) == [1, 2, 3, None, 400]
+    assert page_numbers(2, 3) == [1, 2, 3]
+    assert page_numbers(1, 1) == [1]
+
+
+def test_every_paged_list_uses_the_one_pager():
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parent.parent / "app" / "templates"
+    own_pagers = [
+        path.relative_to(templates).as_posix()
+        for path in templates.rglob("*.html")
+        if path.name != "_pager.html"
+        and (
+            "iter_pages" in path.read_text() or 'class="pagination"' in path.read_text()
+        )
+    ]
+    assert own_pagers == []

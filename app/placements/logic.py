@@ -57,6 +57,49 @@ def browse_page(service: CareService, args, now: datetime) -> dict:
     )
 
 
+ALL_TERMS = "alle"  # "Mijn stagiairs" of every term
+
+
+def trainees_page(service: CareService, args, now: datetime) -> dict:
+    """What "Mijn stagiairs" shows (the service's own page and VIVO's helpdesk copy): one
+    page of the acceptances of the term the query string asks for (the most recent one by
+    default, every term with "alle"), with the national numbers and the withdrawable ones."""
+    from app.crypto import decrypt_national_number
+    from app.placements import queries
+    from app.schedule.timetable import acceptance_withdrawable
+    from app.schedule.timing import page_number
+    from app.validation import format_national_number
+
+    terms = queries.trainee_terms(service)
+    wanted = args.get("term", "")
+    term = None
+    if wanted != ALL_TERMS:
+        term = next((t for t in terms if str(t.id) == wanted), None) or (
+            terms[0] if terms else None
+        )
+    result = queries.my_trainees(
+        service, term.id if term else None, page_number(args.get("page"))
+    )
+    return dict(
+        service=service,
+        result=result,
+        numbers={
+            row.student_id: format_national_number(
+                decrypt_national_number(row.national_number_encrypted)
+            )
+            for row in result.items
+        },
+        withdrawable={
+            row.placement_id
+            for row in result.items
+            if acceptance_withdrawable(row.term, row.accepted_at, now)
+        },
+        terms=terms,
+        term_arg=term.id if term else ALL_TERMS,
+        all_terms=ALL_TERMS,
+    )
+
+
 def clashes(student: Student, periods: list[Period]) -> dict[int, list[Period]]:
     """SVC-7, the one rule: for each of `periods`, the placed periods the same person (same
     student, or same national number at any school, in any term) already has elsewhere that

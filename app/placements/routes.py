@@ -15,10 +15,8 @@ from app.outbox import commit_and_send
 from app.placements import logic, queries
 from app.placements.forms import AcceptForm, DeclineForm
 from app.schedule.clock import local_date
-from app.schedule.timing import page_number
 from app.schedule.timetable import (
     acceptance_closed_message,
-    acceptance_withdrawable,
     term_state,
 )
 from app.security import is_safe_next, roles_required
@@ -26,7 +24,6 @@ from app.tenancy import owned_or_404
 from app.validation import format_national_number
 
 bp = Blueprint("placements", __name__)
-ALL_TERMS = "alle"  # "Mijn stagiairs" of every term
 
 
 def _service():
@@ -269,40 +266,11 @@ def _back_to_trainees() -> str:
 def trainees():
     """Mijn stagiairs: one term's accepted students with their contact data, a page at a
     time; the students shown are audited (SECURITY.md 23)."""
-    terms = queries.trainee_terms(_service())
-    term = _trainee_term(terms)
-    result = queries.my_trainees(
-        _service(), term.id if term else None, page_number(request.args.get("page"))
+    context = logic.trainees_page(_service(), request.args, utcnow())
+    page = render_page_or_fragment(
+        "placements/trainees.html", "placements/_trainees.html", **context
     )
-    numbers = {
-        row.student_id: format_national_number(
-            decrypt_national_number(row.national_number_encrypted)
-        )
-        for row in result.items
-    }
-    now = utcnow()
-    withdrawable = {
-        row.placement_id
-        for row in result.items
-        if acceptance_withdrawable(row.term, row.accepted_at, now)
-    }
-    page = render_template(
-        "placements/trainees.html",
-        result=result,
-        numbers=numbers,
-        withdrawable=withdrawable,
-        terms=terms,
-        term_arg=term.id if term else ALL_TERMS,
-        all_terms=ALL_TERMS,
+    audit.commit_views(
+        "student.personal_data_viewed", "Student", sorted(context["numbers"])
     )
-    audit.commit_views("student.personal_data_viewed", "Student", sorted(numbers))
     return page
-
-
-def _trainee_term(terms):
-    """The term asked for; None for every term; else the most recent one."""
-    wanted = request.args.get("term", "")
-    if wanted == ALL_TERMS:
-        return None
-    chosen = next((t for t in terms if str(t.id) == wanted), None)
-    return chosen or (terms[0] if terms else None)
