@@ -296,3 +296,43 @@ def test_every_paged_list_uses_the_one_pager():
         )
     ]
     assert own_pagers == []
+
+
+def test_decline_returns_to_the_list_with_the_filters_the_service_had(app, world):
+    client = as_service(app, world, "a")
+    filtered = "/dienst/aanvragen?vorm=blok&sort=naam&page=1"
+    listing = client.get("/dienst/aanvragen?sort=naam").text
+    assert (
+        "?next=/dienst/aanvragen?page%3D1%26sort%3Dnaam" in listing
+    )  # the request links carry the list
+    page = client.get(
+        f"/dienst/aanvragen/{world['student']}", query_string={"next": filtered}
+    ).text
+    assert (
+        'name="next" value="/dienst/aanvragen?vorm=blok&amp;sort=naam&amp;page=1"'
+        in page
+    )
+    answer = client.post(
+        f"/dienst/aanvragen/{world['student']}/weigeren",
+        data={"reason": "Geen plaats", "next": filtered},
+    )
+    assert answer.status_code == 302 and answer.headers["Location"] == filtered
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/dienst/aanvragen",
+        "https://evil.example/",
+        "/dienst/stagiairs",
+        "/dienst/aanvragenX",
+        "/admin/logboek?x=/dienst/aanvragen",
+    ],
+)
+def test_decline_never_sends_the_service_elsewhere(app, world, target):
+    client = as_service(app, world, "a")
+    answer = client.post(
+        f"/dienst/aanvragen/{world['student']}/weigeren",
+        data={"reason": "Geen plaats", "next": target},
+    )
+    assert answer.headers["Location"] == "/dienst/aanvragen"

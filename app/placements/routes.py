@@ -83,6 +83,7 @@ def _request_page(student, accept_form, decline_form, mentor_form, status: int =
         closed_message=acceptance_closed_message(
             student.term, student.province == _service().province
         ),
+        back=_back_to_browse(),
     )
     if mine:
         context["national_number"] = format_national_number(
@@ -100,7 +101,7 @@ def accept(student_id: int):
     """Accept one or more periods with a mentor and notes (SVC-2, SVC-3, SVC-7)."""
     student = _open_request(student_id, include_placed=True)
     if student is None:
-        return redirect(url_for("placements.browse"))
+        return redirect(_back_to_browse())
     form = _accept_form(student, every_period=True)
     mentor_form = MentorForm(prefix="mentor", formdata=None)
     if request.form.get("action") == "add_mentor":
@@ -135,8 +136,8 @@ def accept(student_id: int):
     commit_and_send()
     _flash_outcome(outcome)
     if outcome.accepted:
-        return redirect(url_for("placements.show", student_id=student.id))
-    return redirect(url_for("placements.browse"))
+        return redirect(_request_url(student))
+    return redirect(_back_to_browse())
 
 
 def _open_request(student_id: int, include_placed: bool = False):
@@ -198,12 +199,12 @@ def decline(student_id: int):
     """Decline a request with a reason the school sees (SVC-5)."""
     student = _open_request(student_id)
     if student is None:
-        return redirect(url_for("placements.browse"))
+        return redirect(_back_to_browse())
     if any(p.care_service_id == _service().id for p in student.placements):
         flash(
             _("Je aanvaardde deze student al; trek eerst je aanvaarding in."), "error"
         )
-        return redirect(url_for("placements.show", student_id=student.id))
+        return redirect(_request_url(student))
     form = DeclineForm()
     if not form.validate_on_submit():
         return _request_page(
@@ -221,7 +222,7 @@ def decline(student_id: int):
         ),
         "success",
     )
-    return redirect(url_for("placements.browse"))
+    return redirect(_back_to_browse())
 
 
 @bp.post("/plaatsingen/<int:placement_id>/intrekken")
@@ -251,14 +252,32 @@ def withdraw(placement_id: int):
     return redirect(back)
 
 
-def _back_to_trainees() -> str:
-    """The page of "Mijn stagiairs" the withdrawal came from (term and page kept), if it is
-    one; else the list itself."""
-    target = request.form.get("next", "")
-    home = url_for("placements.trainees")
+def _back_to(endpoint: str, target: str | None) -> str:
+    """`target` if it is a page of the list at `endpoint` (its filters and page kept), else
+    the list itself: a local path of that one list only, never an open redirect."""
+    home = url_for(endpoint)
+    target = target or ""
     if is_safe_next(target) and (target == home or target.startswith(home + "?")):
         return target
     return home
+
+
+def _back_to_trainees() -> str:
+    """The page of "Mijn stagiairs" the withdrawal came from, if it is one."""
+    return _back_to("placements.trainees", request.form.get("next"))
+
+
+def _request_url(student) -> str:
+    """The request's page, still knowing the filtered list it was opened from."""
+    back = _back_to_browse()
+    if back == url_for("placements.browse"):
+        return url_for("placements.show", student_id=student.id)
+    return url_for("placements.show", student_id=student.id, next=back)
+
+
+def _back_to_browse() -> str:
+    """The browse list with the filters the service had when it opened the request."""
+    return _back_to("placements.browse", request.values.get("next"))
 
 
 @bp.get("/stagiairs")
