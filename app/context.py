@@ -77,7 +77,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
     "school": [
         ("students.overview", _l("Overzicht stageaanvragen")),
         ("students.new", _l("Stageaanvraag ingeven")),
-        ("supervisors.index", _l("Stagebegeleiders")),
+        ("supervisors.index", _l("Stage-/werkplekbegeleiders")),
         ("schedule.timing", _l("Timing")),
     ],
     "service": [

@@ -216,7 +216,7 @@ def test_service_accepts_a_period_with_a_new_mentor_and_the_school_sees_it(
     ).to_be_visible()
     expect(page.get_by_text("2 open aanvragen")).to_be_visible()
     sara = row_of(page, "Sara Peeters")
-    expect(sara).to_contain_text("kiest voor u")
+    expect(sara).to_contain_text("kiest voor je dienst")
     expect(sara).to_contain_text("2018 Antwerpen")
     expect(sara).to_contain_text("CVO Antwerpen")
     expect(sara).to_contain_text("An Begeleider")
@@ -225,11 +225,11 @@ def test_service_accepts_a_period_with_a_new_mentor_and_the_school_sees_it(
     expect(row_of(page, "Tom Janssens")).to_contain_text("2600 Berchem")
 
     # Only who prefers us: Tom disappears, Sara stays (the list is filtered in place).
-    page.get_by_label("Enkel wie voor ons kiest").check()
+    page.get_by_label("Enkel wie voor je dienst kiest").check()
     expect(page.get_by_text("1 open aanvraag")).to_be_visible()
     expect(page.get_by_role("link", name="Tom Janssens")).to_have_count(0)
     expect(page).to_have_url(re.compile(r"voorkeur=1"))
-    page.get_by_label("Enkel wie voor ons kiest").uncheck()
+    page.get_by_label("Enkel wie voor je dienst kiest").uncheck()
     expect(page.get_by_role("link", name="Tom Janssens")).to_be_visible()
     # Stagevorm "blok": only Sara.
     page.get_by_label("Stagevorm").select_option(label="blok")
@@ -321,7 +321,7 @@ def test_service_accepts_a_period_with_a_new_mentor_and_the_school_sees_it(
     sara = row_of(page, "Sara Peeters")
     expect(sara).to_contain_text(period_2)
     expect(sara).not_to_contain_text(period_1)
-    expect(sara).not_to_contain_text("kiest voor u")
+    expect(sara).not_to_contain_text("kiest voor je dienst")
     sara.get_by_role("link", name="Sara Peeters").click()
     expect(page.get_by_role("heading", name="Sara Peeters", level=1)).to_be_visible()
     expect(period_box(page, 2)).to_have_accessible_name(f"Periode 2: {period_2}")
