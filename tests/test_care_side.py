@@ -303,7 +303,7 @@ def test_decline_returns_to_the_list_with_the_filters_the_service_had(app, world
     filtered = "/dienst/aanvragen?vorm=blok&sort=naam&page=1"
     listing = client.get("/dienst/aanvragen?sort=naam").text
     assert (
-        "?next=/dienst/aanvragen?page%3D1%26sort%3Dnaam" in listing
+        "?next=/dienst/aanvragen?sort%3Dnaam" in listing
     )  # the request links carry the list
     page = client.get(
         f"/dienst/aanvragen/{world['student']}", query_string={"next": filtered}

@@ -64,6 +64,20 @@ class RequestFilters:
             page=page_number(args.get("page")),
         )
 
+    def query_args(self, page: int) -> dict:
+        """The query string of this list at `page`, without the values that are defaults."""
+        args = dict(
+            term=self.term_id,
+            vorm=self.form,
+            vervoer=self.transport,
+            van=self.period_from.isoformat() if self.period_from else None,
+            tot=self.period_until.isoformat() if self.period_until else None,
+            sort=self.sort if self.sort != "voorkeur" else None,
+            voorkeur="1" if self.preferred_only else None,
+            page=page if page > 1 else None,
+        )
+        return {name: value for name, value in args.items() if value}
+
 
 def _open_period_exists(ending_from: date | None = None):
     """A period nobody accepted yet (and, from `ending_from` on, not over yet)."""
