@@ -127,7 +127,7 @@ def test_coordinator_adds_and_edits_supervisors_inline(page, seed):
     expect(
         page.get_by_role("heading", name="Stage-/werkplekbegeleiders")
     ).to_be_visible()
-    expect(page.get_by_text("Nog geen begeleiders.")).to_be_visible()
+    expect(page.get_by_text("Nog geen stage-/werkplekbegeleiders.")).to_be_visible()
     remember_this_page(page)
 
     # A phone number that is no phone number: the message stands next to the field,
@@ -141,7 +141,7 @@ def test_coordinator_adds_and_edits_supervisors_inline(page, seed):
     )
     expect(form.get_by_label("Naam")).to_have_value("An Peeters")
     expect(form.get_by_label("E-mail")).to_have_value("an.peeters@cvo.example")
-    expect(page.get_by_text("Nog geen begeleiders.")).to_be_visible()
+    expect(page.get_by_text("Nog geen stage-/werkplekbegeleiders.")).to_be_visible()
 
     # Corrected, the supervisor appears in the table; the form is empty for the next one.
     phone.fill("03 212 34 56")
