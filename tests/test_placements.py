@@ -196,7 +196,10 @@ def test_preferred_me_comes_first_and_can_be_filtered(app, world):
         assert favourite.id
     client = as_service(app, world, "a")
     page = client.get("/dienst/aanvragen").text
-    assert page.index("Aardvark") < page.index("Peeters") and "kiest voor je dienst" in page
+    assert (
+        page.index("Aardvark") < page.index("Peeters")
+        and "kiest voor je dienst" in page
+    )
     only = client.get("/dienst/aanvragen?voorkeur=1").text
     assert "Aardvark" in only and "Peeters" not in only
     by_name = client.get("/dienst/aanvragen?sort=naam&vervoer=fiets").text
