@@ -5,6 +5,7 @@ from flask_babel import format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.pagination import page_numbers
 from app.models.reference import INTERNSHIP_FORMS, PROVINCES, TRANSPORT_MODES
 from app.validation import display_phone
 
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
     app.context_processor(_globals)
+    app.jinja_env.globals["page_numbers"] = page_numbers
     app.add_template_filter(moment, "moment")
     app.add_template_filter(_day, "day")
     app.add_template_filter(display_phone, "phone")
@@ -75,7 +77,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
     "school": [
         ("students.overview", _l("Overzicht stageaanvragen")),
         ("students.new", _l("Stageaanvraag ingeven")),
-        ("supervisors.index", _l("Stagebegeleiders")),
+        ("supervisors.index", _l("Stage-/werkplekbegeleiders")),
         ("schedule.timing", _l("Timing")),
     ],
     "service": [

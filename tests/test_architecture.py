@@ -111,3 +111,52 @@ def test_the_checks_recognise_a_copy_of_a_rule():
         "{% if state.final %}{{ state.results|moment }}{% endif %}"
     )
     assert not date_comparisons("{% for x in xs %}<p>{{ x }}</p>{% endfor %}")
+
+
+# The school side and the care side meet only in models, rules (app/schedule/) and shared
+# helpers: neither side's package imports the other's.
+SCHOOL_SIDE = ("students", "supervisors")
+CARE_SIDE = ("placements", "mentors")
+FORBIDDEN_IMPORTS = {
+    **{package: CARE_SIDE for package in SCHOOL_SIDE},
+    **{package: SCHOOL_SIDE for package in CARE_SIDE},
+    # The mentors' own lists are below the requests: placements uses them, not the reverse.
+    "mentors": (*SCHOOL_SIDE, "placements"),
+}
+
+
+def imported_packages(source: str) -> set[str]:
+    """The app packages a module imports (`app.x...` gives x), at any depth of the module."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            modules = [node.module]
+            if node.module == "app":
+                modules = [f"app.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        else:
+            continue
+        names |= {m.split(".")[1] for m in modules if m.startswith("app.")}
+    return names
+
+
+def test_the_school_side_and_the_care_side_do_not_import_each_other():
+    offenders = [
+        f"{_relative(path)} imports app.{name}"
+        for package, forbidden in FORBIDDEN_IMPORTS.items()
+        for path in sorted((APP / package).rglob("*.py"))
+        for name in sorted(imported_packages(path.read_text()) & set(forbidden))
+    ]
+    assert offenders == []
+
+
+def test_the_import_check_recognises_a_crossing():
+    assert imported_packages("from app.students.logic import national_number_of") == {
+        "students"
+    }
+    assert imported_packages("def f():\n    from app import supervisors\n") == {
+        "supervisors"
+    }
+    assert imported_packages("import app.placements.queries as q") == {"placements"}
+    assert imported_packages("from app.models import Student") == {"models"}

@@ -375,7 +375,7 @@ def test_a_file_with_one_bad_row_saves_nothing_and_shows_the_error_next_to_it(
         (
             {"Stage-/werkplekbegeleider": "Nina Nieuw", "E-mail begeleider": None},
             "Stage-/werkplekbegeleider",
-            "Voeg hem of haar eerst toe onder Stagebegeleiders.",
+            "Voeg hem of haar eerst toe onder Stage-/werkplekbegeleiders.",
         ),
         # A name and an e-mail of two different supervisors: no silent choice of one of them.
         (

@@ -36,6 +36,11 @@ PRIVATE = (
 @pytest.fixture
 def world(app):
     """An Antwerp request with two periods; two Antwerp services and one in Limburg."""
+    return build_world(app)
+
+
+def build_world(app) -> dict:
+    """The `world` fixture's data (ids and e-mail addresses), for other test files too."""
     with app.app_context():
         school = make_school()
         school_user = make_user("school", organisation=school)
@@ -191,7 +196,10 @@ def test_preferred_me_comes_first_and_can_be_filtered(app, world):
         assert favourite.id
     client = as_service(app, world, "a")
     page = client.get("/dienst/aanvragen").text
-    assert page.index("Aardvark") < page.index("Peeters") and "kiest voor u" in page
+    assert (
+        page.index("Aardvark") < page.index("Peeters")
+        and "kiest voor je dienst" in page
+    )
     only = client.get("/dienst/aanvragen?voorkeur=1").text
     assert "Aardvark" in only and "Peeters" not in only
     by_name = client.get("/dienst/aanvragen?sort=naam&vervoer=fiets").text
@@ -438,7 +446,7 @@ def test_mentors_and_capacity_pages(app, world):
         "/dienst/mentoren/capaciteit",
         data={"term_id": str(world["term"]), "places": "3"},
     )
-    assert "van 3 aangeboden plaatsen" in client.get("/dienst/aanvragen").text
+    assert "Je biedt 3 plaatsen aan" in client.get("/dienst/aanvragen").text
     other = as_service(app, world, "b")
     assert "Nina" not in other.get("/dienst/mentoren").text
     assert (

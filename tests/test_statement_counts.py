@@ -61,6 +61,8 @@ LIST_PAGES = [
     ("admin", "/stageperiodes"),
     ("admin", "/admin/hulp/scholen/{school}?term={past1}"),
     ("admin", "/admin/hulp/diensten/{service}"),
+    ("admin", "/admin/hulp/diensten/{service}/stagiairs"),
+    ("admin", "/admin/hulp/diensten/{service}/stagiairs?term=alle"),
 ]
 
 

@@ -27,7 +27,7 @@ def test_add_supervisor_normalises_phone_and_email(app, client):
         },
         follow_redirects=True,
     )
-    assert "Begeleider An Peeters toegevoegd" in response.text
+    assert "Stage-/werkplekbegeleider An Peeters toegevoegd" in response.text
     assert "0470 12 34 56" in response.text
     with app.app_context():
         supervisor = db.session.scalar(select(Supervisor))
@@ -122,3 +122,17 @@ def test_school_cannot_see_or_change_another_schools_supervisor(app, client):
         assert client.open(url, method=method, data={"name": "x"}).status_code == 404
     with app.app_context():
         assert db.session.get(Supervisor, other_id).name == "Andere School Begeleider"
+
+
+def test_the_menu_the_title_and_the_heading_use_the_manuals_one_name(app, client):
+    """The manual's field and page say "stage-/werkplekbegeleider": so do menu and page."""
+    import re
+
+    school_login(app, client)
+    page = client.get("/begeleiders").text
+    menu = re.search(r'<a href="/begeleiders"[^>]*>([^<]+)</a>', page).group(1)
+    title = re.search(r"<title>([^<]+)</title>", page).group(1)
+    heading = re.search(r"<h1>([^<]+)</h1>", page).group(1)
+    assert menu == heading == "Stage-/werkplekbegeleiders"
+    assert title.startswith("Stage-/werkplekbegeleiders")
+    assert "Stagebegeleiders" not in page and "Begeleider toevoegen" not in page

@@ -143,7 +143,7 @@ def test_the_pager_is_compact(app):
     from flask import render_template_string
 
     template = (
-        '{% from "admin/_pager.html" import pager %}'
+        '{% from "_pager.html" import pager %}'
         '{{ pager(current, 58, "admin.unanswered", dict(provincie="LIM"), "#unanswered") }}'
     )
     with app.test_request_context():

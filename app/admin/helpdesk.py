@@ -139,6 +139,26 @@ def helpdesk_service(service_id: int):
     return _audited(page, service, f"service={service.id} term={term_id or 'all'}")
 
 
+@bp.get("/hulp/diensten/<int:service_id>/stagiairs")
+@roles_required("admin")
+def helpdesk_service_trainees(service_id: int):
+    """A care service's "Mijn stagiairs", as the service sees it, without its buttons."""
+    service = _organisation_or_404(CareService, service_id)
+    context = placement_logic.trainees_page(service, request.args, utcnow())
+    page = render_page_or_fragment(
+        "placements/trainees.html",
+        "placements/_trainees.html",
+        readonly=True,
+        **context,
+    )
+    # The page shows the trainees' contact data: audited as for the service itself.
+    audit.commit_views(
+        "student.personal_data_viewed", "Student", sorted(context["numbers"])
+    )
+    term = context["term_arg"]
+    return _audited(page, service, f"service={service.id} trainees term={term}")
+
+
 @bp.get("/hulp/diensten/<int:service_id>/aanvragen/<int:student_id>")
 @roles_required("admin")
 def helpdesk_service_request(service_id: int, student_id: int):
@@ -159,6 +179,7 @@ def helpdesk_service_request(service_id: int, student_id: int):
         national_number=national_number,
         state=term_state(student.term),
         capacity=placement_logic.capacity(service.id, student.term_id),
+        clashes=placement_logic.clashes(student, student.periods),
         readonly=True,
     )
     return _audited(page, student, f"service={service.id}")

@@ -140,7 +140,7 @@ class Lookups:
         if not (name or email):
             return 0, None
         return 0, _(
-            "Je school heeft geen begeleider met deze naam of dit e-mailadres. Voeg hem of haar eerst toe onder Stagebegeleiders."
+            "Je school heeft geen begeleider met deze naam of dit e-mailadres. Voeg hem of haar eerst toe onder Stage-/werkplekbegeleiders."
         )
 
     def service(self, text, province: str) -> tuple[int, str | None]:

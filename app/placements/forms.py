@@ -1,23 +1,17 @@
-"""Forms of the care services: accept, decline, mentors, capacity."""
+"""Forms of the care services' answer to a request: accept, decline."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.formtools import choice_list, free_text
-from app.supervisors.forms import SupervisorForm
-
-
-class MentorForm(SupervisorForm):
-    """A stagementor: name, phone and e-mail, the same rules as a supervisor."""
 
 
 class AcceptForm(FlaskForm):
@@ -77,16 +71,5 @@ class DeclineForm(FlaskForm):
             InputRequired(_l("Geef een reden op.")),
             Length(max=1000),
             free_text,
-        ],
-    )
-
-
-class CapacityForm(FlaskForm):
-    term_id = SelectField(_l("Stageperiode"), coerce=int, validate_choice=False)
-    places = IntegerField(
-        _l("Aantal stageplaatsen"),
-        validators=[
-            InputRequired(_l("Dit veld is verplicht.")),
-            NumberRange(min=0, max=500, message=_l("Geef een aantal van 0 tot 500.")),
         ],
     )

@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, insert, literal, select
+from sqlalchemy import exists, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from app import audit
 from app.auth.logic import active_logins
@@ -16,11 +17,11 @@ from app.models import (
     Mentor,
     Period,
     Placement,
-    ServiceCapacity,
     Student,
     User,
     utcnow,
 )
+from app.mentors.queries import capacities, capacity  # noqa: F401  (re-exported)
 from app.outbox import in_language, queue_mail
 from app.schedule import rules
 
@@ -32,36 +33,6 @@ class AcceptOutcome:
     accepted: list[Period] = field(default_factory=list)
     taken: list[Period] = field(default_factory=list)
     overlapping: list[Period] = field(default_factory=list)
-
-
-def capacities(
-    service: CareService, term_ids: list[int]
-) -> dict[int, tuple[int | None, int]]:
-    """capacity() for several terms at once, in two statements: {term id: (offered, taken)}."""
-    if not term_ids:
-        return {}
-    offered = dict(
-        db.session.execute(
-            select(ServiceCapacity.term_id, ServiceCapacity.places).where(
-                ServiceCapacity.care_service_id == service.id,
-                ServiceCapacity.term_id.in_(term_ids),
-            )
-        ).all()
-    )
-    taken = dict(
-        db.session.execute(
-            select(Student.term_id, func.count(func.distinct(Placement.student_id)))
-            .join(Student, Placement.student_id == Student.id)
-            .where(
-                Placement.care_service_id == service.id, Student.term_id.in_(term_ids)
-            )
-            .group_by(Student.term_id)
-        ).all()
-    )
-    return {
-        term_id: (offered.get(term_id, service.capacity_default), taken.get(term_id, 0))
-        for term_id in term_ids
-    }
 
 
 def browse_page(service: CareService, args, now: datetime) -> dict:
@@ -86,32 +57,76 @@ def browse_page(service: CareService, args, now: datetime) -> dict:
     )
 
 
-def capacity(service_id: int, term_id: int) -> tuple[int | None, int]:
-    """(places offered or None, places taken) of a service in a term (SVC-6)."""
-    # The service is in the session already on every page that asks.
-    service = db.session.get(CareService, service_id)
-    return capacities(service, [term_id])[term_id]
+ALL_TERMS = "alle"  # "Mijn stagiairs" of every term
 
 
-def overlapping_placements(student: Student, period: Period) -> list[Placement]:
-    """Placements the same person already has (any school, any term) that clash with `period`."""
+def trainees_page(service: CareService, args, now: datetime) -> dict:
+    """What "Mijn stagiairs" shows (the service's own page and VIVO's helpdesk copy): one
+    page of the acceptances of the term the query string asks for (the most recent one by
+    default, every term with "alle"), with the national numbers and the withdrawable ones."""
+    from app.crypto import decrypt_national_number
+    from app.placements import queries
+    from app.schedule.timetable import acceptance_withdrawable
+    from app.schedule.timing import page_number
+    from app.validation import format_national_number
+
+    terms = queries.trainee_terms(service)
+    wanted = args.get("term", "")
+    term = None
+    if wanted != ALL_TERMS:
+        term = next((t for t in terms if str(t.id) == wanted), None) or (
+            terms[0] if terms else None
+        )
+    result = queries.my_trainees(
+        service, term.id if term else None, page_number(args.get("page"))
+    )
+    return dict(
+        service=service,
+        result=result,
+        numbers={
+            row.student_id: format_national_number(
+                decrypt_national_number(row.national_number_encrypted)
+            )
+            for row in result.items
+        },
+        withdrawable={
+            row.placement_id
+            for row in result.items
+            if acceptance_withdrawable(row.term, row.accepted_at, now)
+        },
+        terms=terms,
+        term_arg=term.id if term else ALL_TERMS,
+        all_terms=ALL_TERMS,
+    )
+
+
+def clashes(student: Student, periods: list[Period]) -> dict[int, list[Period]]:
+    """SVC-7, the one rule: for each of `periods`, the placed periods the same person (same
+    student, or same national number at any school, in any term) already has elsewhere that
+    overlap it, as {period id: placed periods}; a period without a clash is left out."""
+    if not periods:
+        return {}
     same_person = [Student.id == student.id]
     if student.national_number_index:
         same_person.append(
             Student.national_number_index == student.national_number_index
         )
-    return list(
-        db.session.scalars(
-            select(Placement)
-            .join(Period, Placement.period_id == Period.id)
-            .join(Student, Placement.student_id == Student.id)
-            .where(Period.id != period.id, db.or_(*same_person))
-            .where(
-                Period.start_date <= period.end_date,
-                Period.end_date >= period.start_date,
-            )
+    wanted = aliased(Period)
+    found: dict[int, list[Period]] = {}
+    for period_id, placed in db.session.execute(
+        select(wanted.id, Period)
+        .join(Placement, Placement.period_id == Period.id)
+        .join(Student, Placement.student_id == Student.id)
+        .join(wanted, wanted.id.in_([p.id for p in periods]))
+        .where(Period.id != wanted.id, or_(*same_person))
+        .where(
+            Period.start_date <= wanted.end_date,
+            Period.end_date >= wanted.start_date,
         )
-    )
+        .order_by(wanted.id, Period.start_date)
+    ):
+        found.setdefault(period_id, []).append(placed)
+    return found
 
 
 def accept(
@@ -124,8 +139,9 @@ def accept(
 ) -> AcceptOutcome:
     """Accept the chosen periods; a period taken meanwhile is reported, never double-booked."""
     outcome = AcceptOutcome()
+    clashing = clashes(student, periods)
     for period in periods:
-        if overlapping_placements(student, period):
+        if period.id in clashing:
             outcome.overlapping.append(period)
         elif _claim_period(student, period, service, mentor, notes, user):
             outcome.accepted.append(period)

@@ -23,7 +23,7 @@ from app.models.reference import INTERNSHIP_FORMS, TRANSPORT_MODES
 from app.schedule import rules
 from app.schedule.clock import local_date
 from app.schedule.timetable import all_terms, term_state
-from app.tenancy import owned_or_404, valid_id
+from app.tenancy import valid_id
 
 PER_PAGE = 50
 
@@ -63,6 +63,20 @@ class RequestFilters:
             sort=args.get("sort", "voorkeur"),
             page=page_number(args.get("page")),
         )
+
+    def query_args(self, page: int) -> dict:
+        """The query string of this list at `page`, without the values that are defaults."""
+        args = dict(
+            term=self.term_id,
+            vorm=self.form,
+            vervoer=self.transport,
+            van=self.period_from.isoformat() if self.period_from else None,
+            tot=self.period_until.isoformat() if self.period_until else None,
+            sort=self.sort if self.sort != "voorkeur" else None,
+            voorkeur="1" if self.preferred_only else None,
+            page=page if page > 1 else None,
+        )
+        return {name: value for name, value in args.items() if value}
 
 
 def _open_period_exists(ending_from: date | None = None):
@@ -458,19 +472,3 @@ def my_trainees(service: CareService, term_id: int | None, page: int) -> Trainee
         )
     ]
     return TraineePage(rows, total, page, pages)
-
-
-def service_mentors(service_id: int) -> list[Mentor]:
-    """The service's mentors by name."""
-    return list(
-        db.session.scalars(
-            select(Mentor)
-            .where(Mentor.care_service_id == service_id)
-            .order_by(Mentor.name)
-        )
-    )
-
-
-def service_mentor_or_404(service_id: int, mentor_id: int) -> Mentor:
-    """The mentor if it belongs to this service; 404 for another service's id."""
-    return owned_or_404(Mentor, mentor_id, care_service_id=service_id)

@@ -5,27 +5,25 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import audit
+from app.contacts import add_missing_contact
 from app.crypto import decrypt_national_number
-from app.extensions import db
 from app.htmx import render_page_or_fragment
+from app.mentors.forms import MentorForm
+from app.mentors.queries import service_mentor_or_404, service_mentors
 from app.models import Mentor, Placement, utcnow
 from app.outbox import commit_and_send
 from app.placements import logic, queries
-from app.placements.forms import AcceptForm, DeclineForm, MentorForm
+from app.placements.forms import AcceptForm, DeclineForm
 from app.schedule.clock import local_date
-from app.schedule.timing import page_number
 from app.schedule.timetable import (
     acceptance_closed_message,
-    acceptance_withdrawable,
     term_state,
 )
 from app.security import is_safe_next, roles_required
-from app.students.logic import national_number_of
 from app.tenancy import owned_or_404
 from app.validation import format_national_number
 
 bp = Blueprint("placements", __name__)
-ALL_TERMS = "alle"  # "Mijn stagiairs" of every term
 
 
 def _service():
@@ -65,9 +63,7 @@ def _accept_form(student, every_period: bool = False, **kwargs) -> AcceptForm:
         for p in student.periods
         if every_period or (p.id not in placed and p.end_date >= today)
     ]
-    return AcceptForm(
-        periods=periods, mentors=queries.service_mentors(_service().id), **kwargs
-    )
+    return AcceptForm(periods=periods, mentors=service_mentors(_service().id), **kwargs)
 
 
 def _request_page(student, accept_form, decline_form, mentor_form, status: int = 200):
@@ -81,14 +77,18 @@ def _request_page(student, accept_form, decline_form, mentor_form, status: int =
         service=_service(),
         state=term_state(student.term),
         capacity=logic.capacity(_service().id, student.term_id),
+        clashes=logic.clashes(student, student.periods),
         # A trainee reached from "Mijn stagiairs" after its term closed: no forms that
         # could only answer "closed".
         closed_message=acceptance_closed_message(
             student.term, student.province == _service().province
         ),
+        back=_back_to_browse(),
     )
     if mine:
-        context["national_number"] = format_national_number(national_number_of(student))
+        context["national_number"] = format_national_number(
+            decrypt_national_number(student.national_number_encrypted)
+        )
     page = render_template("placements/show.html", **context)
     if mine:  # a view of personal data is an audit event (SECURITY.md 23)
         audit.commit_view("student.personal_data_viewed", student)
@@ -101,7 +101,7 @@ def accept(student_id: int):
     """Accept one or more periods with a mentor and notes (SVC-2, SVC-3, SVC-7)."""
     student = _open_request(student_id, include_placed=True)
     if student is None:
-        return redirect(url_for("placements.browse"))
+        return redirect(_back_to_browse())
     form = _accept_form(student, every_period=True)
     mentor_form = MentorForm(prefix="mentor", formdata=None)
     if request.form.get("action") == "add_mentor":
@@ -129,15 +129,15 @@ def accept(student_id: int):
             student, form, DeclineForm(formdata=None), mentor_form, 200
         )
     periods = [p for p in student.periods if p.id in form.periods.data]
-    mentor = queries.service_mentor_or_404(_service().id, form.mentor_id.data)
+    mentor = service_mentor_or_404(_service().id, form.mentor_id.data)
     outcome = logic.accept(
         student, periods, _service(), mentor, form.notes.data, current_user
     )
     commit_and_send()
     _flash_outcome(outcome)
     if outcome.accepted:
-        return redirect(url_for("placements.show", student_id=student.id))
-    return redirect(url_for("placements.browse"))
+        return redirect(_request_url(student))
+    return redirect(_back_to_browse())
 
 
 def _open_request(student_id: int, include_placed: bool = False):
@@ -180,17 +180,17 @@ def _flash_outcome(outcome: logic.AcceptOutcome) -> None:
 
 def _add_mentor(form: AcceptForm) -> MentorForm:
     """Add a mentor from the accept form, keeping the choices made (SVC-2)."""
-    mentor_form = MentorForm(prefix="mentor")
-    if not mentor_form.validate():
-        return mentor_form
-    mentor = Mentor(care_service_id=_service().id)
-    mentor_form.populate_obj(mentor)
-    db.session.add(mentor)
-    db.session.commit()
-    form.load_mentors(queries.service_mentors(_service().id))
-    form.mentor_id.data = mentor.id
-    flash(_("Stagementor %(name)s toegevoegd en gekozen.", name=mentor.name), "success")
-    return MentorForm(prefix="mentor", formdata=None)
+    mentor_form, mentor = add_missing_contact(
+        Mentor(care_service_id=_service().id), "mentor"
+    )
+    if mentor is not None:
+        form.load_mentors(service_mentors(_service().id))
+        form.mentor_id.data = mentor.id
+        flash(
+            _("Stagementor %(name)s toegevoegd en gekozen.", name=mentor.name),
+            "success",
+        )
+    return mentor_form
 
 
 @bp.post("/aanvragen/<int:student_id>/weigeren")
@@ -199,12 +199,12 @@ def decline(student_id: int):
     """Decline a request with a reason the school sees (SVC-5)."""
     student = _open_request(student_id)
     if student is None:
-        return redirect(url_for("placements.browse"))
+        return redirect(_back_to_browse())
     if any(p.care_service_id == _service().id for p in student.placements):
         flash(
             _("Je aanvaardde deze student al; trek eerst je aanvaarding in."), "error"
         )
-        return redirect(url_for("placements.show", student_id=student.id))
+        return redirect(_request_url(student))
     form = DeclineForm()
     if not form.validate_on_submit():
         return _request_page(
@@ -222,7 +222,7 @@ def decline(student_id: int):
         ),
         "success",
     )
-    return redirect(url_for("placements.browse"))
+    return redirect(_back_to_browse())
 
 
 @bp.post("/plaatsingen/<int:placement_id>/intrekken")
@@ -252,14 +252,32 @@ def withdraw(placement_id: int):
     return redirect(back)
 
 
-def _back_to_trainees() -> str:
-    """The page of "Mijn stagiairs" the withdrawal came from (term and page kept), if it is
-    one; else the list itself."""
-    target = request.form.get("next", "")
-    home = url_for("placements.trainees")
+def _back_to(endpoint: str, target: str | None) -> str:
+    """`target` if it is a page of the list at `endpoint` (its filters and page kept), else
+    the list itself: a local path of that one list only, never an open redirect."""
+    home = url_for(endpoint)
+    target = target or ""
     if is_safe_next(target) and (target == home or target.startswith(home + "?")):
         return target
     return home
+
+
+def _back_to_trainees() -> str:
+    """The page of "Mijn stagiairs" the withdrawal came from, if it is one."""
+    return _back_to("placements.trainees", request.form.get("next"))
+
+
+def _request_url(student) -> str:
+    """The request's page, still knowing the filtered list it was opened from."""
+    back = _back_to_browse()
+    if back == url_for("placements.browse"):
+        return url_for("placements.show", student_id=student.id)
+    return url_for("placements.show", student_id=student.id, next=back)
+
+
+def _back_to_browse() -> str:
+    """The browse list with the filters the service had when it opened the request."""
+    return _back_to("placements.browse", request.values.get("next"))
 
 
 @bp.get("/stagiairs")
@@ -267,40 +285,11 @@ def _back_to_trainees() -> str:
 def trainees():
     """Mijn stagiairs: one term's accepted students with their contact data, a page at a
     time; the students shown are audited (SECURITY.md 23)."""
-    terms = queries.trainee_terms(_service())
-    term = _trainee_term(terms)
-    result = queries.my_trainees(
-        _service(), term.id if term else None, page_number(request.args.get("page"))
+    context = logic.trainees_page(_service(), request.args, utcnow())
+    page = render_page_or_fragment(
+        "placements/trainees.html", "placements/_trainees.html", **context
     )
-    numbers = {
-        row.student_id: format_national_number(
-            decrypt_national_number(row.national_number_encrypted)
-        )
-        for row in result.items
-    }
-    now = utcnow()
-    withdrawable = {
-        row.placement_id
-        for row in result.items
-        if acceptance_withdrawable(row.term, row.accepted_at, now)
-    }
-    page = render_template(
-        "placements/trainees.html",
-        result=result,
-        numbers=numbers,
-        withdrawable=withdrawable,
-        terms=terms,
-        term_arg=term.id if term else ALL_TERMS,
-        all_terms=ALL_TERMS,
+    audit.commit_views(
+        "student.personal_data_viewed", "Student", sorted(context["numbers"])
     )
-    audit.commit_views("student.personal_data_viewed", "Student", sorted(numbers))
     return page
-
-
-def _trainee_term(terms):
-    """The term asked for; None for every term; else the most recent one."""
-    wanted = request.args.get("term", "")
-    if wanted == ALL_TERMS:
-        return None
-    chosen = next((t for t in terms if str(t.id) == wanted), None)
-    return chosen or (terms[0] if terms else None)

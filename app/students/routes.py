@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from app.contacts import add_missing_contact
 from app.extensions import db
 from app.htmx import render_page_or_fragment
 from app.models import Student, Supervisor, utcnow
@@ -136,19 +137,20 @@ def _duplicate(student: Student, form: StudentForm) -> Student | None:
 
 def _add_supervisor(form: StudentForm) -> SupervisorForm:
     """Add a missing supervisor from the student form, keeping everything typed (SUP-3)."""
-    supervisor_form = SupervisorForm(prefix="sup")
-    if not supervisor_form.validate():
-        return supervisor_form
-    supervisor = Supervisor(school_id=current_user.school_id)
-    supervisor_form.populate_obj(supervisor)
-    db.session.add(supervisor)
-    db.session.commit()
-    flash(
-        _("Begeleider %(name)s toegevoegd en gekozen.", name=supervisor.name), "success"
+    supervisor_form, supervisor = add_missing_contact(
+        Supervisor(school_id=current_user.school_id), "sup"
     )
-    form.load_supervisors(current_user.school_id)
-    form.supervisor_id.data = supervisor.id
-    return SupervisorForm(prefix="sup", formdata=None)
+    if supervisor is not None:
+        form.load_supervisors(current_user.school_id)
+        form.supervisor_id.data = supervisor.id
+        flash(
+            _(
+                "Stage-/werkplekbegeleider %(name)s toegevoegd en gekozen.",
+                name=supervisor.name,
+            ),
+            "success",
+        )
+    return supervisor_form
 
 
 def _save(student: Student, form: StudentForm):

@@ -45,7 +45,10 @@ def create():
     form.populate_obj(supervisor)
     db.session.add(supervisor)
     db.session.commit()
-    flash(_("Begeleider %(name)s toegevoegd.", name=supervisor.name), "success")
+    flash(
+        _("Stage-/werkplekbegeleider %(name)s toegevoegd.", name=supervisor.name),
+        "success",
+    )
     if not wants_fragment():
         return redirect(url_for("supervisors.index"))
     return _panel(SupervisorForm(formdata=None))
@@ -70,7 +73,10 @@ def edit(supervisor_id: int):
     if form.validate_on_submit():
         form.populate_obj(supervisor)
         db.session.commit()
-        flash(_("Begeleider %(name)s bijgewerkt.", name=supervisor.name), "success")
+        flash(
+            _("Stage-/werkplekbegeleider %(name)s bijgewerkt.", name=supervisor.name),
+            "success",
+        )
         if not wants_fragment():
             return redirect(url_for("supervisors.index"))
         return fragment_with_flashes("supervisors/_row.html", supervisor=supervisor)
@@ -91,9 +97,9 @@ def delete(supervisor_id: int):
     if linked:
         problem = ngettext(
             "%(name)s kan niet verwijderd worden: er is nog %(num)d student aan gekoppeld. "
-            "Koppel die student eerst aan een andere begeleider.",
+            "Koppel die student eerst aan een andere stage-/werkplekbegeleider.",
             "%(name)s kan niet verwijderd worden: er zijn nog %(num)d studenten aan gekoppeld. "
-            "Koppel die studenten eerst aan een andere begeleider.",
+            "Koppel die studenten eerst aan een andere stage-/werkplekbegeleider.",
             linked,
             name=supervisor.name,
         )
@@ -117,7 +123,7 @@ def delete(supervisor_id: int):
             "error",
         )
         return redirect(url_for("supervisors.index"))
-    flash(_("Begeleider %(name)s verwijderd.", name=name), "success")
+    flash(_("Stage-/werkplekbegeleider %(name)s verwijderd.", name=name), "success")
     if wants_fragment():
         return render_template("_oob_flashes.html")
     return redirect(url_for("supervisors.index"))

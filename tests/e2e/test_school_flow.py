@@ -80,12 +80,12 @@ def student_row(page: Page, name: str):
 
 
 def add_supervisor(page: Page, name: str, phone: str, email: str) -> None:
-    """Fill 'Begeleider toevoegen' on the supervisors page and submit it."""
-    form = page.get_by_role("group", name="Begeleider toevoegen")
+    """Fill 'Stage-/werkplekbegeleider toevoegen' on the supervisors page and submit it."""
+    form = page.get_by_role("group", name="Stage-/werkplekbegeleider toevoegen")
     form.get_by_label("Naam").fill(name)
     form.get_by_label("Telefoon").fill(phone)
     form.get_by_label("E-mail").fill(email)
-    form.get_by_role("button", name="Begeleider toevoegen").click()
+    form.get_by_role("button", name="Stage-/werkplekbegeleider toevoegen").click()
 
 
 def fill_student(
@@ -123,17 +123,17 @@ def day(value: date) -> str:
 def test_coordinator_adds_and_edits_supervisors_inline(page, seed):
     a_coordinator(seed)
     log_in(page)
-    open_menu(page, "Stagebegeleiders")
+    open_menu(page, "Stage-/werkplekbegeleiders")
     expect(
         page.get_by_role("heading", name="Stage-/werkplekbegeleiders")
     ).to_be_visible()
-    expect(page.get_by_text("Nog geen begeleiders.")).to_be_visible()
+    expect(page.get_by_text("Nog geen stage-/werkplekbegeleiders.")).to_be_visible()
     remember_this_page(page)
 
     # A phone number that is no phone number: the message stands next to the field,
     # and what was typed is still there.
     add_supervisor(page, "An Peeters", "12345", "an.peeters@cvo.example")
-    form = page.get_by_role("group", name="Begeleider toevoegen")
+    form = page.get_by_role("group", name="Stage-/werkplekbegeleider toevoegen")
     phone = form.get_by_label("Telefoon")
     expect(phone).to_have_attribute("aria-invalid", "true")
     expect(phone).to_have_accessible_description(
@@ -141,12 +141,12 @@ def test_coordinator_adds_and_edits_supervisors_inline(page, seed):
     )
     expect(form.get_by_label("Naam")).to_have_value("An Peeters")
     expect(form.get_by_label("E-mail")).to_have_value("an.peeters@cvo.example")
-    expect(page.get_by_text("Nog geen begeleiders.")).to_be_visible()
+    expect(page.get_by_text("Nog geen stage-/werkplekbegeleiders.")).to_be_visible()
 
     # Corrected, the supervisor appears in the table; the form is empty for the next one.
     phone.fill("03 212 34 56")
-    form.get_by_role("button", name="Begeleider toevoegen").click()
-    expect_message(page, "Begeleider An Peeters toegevoegd.")
+    form.get_by_role("button", name="Stage-/werkplekbegeleider toevoegen").click()
+    expect_message(page, "Stage-/werkplekbegeleider An Peeters toegevoegd.")
     an = supervisor_row(page, "An Peeters")
     expect(an).to_contain_text("03 212 34 56")
     expect(an).to_contain_text("an.peeters@cvo.example")
@@ -154,7 +154,7 @@ def test_coordinator_adds_and_edits_supervisors_inline(page, seed):
     expect(form.get_by_label("Telefoon")).not_to_have_attribute("aria-invalid", "true")
 
     add_supervisor(page, "Bert Claes", "0470 12 34 56", "bert.claes@cvo.example")
-    expect_message(page, "Begeleider Bert Claes toegevoegd.")
+    expect_message(page, "Stage-/werkplekbegeleider Bert Claes toegevoegd.")
     expect(supervisor_row(page, "Bert Claes")).to_contain_text("0470 12 34 56")
     expect(supervisor_row(page, "An Peeters")).to_be_visible()
     expect_same_page(page)
@@ -303,15 +303,15 @@ def test_missing_supervisor_is_added_from_the_student_form(page, seed):
     # The supervisor is not in the list: add him right here.
     supervisors = page.get_by_label("Stage-/werkplekbegeleider")
     expect(supervisors.get_by_role("option", name="Bert Claes")).to_have_count(0)
-    page.get_by_text("Begeleider staat niet in de lijst?").click()
+    page.get_by_text("Stage-/werkplekbegeleider staat niet in de lijst?").click()
     internship = page.get_by_role("group", name="Gegevens stage")
     internship.get_by_role("textbox", name="Naam", exact=True).fill("Bert Claes")
     internship.get_by_label("Telefoon").fill("0470 98 76 54")
     internship.get_by_label("E-mail").fill("bert.claes@cvo.example")
-    internship.get_by_role("button", name="Begeleider toevoegen").click()
+    internship.get_by_role("button", name="Stage-/werkplekbegeleider toevoegen").click()
 
     # The page comes back with the new supervisor chosen and the student as typed.
-    expect_message(page, "Begeleider Bert Claes toegevoegd en gekozen.")
+    expect_message(page, "Stage-/werkplekbegeleider Bert Claes toegevoegd en gekozen.")
     expect(
         supervisors.get_by_role("option", name="Bert Claes", selected=True)
     ).to_have_count(1)
@@ -441,18 +441,18 @@ def test_supervisor_with_students_cannot_be_removed(page, seed):
 
     page.on("dialog", accept)
     log_in(page)
-    open_menu(page, "Stagebegeleiders")
+    open_menu(page, "Stage-/werkplekbegeleiders")
 
     an = supervisor_row(page, "An Peeters")
     an.get_by_role("button", name="Verwijderen").click()
     expect(an.get_by_role("alert")).to_contain_text(
         "An Peeters kan niet verwijderd worden: er zijn nog 2 studenten aan gekoppeld."
     )
-    assert dialogs == ["Begeleider An Peeters verwijderen?"]
+    assert dialogs == ["Stage-/werkplekbegeleider An Peeters verwijderen?"]
 
     # A supervisor without students goes.
     supervisor_row(page, "Bert Claes").get_by_role("button", name="Verwijderen").click()
-    expect_message(page, "Begeleider Bert Claes verwijderd.")
+    expect_message(page, "Stage-/werkplekbegeleider Bert Claes verwijderd.")
     expect(supervisor_row(page, "Bert Claes")).to_have_count(0)
 
     page.reload()

@@ -216,7 +216,7 @@ def test_service_accepts_a_period_with_a_new_mentor_and_the_school_sees_it(
     ).to_be_visible()
     expect(page.get_by_text("2 open aanvragen")).to_be_visible()
     sara = row_of(page, "Sara Peeters")
-    expect(sara).to_contain_text("kiest voor u")
+    expect(sara).to_contain_text("kiest voor je dienst")
     expect(sara).to_contain_text("2018 Antwerpen")
     expect(sara).to_contain_text("CVO Antwerpen")
     expect(sara).to_contain_text("An Begeleider")
@@ -225,11 +225,11 @@ def test_service_accepts_a_period_with_a_new_mentor_and_the_school_sees_it(
     expect(row_of(page, "Tom Janssens")).to_contain_text("2600 Berchem")
 
     # Only who prefers us: Tom disappears, Sara stays (the list is filtered in place).
-    page.get_by_label("Enkel wie voor ons kiest").check()
+    page.get_by_label("Enkel wie voor je dienst kiest").check()
     expect(page.get_by_text("1 open aanvraag")).to_be_visible()
     expect(page.get_by_role("link", name="Tom Janssens")).to_have_count(0)
     expect(page).to_have_url(re.compile(r"voorkeur=1"))
-    page.get_by_label("Enkel wie voor ons kiest").uncheck()
+    page.get_by_label("Enkel wie voor je dienst kiest").uncheck()
     expect(page.get_by_role("link", name="Tom Janssens")).to_be_visible()
     # Stagevorm "blok": only Sara.
     page.get_by_label("Stagevorm").select_option(label="blok")
@@ -321,7 +321,7 @@ def test_service_accepts_a_period_with_a_new_mentor_and_the_school_sees_it(
     sara = row_of(page, "Sara Peeters")
     expect(sara).to_contain_text(period_2)
     expect(sara).not_to_contain_text(period_1)
-    expect(sara).not_to_contain_text("kiest voor u")
+    expect(sara).not_to_contain_text("kiest voor je dienst")
     sara.get_by_role("link", name="Sara Peeters").click()
     expect(page.get_by_role("heading", name="Sara Peeters", level=1)).to_be_visible()
     expect(period_box(page, 2)).to_have_accessible_name(f"Periode 2: {period_2}")
@@ -631,31 +631,41 @@ def test_service_manages_its_mentors_and_offered_places(page, live_server, seed)
     page.get_by_role("button", name="Opslaan").click()
     expect_message(page, "Capaciteit opgeslagen.")
     expect(capacity_row(page, world.term_name)).to_have_text(
-        [world.term_name, "1", "0"]
+        [
+            world.term_name,
+            "1",
+            "0",
+            "Je biedt 1 plaats aan: 0 zijn ingenomen door stagiairs die je aanvaardde, 1 is nog vrij.",
+        ]
     )
 
     open_menu(page, "Stageaanvragen")
     expect(capacity_summary(page, world.term_name)).to_have_text(
-        f"{world.term_name}: 0 stagiair(s) aanvaard van 1 aangeboden plaatsen"
+        f"{world.term_name}: Je biedt 1 plaats aan: 0 zijn ingenomen door stagiairs die je aanvaardde, 1 is nog vrij."
     )
 
     # The one place goes to Sara.
     open_sara(page)
     accept = accept_group(page)
-    expect(accept).to_contain_text("Capaciteit: 0 aanvaard, 1 aangeboden.")
+    expect(accept).to_contain_text(
+        "Je biedt 1 plaats aan: 0 zijn ingenomen door stagiairs die je aanvaardde, 1 is nog vrij."
+    )
     period_box(page, 1).check()
     accept.get_by_label("Stagementor").select_option(label="Lies Claes")
     accept.get_by_role("button", name="Aanvaarden", exact=True).click()
     expect_message(page, "Aanvaard: periode 1.")
     open_menu(page, "Stageaanvragen")
     expect(capacity_summary(page, world.term_name)).to_have_text(
-        f"{world.term_name}: 1 stagiair(s) aanvaard van 1 aangeboden plaatsen"
+        f"{world.term_name}: Je enige plaats is ingenomen: je biedt 1 plaats aan en aanvaardde 1 stagiair. Wie je toch aanvaardt, komt boven je aanbod: "
+        "de tool vraagt je dat eerst te bevestigen."
     )
 
     # Tom would be one more than offered: the service confirms it on purpose.
     page.get_by_role("link", name="Tom Janssens").click()
     accept = accept_group(page)
-    expect(accept).to_contain_text("Capaciteit: 1 aanvaard, 1 aangeboden.")
+    expect(accept).to_contain_text(
+        "Je enige plaats is ingenomen: je biedt 1 plaats aan en aanvaardde 1 stagiair."
+    )
     period_box(page, 1).check()
     accept.get_by_label("Stagementor").select_option(label="Lies Claes")
     accept.get_by_role("button", name="Aanvaarden", exact=True).click()
@@ -677,7 +687,13 @@ def test_service_manages_its_mentors_and_offered_places(page, live_server, seed)
 
     open_menu(page, "Capaciteit")
     expect(capacity_row(page, world.term_name)).to_have_text(
-        [world.term_name, "1", "2"]
+        [
+            world.term_name,
+            "1",
+            "2",
+            "Je aanvaardde 2 stagiairs, meer dan de 1 plaats die je aanbiedt: "
+            "je zit 1 boven je aanbod.",
+        ]
     )
 
 
@@ -690,7 +706,9 @@ def test_a_second_period_of_our_own_trainee_takes_no_extra_place(
     log_in(page, LINDE)
     open_sara(page)
     accept = accept_group(page)
-    expect(accept).to_contain_text("Capaciteit: 1 aanvaard, 1 aangeboden.")
+    expect(accept).to_contain_text(
+        "Je enige plaats is ingenomen: je biedt 1 plaats aan en aanvaardde 1 stagiair."
+    )
     period_box(page, 2).check()
     accept.get_by_label("Stagementor").select_option(label="Lies Claes")
     accept.get_by_role("button", name="Aanvaarden", exact=True).click()
@@ -698,7 +716,8 @@ def test_a_second_period_of_our_own_trainee_takes_no_extra_place(
     expect_message(page, "Aanvaard: periode 2.")
     open_menu(page, "Stageaanvragen")
     expect(capacity_summary(page, world.term_name)).to_have_text(
-        f"{world.term_name}: 1 stagiair(s) aanvaard van 1 aangeboden plaatsen"
+        f"{world.term_name}: Je enige plaats is ingenomen: je biedt 1 plaats aan en aanvaardde 1 stagiair. Wie je toch aanvaardt, komt boven je aanbod: "
+        "de tool vraagt je dat eerst te bevestigen."
     )
 
 
