@@ -11,164 +11,9 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
 from tests.e2e.a11y import check, report
-
-DEMO_PASSWORD = "stagematching-demo"
-LOGINS = {
-    "school": "school1@cvo.demo",
-    "service": "dienst-ant@dienst.demo",
-    "admin": "admin@vivo.demo",
-}
-# GET rules that are no HTML page: files, redirects, the health probe, a token page (the
-# anonymous walk opens real set-password links instead).
-NOT_PAGES = {
-    "static",
-    "main.index",
-    "main.healthz",
-    "auth.logout",
-    "auth.activate",
-    "auth.reset_password",
-    "export.download",
-    "admin.audit_log_export",
-    "admin.services_template",
-    "admin.organisation_choices",
-    "imports.template",
-    "students.province_hint",
-}
-
-
-def demo_ids() -> dict:
-    """Real ids of the demo logins' own objects, for filling in URL rules."""
-    from app.extensions import db
-    from app.models import (
-        Mentor,
-        Placement,
-        Student,
-        Supervisor,
-        Term,
-        User,
-        utcnow,
-    )
-    from app.placements.queries import visible_requests
-    from app.schedule import rules
-
-    now = utcnow()
-    school_id = db.session.scalar(
-        select(User.school_id).where(User.email == LOGINS["school"])
-    )
-    service_user = db.session.scalar(
-        select(User).where(User.email == LOGINS["service"])
-    )
-    service = service_user.care_service
-    open_term = next(
-        t for t in db.session.scalars(select(Term)) if rules.intake_open(t, now)
-    )
-    placed = select(Placement.student_id)
-    editable = db.session.scalar(
-        select(Student.id)
-        .where(
-            Student.school_id == school_id,
-            Student.term_id == open_term.id,
-            Student.stopped_on.is_(None),
-            Student.id.not_in(placed),
-        )
-        .order_by(Student.id)
-        .limit(1)
-    )
-    placement = db.session.scalar(
-        select(Placement)
-        .where(Placement.care_service_id == service.id)
-        .order_by(Placement.id)
-        .limit(1)
-    )
-    open_request = db.session.scalar(
-        visible_requests(service, now)
-        .with_only_columns(Student.id)
-        .where(Student.id.not_in(placed))
-        .order_by(Student.id)
-        .limit(1)
-    )
-    any_placement = db.session.scalar(select(Placement).order_by(Placement.id).limit(1))
-    return {
-        "school": school_id,
-        "service": service.id,
-        "student": editable,
-        "supervisor": db.session.scalar(
-            select(Supervisor.id).where(Supervisor.school_id == school_id).limit(1)
-        ),
-        "mentor": db.session.scalar(
-            select(Mentor.id).where(Mentor.care_service_id == service.id).limit(1)
-        ),
-        "term": open_term.id,
-        "placed_student": placement.student_id,
-        "open_request": open_request,
-        "placement": placement.id,
-        "any_placement": any_placement.id,
-        "any_placed_student": any_placement.student_id,
-        "any_placed_school": any_placement.student.school_id,
-        "any_placed_service": any_placement.care_service_id,
-    }
-
-
-@pytest.fixture
-def demo(seed):
-    """The live app with the demo data; returns the ids of the demo logins' objects."""
-    from app.demo import load_demo_data
-
-    seed(load_demo_data)
-    return seed(demo_ids)
-
-
-def paths_for(rule, role: str, ids: dict) -> list[str]:
-    """The rule as paths with the role's own ids filled in (several for a request page)."""
-    choices = {
-        "school_id": [ids["school"]],
-        "service_id": [ids["service"]],
-        "supervisor_id": [ids["supervisor"]],
-        "mentor_id": [ids["mentor"]],
-        "term_id": [ids["term"]],
-        "placement_id": [ids["any_placement"]],
-        "student_id": [ids["student"]],
-    }
-    if role == "service":  # an open request and one this service accepted
-        choices["student_id"] = [ids["open_request"], ids["placed_student"]]
-    if role == "admin" and rule.endpoint.startswith("admin.helpdesk_"):
-        choices["school_id"] = [ids["any_placed_school"]]
-        choices["service_id"] = [ids["any_placed_service"]]
-        choices["student_id"] = [ids["any_placed_student"]]
-    variants = [rule.rule]
-    for name in rule.arguments:
-        values = choices.get(name)
-        if values is None:
-            return []
-        pattern = rf"<(?:int:)?{name}>"
-        variants = [re.sub(pattern, str(v), p) for p in variants for v in values]
-    return variants
-
-
-def role_pages(app, role: str, ids: dict) -> list[str]:
-    """Every GET page the role may open, as paths with real ids."""
-    from tests.test_access import EXPECTED, PUBLIC
-
-    pages = []
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:
-            continue
-        audience = EXPECTED[rule.endpoint]
-        if audience != PUBLIC and role not in audience:
-            continue
-        pages.extend(paths_for(rule, role, ids))
-    return pages
-
-
-def log_in(page: Page, role: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mailadres").fill(LOGINS[role])
-    page.get_by_label("Paswoord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    expect(page.get_by_role("heading", name="Welkom")).to_be_visible()
+from tests.e2e.demo_site import LOGINS, demo_fixture, log_in, role_pages  # noqa: F401
 
 
 def walk(page: Page, paths: list[str], found: dict) -> None:
@@ -183,7 +28,6 @@ def test_every_page_of_a_role_has_no_axe_violations(page, live_server, demo, rol
     log_in(page, role)
     paths = role_pages(live_server.app, role, demo)
     assert len(paths) >= 5
-    print(role, paths)
     found: dict[str, list[dict]] = {}
     walk(page, paths, found)
     assert not found, "axe violations:\n" + report(found)
@@ -204,4 +48,98 @@ def test_the_anonymous_pages_have_no_axe_violations(page, live_server, demo, mai
     check(page, "/paswoord-herstellen/<token>", found)
     page.get_by_role("button").last.click()
     check(page, "/paswoord-herstellen/<token> (refused)", found)
+    assert not found, "axe violations:\n" + report(found)
+
+
+# --- the states htmx and a refused POST bring ---------------------------------------------
+
+
+def problem(page: Page):
+    """The error summary of a refused form."""
+    return page.get_by_role("alert").filter(has_text="Er is een probleem")
+
+
+def refuse(
+    page: Page, path: str, button: str, found: dict, clear: str = "", show: str = ""
+) -> None:
+    """Open `path` (and the folded form behind the button `show`), send the form empty (or
+    with the field labelled `clear` emptied), and check the refused form."""
+    page.goto(path)
+    if show:
+        page.get_by_role("button", name=show).click()
+    if clear:
+        page.get_by_label(clear).fill("")
+    page.get_by_role("button", name=button, exact=True).first.click()
+    expect(problem(page)).to_be_visible()
+    check(page, f"{path} (refused)", found)
+
+
+def test_the_school_states_have_no_axe_violations(page, demo):
+    log_in(page, "school")
+    found: dict[str, list[dict]] = {}
+    refuse(page, "/studenten/nieuw", "Opslaan en volgende", found)
+    edit = f"/studenten/{demo['student']}/bewerken"
+    refuse(page, edit, "Opslaan en sluiten", found, clear="Voornaam")
+    refuse(page, "/begeleiders", "Begeleider toevoegen", found)  # swapped by htmx
+
+    # The inline edit row of a supervisor, then the row refused.
+    page.goto("/begeleiders")
+    page.get_by_role("button", name=re.compile("^Bewerken")).first.click()
+    row = page.get_by_role("row").filter(has=page.get_by_role("button", name="Opslaan"))
+    expect(row).to_be_visible()
+    check(page, "/begeleiders (edit row)", found)
+    row.get_by_label("Naam").fill("")
+    row.get_by_role("button", name="Opslaan").click()
+    expect(problem(page)).to_be_visible()
+    check(page, "/begeleiders (edit row refused)", found)
+
+    # The overview searched through htmx.
+    page.goto("/studenten")
+    page.get_by_label("Zoek op naam").fill("a")
+    page.wait_for_url(re.compile(r"q=a"))
+    check(page, "/studenten?q=a (htmx)", found)
+    assert not found, "axe violations:\n" + report(found)
+
+
+def test_the_service_states_have_no_axe_violations(page, demo):
+    log_in(page, "service")
+    found: dict[str, list[dict]] = {}
+    request = f"/dienst/aanvragen/{demo['open_request']}"
+    refuse(page, request, "Aanvaarden", found)
+    refuse(page, request, "Weigeren", found)
+    refuse(page, "/dienst/mentoren", "Stagementor toevoegen", found)
+
+    # The request list filtered through htmx.
+    page.goto("/dienst/aanvragen")
+    page.get_by_label("Stagevorm").select_option(index=1)
+    page.wait_for_url(re.compile(r"vorm="))
+    check(page, "/dienst/aanvragen?vorm= (htmx)", found)
+
+    # The confirmation page of a withdrawal.
+    page.goto("/dienst/stagiairs")
+    page.get_by_role("button", name=re.compile("intrekken", re.I)).first.click()
+    expect(page.get_by_role("button", name=re.compile("^Ja", re.I))).to_be_visible()
+    check(page, "withdraw (confirmation)", found)
+    assert not found, "axe violations:\n" + report(found)
+
+
+def test_the_admin_states_have_no_axe_violations(page, demo):
+    log_in(page, "admin")
+    found: dict[str, list[dict]] = {}
+    refuse(page, "/admin/logins", "Uitnodigen", found, show="Nieuwe login uitnodigen")
+    refuse(page, "/admin/scholen/nieuw", "Bewaren", found)
+    refuse(page, "/stageperiodes/nieuw", "Opslaan", found)
+    refuse(page, "/late-ingave", "Toekennen", found, show="Late ingave toekennen")
+    refuse(
+        page,
+        f"/stageperiodes/plaatsingen/{demo['any_placement']}/intrekken",
+        "Ja, trek de aanvaarding in",
+        found,
+    )
+
+    # Lists filtered through htmx.
+    page.goto("/admin/scholen")
+    page.get_by_label("Zoek").fill("cvo")
+    page.wait_for_url(re.compile(r"q=cvo"))
+    check(page, "/admin/scholen?q=cvo (htmx)", found)
     assert not found, "axe violations:\n" + report(found)
