@@ -61,6 +61,7 @@ clean:
 	rm -rf $(VENV) instance .pytest_cache
 
 # Refresh the English catalogue after changing UI strings (Dutch is the source language).
+# Folders starting with _ are searched too (babel skips them by default): templates/_macros.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs='.* __pycache__' -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
