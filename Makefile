@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := STAGEMATCHING_ENV=development $(BIN)/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test e2e-deps bench-deps translations messages lint bench clean
+.PHONY: run test e2e-deps bench-deps translations messages lint bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ e2e-deps:
 test: $(VENV)/.installed-dev translations e2e-deps
 	$(BIN)/python -m pytest
 
+# Every role's pages at 1366 px and 390 px (phone) as PNG in screenshots/, from the demo data.
+screenshots: $(VENV)/.installed-dev translations e2e-deps
+	$(BIN)/python -m pytest tests/e2e/screenshots.py -q -p no:cacheprovider
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check app tests config.py wsgi.py gunicorn.conf.py bench
 	$(BIN)/ruff format --check app tests config.py wsgi.py gunicorn.conf.py bench
@@ -57,6 +61,7 @@ clean:
 	rm -rf $(VENV) instance .pytest_cache
 
 # Refresh the English catalogue after changing UI strings (Dutch is the source language).
+# Folders starting with _ are searched too (babel skips them by default): templates/_macros.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs='.* __pycache__' -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations

@@ -16,12 +16,18 @@ KEYWORDS = {
 }
 
 
+def searched(dirpath: str) -> bool:
+    """Every folder but hidden ones and caches: babel's default also skips templates/_macros."""
+    name = Path(dirpath).name
+    return not name.startswith(".") and name != "__pycache__"
+
+
 def extracted_ids() -> set:
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     ids = set()
     for _, _, message, _, _ in extract_from_dir(
-        ROOT, method_map, options_map, keywords=KEYWORDS
+        ROOT, method_map, options_map, keywords=KEYWORDS, directory_filter=searched
     ):
         ids.add(message if isinstance(message, str) else message[0])
     return ids

@@ -542,7 +542,7 @@ def test_accepting_without_a_period_or_mentor_says_what_is_missing(
         0
     )
     # The missing period is told where a screen reader user finds it: on the checkboxes.
-    expect(accept.get_by_text("Kies minstens één periode.")).to_be_visible()
+    expect(accept.get_by_text("Kies minstens één periode.", exact=True)).to_be_visible()
     for number in (1, 2):
         box = period_box(page, number)
         expect(box).to_have_attribute("aria-invalid", "true")
