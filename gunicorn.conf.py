@@ -17,12 +17,14 @@ forwarded_allow_ips = "127.0.0.1"
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"
-# nginx bounds request lines and headers (large_client_header_buffers, README) and answers
-# what is too long itself. gunicorn's own limits are lifted (0 = unlimited, 32768 = its
+# nginx bounds request lines and header lines to 8000 bytes (large_client_header_buffers,
+# README) and answers longer ones itself. gunicorn's own limits sit above that (its longest
+# request line, 8190; header lines with room for what nginx appends to X-Forwarded-For; its
 # most header fields), so that gunicorn never answers what nginx let through with its own
-# 414/431 page, which carries none of the app's security headers.
-limit_request_line = 0
-limit_request_field_size = 0
+# 414/431 page, which carries none of the app's security headers. They stay finite: gunicorn
+# parses unlimited lines in quadratic time.
+limit_request_line = 8190
+limit_request_field_size = 16384
 limit_request_fields = 32768
 logger_class = "app.gunicorn_logging.AccessLogger"
 

@@ -297,9 +297,10 @@ def test_sec_27_development_outside_the_flask_command_warns(tmp_path):
 
 
 def test_sec_19_gunicorn_passes_what_nginx_lets_through_to_the_app(tmp_path):
-    """A request line and headers as long as nginx's buffers allow (8 kB each, hundreds of
-    fields) reach the app and get its answer with its security headers, never gunicorn's
-    bare 414/431 page (gunicorn's defaults: 4094-byte request line, 100 fields)."""
+    """A request line and header lines as long as nginx's buffers allow (8000 bytes each,
+    plus what nginx appends to X-Forwarded-For; hundreds of fields) reach the app and get
+    its answer with its security headers, never gunicorn's bare 414/431 page (gunicorn's
+    defaults: a 4094-byte request line, 8190-byte header lines, 100 fields)."""
     port = free_port()
     env = clean_environment(
         tmp_path,
@@ -337,9 +338,10 @@ def test_sec_19_gunicorn_passes_what_nginx_lets_through_to_the_app(tmp_path):
             except OSError:
                 assert server.poll() is None and time.monotonic() < deadline
                 time.sleep(0.2)
-        long_line = "/login?next=" + "a" * 8000
+        long_line = "/login?next=" + "a" * (8000 - len("GET /login?next= HTTP/1.1\r\n"))
         many_fields = [f"X-Probe-{i}: {i}" for i in range(300)]
-        long_field = ["X-Long: " + "b" * 8000]
+        forwarded = "X-Forwarded-For: " + "1" * (8000 - 19) + ", 203.0.113.9"
+        long_field = ["X-Long: " + "b" * (8000 - 10), forwarded]
         for path, headers in (
             (long_line, []),
             ("/login", many_fields),

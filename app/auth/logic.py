@@ -211,6 +211,20 @@ def request_reset(email: str) -> MailRequest:
     return ask_for_mail(email, RESET)
 
 
+def _links_sent_lately(user: User, purpose: str) -> bool:
+    """Has this login had MAIL_LINKS_PER_HOUR links of this kind in the last hour? Anyone
+    can ask for them from many addresses; the owner needs one, and the earlier ones keep
+    working, so more are simply not sent (nor is the outbox filled for everyone else)."""
+    sent = db.session.scalar(
+        select(func.count(AuthToken.id)).where(
+            AuthToken.user_id == user.id,
+            AuthToken.purpose == purpose,
+            AuthToken.created_at > utcnow() - timedelta(hours=1),
+        )
+    )
+    return sent >= current_app.config["MAIL_LINKS_PER_HOUR"]
+
+
 def work_off_mail_requests(ids=None, limit: int = 500) -> int:
     """Queue the mails that noted requests call for and delete the requests (unknown
     addresses are kept no longer than this); the caller commits. Returns how many requests
@@ -221,6 +235,8 @@ def work_off_mail_requests(ids=None, limit: int = 500) -> int:
     handled = 0
     for row in db.session.scalars(query).all():
         user = find_user(row.address)
+        if user is not None and _links_sent_lately(user, row.purpose):
+            user = None  # earlier links still work: a flood of requests mails no flood
         with in_language(row.language):
             if row.purpose == RESET and user is not None and user.is_active:
                 send_reset(user)
