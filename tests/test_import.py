@@ -134,7 +134,7 @@ def a_row(school, **values) -> dict:
         "E-mail": "sara@mail.example",
         "Vervoersmiddel": "Fiets, Openbaar vervoer",
         "Stage-/werkplekbegeleider": "An Peeters",
-        "E-mail begeleider": "an.peeters@cvo.example",
+        "E-mail stage-/werkplekbegeleider": "an.peeters@cvo.example",
         "Stagevorm": "blok",
         "Aantal periodes": 1,
         "Aantal uren/week": 30,
@@ -373,7 +373,10 @@ def test_a_file_with_one_bad_row_saves_nothing_and_shows_the_error_next_to_it(
         ({"Voornaam": None}, "Voornaam", "verplicht"),
         ({"Voorkeursdienst": "WZC Nergens"}, "Voorkeursdienst", "Geen actieve dienst"),
         (
-            {"Stage-/werkplekbegeleider": "Nina Nieuw", "E-mail begeleider": None},
+            {
+                "Stage-/werkplekbegeleider": "Nina Nieuw",
+                "E-mail stage-/werkplekbegeleider": None,
+            },
             "Stage-/werkplekbegeleider",
             "Voeg hem of haar eerst toe onder Stage-/werkplekbegeleiders.",
         ),
@@ -381,7 +384,7 @@ def test_a_file_with_one_bad_row_saves_nothing_and_shows_the_error_next_to_it(
         (
             {
                 "Stage-/werkplekbegeleider": "Bram Claes",
-                "E-mail begeleider": "an.peeters@cvo.example",
+                "E-mail stage-/werkplekbegeleider": "an.peeters@cvo.example",
             },
             "Stage-/werkplekbegeleider",
             "twee verschillende begeleiders (Bram Claes en An Peeters)",
@@ -410,7 +413,7 @@ def test_dates_numbers_and_names_are_read_in_every_usual_form(app, client, schoo
                 "Provincie": "ant",
                 "Stagevorm": "BLOK",
                 "Vervoersmiddel": "fiets;ov",
-                "E-mail begeleider": None,
+                "E-mail stage-/werkplekbegeleider": None,
                 "Stage-/werkplekbegeleider": "bram  claes",
                 "Voorkeursdienst": "wzc de linde",
                 "Aantal periodes": None,
@@ -512,7 +515,7 @@ def test_another_schools_supervisors_never_match(app, client, school):
                     school,
                     **{
                         "Stage-/werkplekbegeleider": "Olga Anders",
-                        "E-mail begeleider": other_email,
+                        "E-mail stage-/werkplekbegeleider": other_email,
                     },
                 )
             ]
@@ -520,6 +523,24 @@ def test_another_schools_supervisors_never_match(app, client, school):
     )
     assert "geen begeleider met deze naam of dit e-mailadres" in row_html(response, 2)
     assert students(app, school) == []
+
+
+def test_a_file_with_the_former_supervisor_e_mail_heading_still_imports(
+    app, client, school
+):
+    """Exports before the column was named "E-mail stage-/werkplekbegeleider" said
+    "E-mail begeleider": a school re-imports such a file as it is."""
+    new = "E-mail stage-/werkplekbegeleider"
+    headers = ["E-mail begeleider" if h == new else h for h in REQUEST_HEADERS]
+    row = a_row(school, **{"Stage-/werkplekbegeleider": None})
+    row["E-mail begeleider"] = row.pop(new)
+    response = upload(client, school, rows_file([row], headers=headers))
+    assert "<td>an.peeters@cvo.example</td>" in row_html(response, 2)
+    save(client, school, response)
+    assert students(app, school) == [("Sara", "Janssens")]
+    with app.app_context():
+        saved = db.session.scalar(select(Student))
+        assert saved.supervisor_id == school["supervisor_id"]
 
 
 # --- limits and unusable files --------------------------------------------------------------

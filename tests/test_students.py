@@ -134,7 +134,11 @@ def test_sec_22_the_national_number_is_encrypted_at_rest(app, client, school):
         ({"total_hours": "0"}, "total_hours", "positief"),
         ({"period_2_end": ""}, "period_2_end", "einddatum van periode 2"),
         ({"period_1_start": ""}, "period_1_start", "startdatum van periode 1"),
-        ({"supervisor_id": "0"}, "supervisor_id", "Kies een begeleider"),
+        (
+            {"supervisor_id": "0"},
+            "supervisor_id",
+            "Kies een stage-/werkplekbegeleider.",
+        ),
         ({"phone": "12"}, "phone", "telefoonnummer"),
     ],
 )

@@ -129,3 +129,54 @@ def test_an_error_page_speaks_english_when_english_was_chosen(client):
     assert page.status_code == 404
     assert "This page does not exist (anymore)." in page.text
     assert "Deze pagina bestaat niet" not in page.text
+
+
+# --- mail bodies: no text outside gettext (issue 12) ------------------------------------
+
+MAIL_TEMPLATES = ROOT / "app/templates/mail"
+# Names, not words: the signature is the same in every language.
+NOT_TRANSLATED = ("VIVO", "Stagematching")
+
+
+def _text_outside_gettext(path: Path, root: Path = ROOT) -> list[str]:
+    """The literal text of a template (what is neither a tag, an expression nor a gettext
+    call) that has letters in it, apart from the names in NOT_TRANSLATED."""
+    from jinja2 import Environment, nodes
+
+    env = Environment(extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
+    tree = env.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for data in tree.find_all(nodes.TemplateData):
+        text = data.data
+        for name in NOT_TRANSLATED:
+            text = text.replace(name, "")
+        if any(character.isalpha() for character in text):
+            found.append(f"{path.relative_to(root)}: {data.data.strip()[:40]!r}")
+    return found
+
+
+def test_every_mail_body_goes_through_gettext():
+    """A mail template written as plain Dutch text reaches a user who chose English in
+    Dutch, whatever the catalogue holds (NF-1)."""
+    templates = sorted(MAIL_TEMPLATES.glob("*.txt"))
+    assert len(templates) >= 14
+    found = [hit for path in templates for hit in _text_outside_gettext(path)]
+    assert found == [], "mail text outside _(): " + "; ".join(found)
+
+
+def test_the_mail_check_sees_plain_text(tmp_path):
+    """Plain text and a bare word are flagged; gettext, expressions and the signature not."""
+    mail = tmp_path / "mail.txt"
+    mail.write_text(
+        '{{ _("Beste,") }}\n\n{{ service.name }} aanvaardde {{ name }}.\n'
+        "{% if reason %}Reden: {{ reason }}{% endif %}\n"
+        "- {{ province }}: {{ count }}\n"
+        "VIVO – Stagematching\n"
+    )
+    assert _text_outside_gettext(mail, tmp_path) == [
+        "mail.txt: 'aanvaardde'",
+        "mail.txt: 'Reden:'",
+    ]
+    with_trans = tmp_path / "trans.txt"
+    with_trans.write_text("{% trans name=name %}Dag {{ name }}{% endtrans %}\n")
+    assert _text_outside_gettext(with_trans, tmp_path) == []

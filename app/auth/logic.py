@@ -90,31 +90,45 @@ def invite_user(
     return user
 
 
-def send_activation(user: User) -> None:
-    """Queue a (new) activation mail for a user that has not activated yet."""
+def mail_language(user: User, asked_in: str | None = None) -> str:
+    """The language of a mail to `user`: the one their login holds. Before the first login
+    nobody chose it (the column holds the default), so the language the mail was asked in
+    (the admin's who invites, the stranger's who asks on the login page; the current one
+    when not given) comes first."""
+    asked_in = asked_in or str(get_locale() or "")
+    if user.activated_at is None and asked_in:
+        return asked_in
+    return user.language or asked_in
+
+
+def send_activation(user: User, asked_in: str | None = None) -> None:
+    """Queue a (new) activation mail for a user that has not activated yet; `asked_in`: the
+    language of whoever asked for it (the current one when not given)."""
     token = issue_token(user, ACTIVATE)
-    queue_mail(
-        user.email,
-        _("Activeer je account op Stagematching"),
-        "activation",
-        user=user,
-        link=external_url("auth.activate", token=token),
-        days=current_app.config["ACTIVATION_TTL"].days,
-    )
+    with in_language(mail_language(user, asked_in)):
+        queue_mail(
+            user.email,
+            _("Activeer je account op Stagematching"),
+            "activation",
+            user=user,
+            link=external_url("auth.activate", token=token),
+            days=current_app.config["ACTIVATION_TTL"].days,
+        )
 
 
-def send_reset(user: User) -> None:
-    """Queue a password-reset mail (AUTH-4)."""
+def send_reset(user: User, asked_in: str | None = None) -> None:
+    """Queue a password-reset mail (AUTH-4), in the language of the login it is for."""
     token = issue_token(user, RESET)
     hours = int(current_app.config["RESET_TTL"] / timedelta(hours=1))
-    queue_mail(
-        user.email,
-        _("Nieuw paswoord voor Stagematching"),
-        "reset",
-        user=user,
-        link=external_url("auth.reset_password", token=token),
-        hours=hours,
-    )
+    with in_language(mail_language(user, asked_in)):
+        queue_mail(
+            user.email,
+            _("Nieuw paswoord voor Stagematching"),
+            "reset",
+            user=user,
+            link=external_url("auth.reset_password", token=token),
+            hours=hours,
+        )
 
 
 def valid_token(token: str, purpose: str) -> AuthToken | None:
@@ -164,13 +178,14 @@ def set_password(user: User, password: str) -> None:
         audit.record("user.activated", user, user_id=user.id)
     else:
         audit.record("user.password_changed", user, user_id=user.id)
-        queue_mail(
-            user.email,
-            _("Je paswoord voor Stagematching is gewijzigd"),
-            "password_changed",
-            user=user,
-            link=external_url("auth.forgot_password"),
-        )
+        with in_language(mail_language(user)):
+            queue_mail(
+                user.email,
+                _("Je paswoord voor Stagematching is gewijzigd"),
+                "password_changed",
+                user=user,
+                link=external_url("auth.forgot_password"),
+            )
 
 
 def authenticate(email: str, password: str) -> tuple[User | None, int | None]:
@@ -237,16 +252,15 @@ def work_off_mail_requests(ids=None, limit: int = 500) -> int:
         user = find_user(row.address)
         if user is not None and _links_sent_lately(user, row.purpose):
             user = None  # earlier links still work: a flood of requests mails no flood
-        with in_language(row.language):
-            if row.purpose == RESET and user is not None and user.is_active:
-                send_reset(user)
-            elif (
-                row.purpose == ACTIVATE
-                and user is not None
-                and user.activated_at is None
-                and user.enabled
-            ):
-                send_activation(user)
+        if row.purpose == RESET and user is not None and user.is_active:
+            send_reset(user, asked_in=row.language)
+        elif (
+            row.purpose == ACTIVATE
+            and user is not None
+            and user.activated_at is None
+            and user.enabled
+        ):
+            send_activation(user, asked_in=row.language)
         db.session.delete(row)
         handled += 1
     return handled

@@ -46,7 +46,7 @@ REQUEST_COLUMNS = [
     Column("Vervoersmiddel", width=24),
     Column("Opmerkingen", width=30),
     Column("Stage-/werkplekbegeleider", width=20),
-    Column("E-mail begeleider", width=26),
+    Column("E-mail stage-/werkplekbegeleider", width=26),
     Column("Stagevorm", width=14),
     Column("Aantal periodes", NUMBER, 8),
     Column("Aantal uren/week", NUMBER, 8),

@@ -31,7 +31,12 @@ MAX_BLANK_RUN = 1000  # this many blank rows in a row end the sheet
 SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
 CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 
-SUPERVISOR, SUPERVISOR_EMAIL = "Stage-/werkplekbegeleider", "E-mail begeleider"
+SUPERVISOR, SUPERVISOR_EMAIL = (
+    "Stage-/werkplekbegeleider",
+    "E-mail stage-/werkplekbegeleider",
+)
+# Headings of older exports, still read: a school re-imports a file it exported before.
+FORMER_HEADERS = {"E-mail begeleider": SUPERVISOR_EMAIL}
 NATIONAL_NUMBER = "Rijksregisternummer"
 REQUIRED_HEADERS = (
     "Voornaam",
@@ -258,7 +263,9 @@ def normal(text) -> str:
     return " ".join(str(text).replace("\ufeff", "").split()).casefold()
 
 
-KNOWN_HEADERS = {normal(header): header for header in HEADERS}
+KNOWN_HEADERS = {normal(header): header for header in HEADERS} | {
+    normal(former): header for former, header in FORMER_HEADERS.items()
+}
 
 
 def _known(cells) -> list[str]:

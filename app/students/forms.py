@@ -46,6 +46,7 @@ from app.validation import (
 )
 
 REQUIRED = _l("Dit veld is verplicht.")
+CHOOSE_SUPERVISOR = _l("Kies een stage-/werkplekbegeleider.")
 PERIOD_NUMBERS = (1, 2, 3, 4)
 FORMS_WITH_HOURS = ("blok", "blok_alternerend")
 
@@ -117,7 +118,7 @@ class StudentForm(FlaskForm):
         _l("Stage-/werkplekbegeleider"),
         coerce=int,
         validate_choice=False,
-        validators=[InputRequired(_l("Kies een begeleider."))],
+        validators=[InputRequired(CHOOSE_SUPERVISOR)],
     )
     internship_form = SelectField(
         _l("Stagevorm"),
@@ -205,7 +206,7 @@ class StudentForm(FlaskForm):
 
     def validate_supervisor_id(self, field) -> None:
         if field.data not in self.supervisor_ids:
-            raise ValidationError(_l("Kies een begeleider."))
+            raise ValidationError(CHOOSE_SUPERVISOR)
 
     def validate_preferred_service_id(self, field) -> None:
         if not field.data:
