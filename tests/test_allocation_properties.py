@@ -22,7 +22,7 @@ from app.allocation import (
 )
 
 BOUNDED = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 POSTCODES = st.sampled_from([*oracle.CENTROIDS, oracle.UNKNOWN_POSTCODE])
 PROVINCES = st.sampled_from(["ANT", "LIM"])
