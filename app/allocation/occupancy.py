@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date
-
-# (first day, last day) as date ordinals, both included.
-Days = tuple[int, int]
 
 
 class Occupancy:
-    """The trainees at one service; no day may see more of them than `places`."""
+    """The trainees at one service; no day may see more of them than `places`.
 
-    __slots__ = ("places", "stays", "full")
+    Kept as the list of stays and, for fast look-ups, the sorted disjoint stretches of days
+    on which the service is full (recomputed when a trainee is added).
+    """
+
+    __slots__ = ("places", "stays", "starts", "ends")
 
     def __init__(self, places: int, taken: tuple[tuple[date, date], ...] = ()) -> None:
         self.places = places
-        # (first, last, student id); None for a trainee placed before the run.
+        # (first, last, student id) as date ordinals; None for a trainee placed before the run.
         self.stays: list[tuple[int, int, int | None]] = [
             (start.toordinal(), end.toordinal(), None) for start, end in taken
         ]
-        # Periods known to have no room: stays are only ever added, so they stay full.
-        self.full: set[Days] = set()
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self._find_full_days()
 
     def has_room(self, first: int, last: int) -> bool:
         """True when one more trainee fits on every day of [first, last]."""
-        if (first, last) in self.full:
+        if self.places <= 0:
             return False
-        if self.peak(first, last) < self.places:
-            return True
-        self.full.add((first, last))
-        return False
+        k = bisect_right(self.starts, last) - 1
+        return k < 0 or self.ends[k] < first
 
     def fits(self, periods: list[tuple[int, int, int]]) -> bool:
         """True when there is room in every (number, first, last) period."""
@@ -38,21 +39,10 @@ class Occupancy:
                 return False
         return True
 
-    def peak(self, first: int, last: int) -> int:
-        """The most trainees present on one day of [first, last] (a bound below `places`)."""
-        inside = [
-            (max(s, first), min(e, last))
-            for s, e, _ in self.stays
-            if s <= last and first <= e
-        ]
-        if len(inside) < self.places:
-            return len(inside)  # fewer stays than places: no day can be full
-        events = sorted([(s, 1) for s, _ in inside] + [(e + 1, -1) for _, e in inside])
-        present = highest = 0
-        for _, step in events:
-            present += step
-            highest = max(highest, present)
-        return highest
+    def full_from_to(self, first: int, last: int) -> bool:
+        """True when there is no room on any day of [first, last]."""
+        k = bisect_right(self.starts, first) - 1
+        return self.places <= 0 or (k >= 0 and self.ends[k] >= last)
 
     def holders(self, first: int, last: int) -> tuple[tuple[int, ...], int]:
         """(ids of this run's students, count of earlier trainees) present in [first, last]."""
@@ -74,3 +64,26 @@ class Occupancy:
             else:
                 merged.append([first, last])
         self.stays += [(first, last, student_id) for first, last in merged]
+        self._find_full_days()
+
+    def _find_full_days(self) -> None:
+        """The stretches of days with `places` or more trainees present."""
+        starts, ends = [], []
+        if len(self.stays) >= self.places > 0:
+            events = sorted(
+                [(s, 1) for s, _, _ in self.stays]
+                + [(e + 1, -1) for _, e, _ in self.stays]
+            )
+            present, opened = 0, None
+            for day, step in events:
+                present += step
+                if present >= self.places and opened is None:
+                    opened = day
+                elif present < self.places and opened is not None:
+                    if starts and ends[-1] == opened - 1:
+                        ends[-1] = day - 1  # a full stretch goes on
+                    else:
+                        starts.append(opened)
+                        ends.append(day - 1)
+                    opened = None
+        self.starts, self.ends = starts, ends

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 from bisect import bisect_right
 import random
@@ -24,13 +25,22 @@ def allocate(
 ) -> Proposal:
     """The proposal for these students and services; the input's row order does not matter."""
     settings = settings or Settings()
+    seed, ordered = choosing_order(trainees, settings)
     run = _Run(
         sorted(services, key=lambda s: s.id),
         postcode_centroids() if centroids is None else centroids,
         settings,
+        _horizon(ordered),
     )
-    seed, ordered = choosing_order(trainees, settings)
-    return Proposal(settings, seed, tuple(run.place(t) for t in ordered))
+    # The run makes many small objects and no cycles: the cycle collector would only rescan
+    # the whole instance again and again (a third of the time at full size).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return Proposal(settings, seed, tuple(run.place(t) for t in ordered))
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def choosing_order(
@@ -51,7 +61,11 @@ class _Run:
     """The services' state while the students choose one by one."""
 
     def __init__(
-        self, services: list[Service], centroids: dict[str, Point], settings: Settings
+        self,
+        services: list[Service],
+        centroids: dict[str, Point],
+        settings: Settings,
+        horizon: tuple[int, int],
     ) -> None:
         if len({s.id for s in services}) != len(services):
             raise ValueError("a service appears twice")
@@ -64,6 +78,11 @@ class _Run:
         self.nearby = Nearby(
             [(s.id, s.postcode) for s in services], centroids, settings.reach_km()
         )
+        self.horizon = horizon
+        # Services full on every day any student needs: nobody can take them any more.
+        self.dead = [room.full_from_to(*horizon) for room in self.rooms]
+        self.deaths = 0
+        self._candidates: dict[tuple[str, str | None], _Candidates] = {}
 
     def place(self, trainee: Trainee) -> Line:
         """Give the student the best eligible service with room, and explain the better ones."""
@@ -87,31 +106,23 @@ class _Run:
             if keep:
                 why.append(self._why(trainee, preferred, dist, limit, periods, clash))
         near = self.nearby.within(trainee.postcode)
-        widen, provinces, province = (
-            self.settings.widen_provinces,
-            self.provinces,
-            trainee.province,
-        )
-        declined, ids, rooms = trainee.declined_by, self.ids, self.rooms
-        for dist, service_id, i in near:
-            if len(why) < keep:
-                if i == preferred:
-                    continue
-                if clash is None and self._may_take(trainee, i, dist, limit, periods):
-                    return self._give(trainee, i, dist, periods, why)
-                why.append(self._why(trainee, i, dist, limit, periods, clash))
-                continue
-            # The explanation is complete: only look for a service that can be taken.
-            if dist > limit or clash is not None:
+        position = 0
+        for dist, _, i in near:
+            if len(why) >= keep:
                 break
-            if (
-                i == preferred
-                or (not widen and provinces[i] != province)
-                or ids[i] in declined
-            ):
+            position += 1
+            if i == preferred:
                 continue
-            if rooms[i].fits(periods):
+            if clash is None and self._may_take(trainee, i, dist, limit, periods):
                 return self._give(trainee, i, dist, periods, why)
+            why.append(self._why(trainee, i, dist, limit, periods, clash))
+        if position < len(near) and clash is None:
+            # The explanation is complete: only look for a service that can be taken.
+            after = near[position - 1] if position else (-1.0,)
+            chosen = self._first_with_room(trainee, after, limit, periods)
+            if chosen is not None:
+                return self._give(trainee, chosen[2], chosen[0], periods, why)
+            return Line(trainee.id, None, None, tuple(why))
         if len(why) < keep:
             # Fewer services within reach than the explanation lists: the farther ones.
             everything = self.nearby.everything(trainee.postcode)
@@ -122,6 +133,70 @@ class _Run:
                 if i != preferred:
                     why.append(self._why(trainee, i, dist, limit, periods, clash))
         return Line(trainee.id, None, None, tuple(why))
+
+    def _first_with_room(
+        self, trainee: Trainee, after: tuple, limit: float, periods: Periods
+    ) -> tuple | None:
+        """The nearest service after `after` the student may take and that has room.
+
+        Students of one postcode with the very same periods share how far the services are
+        known full for them (room only ever shrinks), so the next one starts past those.
+        """
+        key = (
+            trainee.postcode,
+            None if self.settings.widen_provinces else trainee.province,
+        )
+        candidates = self._candidates.get(key)
+        if candidates is None or self.deaths - candidates.deaths > max(
+            8, len(candidates.entries) // 8
+        ):
+            known = candidates.full_up_to if candidates else {}
+            candidates = self._candidates[key] = self._live_candidates(*key)
+            candidates.full_up_to = known
+        entries, full_up_to = candidates.entries, candidates.full_up_to
+        days = tuple((first, last) for _, first, last in periods)
+        known = full_up_to.get(days, after)
+        sharing = known >= after  # the scan starts where the shared knowledge ends
+        declined, dead, rooms = trainee.declined_by, self.dead, self.rooms
+        preferred = trainee.preferred_service_id
+        for k in range(bisect_right(entries, max(known, after)), len(entries)):
+            entry = entries[k]
+            if entry[0] > limit:
+                break
+            i = entry[2]
+            if dead[i]:
+                room = False
+            else:
+                room = rooms[i]
+                for first, last in days:
+                    if room.places <= 0:
+                        room = False
+                        break
+                    j = bisect_right(room.starts, last) - 1
+                    if j >= 0 and room.ends[j] >= first:
+                        room = False
+                        break
+            if room is False:
+                if sharing:
+                    full_up_to[days] = entry
+                continue
+            sharing = False
+            if entry[1] != preferred and entry[1] not in declined:
+                return entry
+        return None
+
+    def _live_candidates(self, postcode: str, province: str | None) -> _Candidates:
+        """The services within reach of a postcode (in the province) still alive, nearest first."""
+        dead, provinces = self.dead, self.provinces
+        return _Candidates(
+            [
+                entry
+                for entry in self.nearby.within(postcode)
+                if not dead[entry[2]]
+                and (province is None or provinces[entry[2]] == province)
+            ],
+            self.deaths,
+        )
 
     def _may_take(
         self, trainee: Trainee, i: int, dist: float, limit: float, periods: Periods
@@ -136,7 +211,11 @@ class _Run:
     def _give(
         self, trainee: Trainee, i: int, dist: float, periods: Periods, why: list[Why]
     ) -> Line:
-        self.rooms[i].add(trainee.id, periods)
+        room = self.rooms[i]
+        room.add(trainee.id, periods)
+        if room.full_from_to(*self.horizon):
+            self.dead[i] = True
+            self.deaths += 1
         return Line(trainee.id, self.ids[i], dist, tuple(why))
 
     def _why(
@@ -176,7 +255,7 @@ class _Run:
         if not reasons:
             room = self.rooms[i]
             for number, first, last in periods:
-                if room.peak(first, last) >= room.places:
+                if not room.has_room(first, last):
                     students, existing = room.holders(first, last)
                     reasons.append(
                         Reason(
@@ -188,6 +267,25 @@ class _Run:
                         )
                     )
         return Why(service.id, None if math.isinf(dist) else dist, tuple(reasons))
+
+
+class _Candidates:
+    """A nearness list without the services known dead when it was made."""
+
+    __slots__ = ("entries", "deaths", "full_up_to")
+
+    def __init__(self, entries: list, deaths: int) -> None:
+        self.entries, self.deaths = entries, deaths
+        # {periods: the last entry of an unbroken run of services without room for them}
+        self.full_up_to: dict[tuple, tuple] = {}
+
+
+def _horizon(trainees: list[Trainee]) -> tuple[int, int]:
+    """The first and last day any student needs a place (as date ordinals)."""
+    days = [
+        d.toordinal() for t in trainees for p in t.periods for d in (p.start, p.end)
+    ]
+    return (min(days), max(days)) if days else (0, 0)
 
 
 def _clash(trainee: Trainee, periods: Periods) -> int | None:
