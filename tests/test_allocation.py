@@ -213,6 +213,7 @@ def test_the_algorithm_is_plain_python():
         "datetime",
         "enum",
         "functools",
+        "gc",
         "math",
         "pathlib",
         "random",

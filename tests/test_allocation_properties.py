@@ -317,3 +317,60 @@ def test_three_hundred_students_equal_the_matching_library():
         assert proposal.assignment() == hospital_resident(
             students, services, run_settings, list(proposal.order)
         )
+
+
+def test_larger_runs_take_the_fast_paths_and_still_agree_with_the_slow_one():
+    """Many students sharing a few sets of dates and few places: the shared full-up-to
+    pointer, the open-services shortcut and dead-service pruning all come into play."""
+    for seed in range(4):
+        rnd = random.Random(seed)
+        patterns = [
+            tuple(
+                Span(n + 1, oracle.day(10 * n + a), oracle.day(10 * n + a + 7))
+                for n in range(count)
+            )
+            for count, a in ((1, 0), (2, 1), (1, 3), (3, 0))
+        ]
+        services = [
+            Service(
+                i,
+                rnd.choice(["ANT", "LIM"]),
+                rnd.choice([*oracle.CENTROIDS, oracle.UNKNOWN_POSTCODE]),
+                rnd.randint(0, 2),
+                tuple(
+                    (oracle.day(a), oracle.day(a + 20))
+                    for a in rnd.sample(range(0, 30), rnd.randint(0, 1))
+                ),
+            )
+            for i in range(1, 31)
+        ]
+        students = [
+            Trainee(
+                id=i,
+                requested_at=datetime(2024, 9, 1, tzinfo=timezone.utc),
+                province=rnd.choice(["ANT", "LIM"]),
+                postcode=rnd.choice(list(oracle.CENTROIDS)[:3]),
+                periods=rnd.choice(patterns),
+                transport=tuple(rnd.sample(["fiets", "ov", "auto"], rnd.randint(0, 2))),
+                preferred_service_id=rnd.choice([None, rnd.randint(1, 30)]),
+                declined_by=frozenset(rnd.sample(range(1, 31), rnd.randint(0, 8))),
+            )
+            for i in range(1, 151)
+        ]
+        for why_limit in (0, 1):
+            for widen in (False, True):
+                run_settings = Settings(
+                    order=Order.LOTTERY,
+                    seed=seed,
+                    why_limit=why_limit,
+                    widen_provinces=widen,
+                )
+                proposal = run(students, services, run_settings)
+                expected, _ = oracle.serial_dictatorship(
+                    students,
+                    services,
+                    run_settings,
+                    oracle.CENTROIDS,
+                    list(proposal.order),
+                )
+                assert proposal.assignment() == expected

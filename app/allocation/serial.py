@@ -83,6 +83,14 @@ class _Run:
         self.dead = [room.full_from_to(*horizon) for room in self.rooms]
         self.deaths = 0
         self._candidates: dict[tuple[str, str | None], _Candidates] = {}
+        self.open_for: dict[tuple, set[int]] = {}
+        # Services not dead, per province (None: all of them).
+        self.alive: dict[str | None, set[int]] = {None: set()}
+        for i, dead in enumerate(self.dead):
+            if not dead:
+                self.alive[None].add(i)
+                self.alive.setdefault(self.provinces[i], set()).add(i)
+        self._nearest: dict[str, dict[int, tuple]] = {}
 
     def place(self, trainee: Trainee) -> Line:
         """Give the student the best eligible service with room, and explain the better ones."""
@@ -157,33 +165,68 @@ class _Run:
         days = tuple((first, last) for _, first, last in periods)
         known = full_up_to.get(days, after)
         sharing = known >= after  # the scan starts where the shared knowledge ends
-        declined, dead, rooms = trainee.declined_by, self.dead, self.rooms
+        declined, rooms = trainee.declined_by, self.rooms
         preferred = trainee.preferred_service_id
-        for k in range(bisect_right(entries, max(known, after)), len(entries)):
+        # The services that may still have room for these very periods (a superset: room
+        # only ever shrinks, and a service found full is dropped for good).
+        open_ = self.open_for.get((days, key[1]))
+        if open_ is None:
+            open_ = self.open_for[days, key[1]] = set(self._alive(key[1]))
+        start = bisect_right(entries, max(known, after))
+        if 2 * len(open_) < len(entries) - start:
+            return self._best_open(trainee, open_, days, after, limit)
+        for k in range(start, len(entries)):
             entry = entries[k]
             if entry[0] > limit:
                 break
             i = entry[2]
-            if dead[i]:
-                room = False
-            else:
-                room = rooms[i]
-                for first, last in days:
-                    if room.places <= 0:
-                        room = False
-                        break
-                    j = bisect_right(room.starts, last) - 1
-                    if j >= 0 and room.ends[j] >= first:
-                        room = False
-                        break
-            if room is False:
-                if sharing:
-                    full_up_to[days] = entry
-                continue
-            sharing = False
-            if entry[1] != preferred and entry[1] not in declined:
-                return entry
+            if i in open_:
+                if _fits(rooms[i], days):
+                    if entry[1] != preferred and entry[1] not in declined:
+                        return entry
+                    sharing = False
+                    continue
+                open_.discard(i)
+            if sharing:
+                full_up_to[days] = entry
         return None
+
+    def _alive(self, province: str | None) -> set[int]:
+        return self.alive.get(province, set())
+
+    def _best_open(
+        self, trainee: Trainee, open_: set[int], days: tuple, after: tuple, limit: float
+    ) -> tuple | None:
+        """The nearest service after `after` among the few that may still have room."""
+        nearest = self._nearest.get(trainee.postcode)
+        if nearest is None:
+            nearest = self._nearest[trainee.postcode] = {
+                entry[2]: entry for entry in self.nearby.within(trainee.postcode)
+            }
+        widen, provinces, rooms = (
+            self.settings.widen_provinces,
+            self.provinces,
+            self.rooms,
+        )
+        best = None
+        for i in list(open_):
+            entry = nearest.get(i)
+            if (
+                entry is None
+                or entry[0] > limit
+                or entry <= after
+                or (not widen and provinces[i] != trainee.province)
+            ):
+                continue
+            if not _fits(rooms[i], days):
+                open_.discard(i)
+            elif (
+                entry[1] != trainee.preferred_service_id
+                and entry[1] not in trainee.declined_by
+                and (best is None or entry < best)
+            ):
+                best = entry
+        return best
 
     def _live_candidates(self, postcode: str, province: str | None) -> _Candidates:
         """The services within reach of a postcode (in the province) still alive, nearest first."""
@@ -216,6 +259,8 @@ class _Run:
         if room.full_from_to(*self.horizon):
             self.dead[i] = True
             self.deaths += 1
+            self.alive[None].discard(i)
+            self.alive[self.provinces[i]].discard(i)
         return Line(trainee.id, self.ids[i], dist, tuple(why))
 
     def _why(
@@ -278,6 +323,18 @@ class _Candidates:
         self.entries, self.deaths = entries, deaths
         # {periods: the last entry of an unbroken run of services without room for them}
         self.full_up_to: dict[tuple, tuple] = {}
+
+
+def _fits(room: Occupancy, days: tuple) -> bool:
+    """Room.fits() for (first, last) pairs, inlined for the hot loop."""
+    if room.places <= 0:
+        return False
+    starts, ends = room.starts, room.ends
+    for first, last in days:
+        j = bisect_right(starts, last) - 1
+        if j >= 0 and ends[j] >= first:
+            return False
+    return True
 
 
 def _horizon(trainees: list[Trainee]) -> tuple[int, int]:
