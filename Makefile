@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := STAGEMATCHING_ENV=development $(BIN)/flask --app wsgi
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test e2e-deps bench-deps translations messages lint bench clean screenshots
+.PHONY: run test e2e-deps bench-deps translations messages lint bench bench-allocation clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench-deps:
 # adds PostgreSQL. Writes bench/results.json.
 bench: $(VENV)/.installed-dev translations bench-deps
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The allocation proposal alone at full size (bench/allocation.py).
+bench-allocation: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.allocation
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
