@@ -23,6 +23,8 @@ from sqlalchemy import select
 from app.auth.logic import ACTIVATE, RESET, issue_token
 from app.extensions import db
 from app.models import (
+    AllocationLine,
+    AllocationRun,
     AuditEvent,
     Base,
     Decline,
@@ -155,6 +157,22 @@ def build_world(app) -> World:
                 ),
                 OutboxMail(
                     recipient="x@example.org", subject="Test", body_text="Hallo"
+                ),
+                # A proposal for the leftovers of the final term, sent to service B
+                # (issue 13): a line for school B's unplaced student there.
+                AllocationRun(
+                    term_id=term_final.id,
+                    created_by_id=admin.id,
+                    sent_at=now,
+                    answer_by=now + timedelta(days=7),
+                    lines=[
+                        AllocationLine(
+                            rank=1,
+                            student_id=students["stu_b_final"].id,
+                            care_service_id=svc_b.id,
+                            distance_km=4.2,
+                        )
+                    ],
                 ),
                 # A stranger's "mail me a reset link", not yet worked off (SECURITY 14).
                 MailRequest(purpose=RESET, address="x@example.org"),

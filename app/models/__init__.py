@@ -4,6 +4,7 @@ from app.models.base import Base, utcnow
 from app.models.organisations import CareService, School
 from app.models.people import Mentor, Supervisor
 from app.models.placements import Decline, Placement, ServiceCapacity
+from app.models.proposals import AllocationLine, AllocationRun
 from app.models.records import (
     AuditEvent,
     MailRequest,
@@ -17,6 +18,8 @@ from app.models.terms import IntakeOverride, Term
 from app.models.users import AuthToken, User
 
 __all__ = [
+    "AllocationLine",
+    "AllocationRun",
     "AuditEvent",
     "AuthToken",
     "Base",
