@@ -257,3 +257,27 @@ def reached_service_after_sql(province: str, since: datetime | None):
         else_=Term.results_at,
     )
     return exists().where(Term.id == Student.term_id, reached_here > since)
+
+
+# --- allocation proposals (issue 13) -----------------------------------------------------
+
+
+def proposal_answerable(run, now: datetime) -> bool:
+    """A sent proposal may be answered (accepted or declined) until its deadline; a line
+    still unanswered after it has expired, and its student is back in the pool."""
+    return run.sent_at is not None and run.answer_by is not None and now < run.answer_by
+
+
+def proposal_answerable_sql(now: datetime):
+    from app.models import AllocationRun
+
+    return and_(
+        AllocationRun.sent_at.is_not(None),
+        AllocationRun.answer_by.is_not(None),
+        AllocationRun.answer_by > now,
+    )
+
+
+def allocation_may_run(term: Timetable, now: datetime) -> bool:
+    """VIVO may make a proposal for a term's leftovers once its results are final."""
+    return results_final(term, now)
