@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.pagination import page_numbers
-from app.models.reference import INTERNSHIP_FORMS, PROVINCES, TRANSPORT_MODES
+from app.models.reference import INTERNSHIP_FORM_LABELS, PROVINCES, TRANSPORT_LABELS
 from app.validation import display_phone
 
 
@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(moment, "moment")
     app.add_template_filter(_day, "day")
     app.add_template_filter(display_phone, "phone")
-    app.add_template_filter(lambda code: TRANSPORT_MODES.get(code, code), "transport")
+    app.add_template_filter(lambda code: TRANSPORT_LABELS.get(code, code), "transport")
 
 
 def _bind_translations() -> dict:
@@ -50,8 +50,8 @@ def _globals() -> dict:
         "service_may_withdraw": _service_may_withdraw,
         "placements_final": _placements_final,
         "PROVINCES": PROVINCES,
-        "INTERNSHIP_FORMS": INTERNSHIP_FORMS,
-        "TRANSPORT_MODES": TRANSPORT_MODES,
+        "INTERNSHIP_FORMS": INTERNSHIP_FORM_LABELS,
+        "TRANSPORT_MODES": TRANSPORT_LABELS,
         "LANGUAGES": current_app.config["LANGUAGES"],
         "nav_items": _nav_items,
         "get_locale": get_locale,

@@ -142,3 +142,31 @@ def test_a_late_entry_for_this_school_offers_them_again(app, client):
     overview = client.get(f"/studenten?term={world['term_id']}")
     assert f'href="/studenten/nieuw?term={world["term_id"]}"' in overview.text
     assert entry_links(client.get("/start")) > 0
+
+
+# --- 10. the manual's lists speak the user's language (review of issue 12) ----------------
+
+
+def test_internship_forms_and_transport_modes_are_shown_in_english(app, client):
+    """The option labels of the request form and a request's page follow the language;
+    before, "blok" and "Openbaar vervoer" stayed Dutch beside English hints."""
+    import re
+
+    world = a_coordinator(app, client)
+    with app.app_context():
+        school = db.session.get(School, world["school_id"])
+        term = db.session.get(Term, world["term_id"])
+        student = make_student(school, term, transport="fiets,ov")
+        db.session.commit()
+        student_id = student.id
+    client.post("/taal", data={"lang": "en", "next": "/start"})
+    form = client.get(f"/studenten/nieuw?term={world['term_id']}").text
+    options = re.findall(
+        r'<option value="(?:blok|alternerend|blok_alternerend)"[^>]*>([^<]*)<', form
+    )
+    assert options == ["block", "alternating", "block and alternating"]
+    for label in ("Car", "E-bike/moped", "Bicycle", "Public transport"):
+        assert f"> {label}</label>" in form
+    page = client.get(f"/studenten/{student_id}").text
+    assert "Bicycle, Public transport" in page
+    assert "Openbaar vervoer" not in form + page and "Fiets<" not in form + page

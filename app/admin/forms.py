@@ -22,7 +22,7 @@ from app.auth.logic import find_user
 from app.extensions import db
 from app.formtools import PhoneField, choice_list, cleaned_by, plain_text
 from app.models import CareService, School
-from app.models.reference import PROVINCES, SERVICE_KINDS
+from app.models.reference import PROVINCES, SERVICE_KIND_LABELS
 from app.validation import FieldProblem, clean_email, clean_phone, clean_postcode
 
 ROLES = [
@@ -214,7 +214,7 @@ class SchoolForm(_OrganisationForm):
 class ServiceForm(_OrganisationForm):
     kind = SelectField(
         _l("Type"),
-        choices=choice_list(SERVICE_KINDS.items()),
+        choices=choice_list(SERVICE_KIND_LABELS.items()),
         validators=[DataRequired()],
     )
     province = SelectField(

@@ -291,11 +291,11 @@ def services_template(kind: str):
 
 @bp.context_processor
 def _organisation_names() -> dict:
-    from app.models.reference import PROVINCES, SERVICE_KINDS
+    from app.models.reference import PROVINCES, SERVICE_KIND_LABELS
 
     return {
         "provinces": PROVINCES,
-        "service_kinds": SERVICE_KINDS,
+        "service_kinds": SERVICE_KIND_LABELS,
         "organisation_label": queries.organisation_label,
     }
 

@@ -1,5 +1,7 @@
 """Fixed lists of the manual: provinces, internship forms, means of transport."""
 
+from flask_babel import lazy_gettext as _l
+
 PROVINCES: dict[str, str] = {
     "BRU": "Brussels Hoofdstedelijk Gewest",
     "VBR": "Vlaams-Brabant",
@@ -39,6 +41,28 @@ SERVICE_KINDS: dict[str, str] = {
     "ziekenhuis": "Ziekenhuis",
     "gehandicaptenzorg": "Gehandicaptenzorg",
     "dagverzorging": "Dagverzorgingscentrum",
+}
+
+
+# The same lists as the pages show them, in the user's language. The dicts above are the
+# manual's words, which import and export files use whatever the language of the page.
+INTERNSHIP_FORM_LABELS = {
+    "blok": _l("blok"),
+    "alternerend": _l("alternerend"),
+    "blok_alternerend": _l("blok en alternerend"),
+}
+TRANSPORT_LABELS = {
+    "auto": _l("Auto"),
+    "ebike": _l("Elektrische fiets/bromfiets"),
+    "fiets": _l("Fiets"),
+    "ov": _l("Openbaar vervoer"),
+}
+SERVICE_KIND_LABELS = {
+    "wzc": _l("Woonzorgcentrum"),
+    "thuiszorg": _l("Thuiszorg"),
+    "ziekenhuis": _l("Ziekenhuis"),
+    "gehandicaptenzorg": _l("Gehandicaptenzorg"),
+    "dagverzorging": _l("Dagverzorgingscentrum"),
 }
 
 

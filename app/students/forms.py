@@ -35,7 +35,11 @@ from app.formtools import (
     plain_text,
 )
 from app.models import CareService, Term
-from app.models.reference import INTERNSHIP_FORMS, PROVINCES, TRANSPORT_MODES
+from app.models.reference import (
+    INTERNSHIP_FORM_LABELS,
+    PROVINCES,
+    TRANSPORT_LABELS,
+)
 from app.supervisors.queries import school_supervisors
 from app.tenancy import valid_id
 from app.validation import (
@@ -104,7 +108,7 @@ class StudentForm(FlaskForm):
         description=_l(
             "Duid alle vervoersmiddelen aan waarmee de student zich verplaatst."
         ),
-        choices=choice_list(TRANSPORT_MODES.items()),
+        choices=choice_list(TRANSPORT_LABELS.items()),
         validators=[InputRequired(_l("Duid minstens één vervoersmiddel aan."))],
     )
     remarks = TextAreaField(
@@ -122,7 +126,7 @@ class StudentForm(FlaskForm):
     )
     internship_form = SelectField(
         _l("Stagevorm"),
-        choices=choice_list([("", "—"), *INTERNSHIP_FORMS.items()]),
+        choices=choice_list([("", "—"), *INTERNSHIP_FORM_LABELS.items()]),
         validators=[InputRequired(_l("Kies de stagevorm."))],
     )
     period_count = SelectField(
