@@ -1,6 +1,8 @@
 """Template globals: the timetable banner (TERM-4), languages, date formatting."""
 
-from flask import Flask, current_app, g
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -55,7 +57,19 @@ def _globals() -> dict:
         "LANGUAGES": current_app.config["LANGUAGES"],
         "nav_items": _nav_items,
         "get_locale": get_locale,
+        "language_next": _language_next,
     }
+
+
+def _language_next() -> str:
+    """Where the language switch returns to: this page, or, on a form refused by a POST
+    address (which answers no GET), the page that form was on."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    came_from = urlsplit(request.referrer or "")
+    if came_from.netloc == request.host and came_from.path.startswith("/"):
+        return came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    return url_for("main.dashboard")
 
 
 # Menu entries per role: (endpoint, label). Later blueprints add their pages here.

@@ -336,3 +336,29 @@ def test_decline_never_sends_the_service_elsewhere(app, world, target):
         data={"reason": "Geen plaats", "next": target},
     )
     assert answer.headers["Location"] == "/dienst/aanvragen"
+
+
+def test_the_language_switch_on_a_refused_decline_returns_to_the_request_page(
+    app, world
+):
+    """A refused form answers from a POST-only address: the language switch on that page
+    returns to the page the form was on, not to the POST address (which answered 405)."""
+    client = as_service(app, world, "a")
+    request_page = f"/dienst/aanvragen/{world['student']}"
+    refused = client.post(
+        f"{request_page}/weigeren",
+        data={"reason": ""},
+        headers={"Referer": f"http://localhost{request_page}"},
+    )
+    assert refused.status_code in (200, 422) and 'id="reason-error"' in refused.text
+    assert f'name="next" value="{request_page}"' in refused.text
+    switched = client.post("/taal", data={"lang": "en", "next": request_page})
+    assert switched.headers["Location"] == request_page
+    assert client.get(request_page).status_code == 200
+    # A foreign referer is not followed: the switch falls back to the start page.
+    foreign = client.post(
+        f"{request_page}/weigeren",
+        data={"reason": ""},
+        headers={"Referer": "https://evil.example/x"},
+    )
+    assert 'name="next" value="/start"' in foreign.text
