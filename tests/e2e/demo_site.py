@@ -35,6 +35,7 @@ NOT_PAGES = {
     "admin.organisation_choices",
     "imports.template",
     "students.province_hint",
+    "students.preferred_services",  # a fragment of the request form, for htmx
 }
 
 

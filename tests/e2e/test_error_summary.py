@@ -77,7 +77,7 @@ def test_a_form_refused_through_htmx_focuses_its_summary(page, seed):
     page.goto("/begeleiders")
     page.evaluate("window.__sameDocument = true")
     page.get_by_label("Telefoon").fill("03 123 45 67")
-    page.get_by_role("button", name="Begeleider toevoegen").click()
+    page.get_by_role("button", name="Stage-/werkplekbegeleider toevoegen").click()
 
     box = summary(page)
     expect(box).to_be_focused()
