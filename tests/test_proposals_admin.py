@@ -335,18 +335,30 @@ def test_sending_mails_each_service_with_lines_and_sets_the_deadline(
         sent = db.session.scalar(
             select(AuditEvent).where(AuditEvent.action == "proposal.sent")
         )
-        # The students of a sent run wait for the services: out of the next pool.
+        # The students of a sent run wait for the services: out of the next pool; those
+        # without a proposal stay in it.
         pool = set(pool_ids(db.session.get(Term, world["term"]), utcnow()))
+        proposed = dict(
+            db.session.execute(
+                select(AllocationLine.student_id, AllocationLine.care_service_id).where(
+                    AllocationLine.run_id == run_id
+                )
+            ).all()
+        )
     assert world["berchem"] in services
     mails = [m for m in outbox() if m[0] == world["service_user"]]
     assert len(mails) == 1
     assert "proposed trainee" in mails[0][1]  # in the service user's language (English)
     assert sent.object_id == run_id
-    assert not pool & {world["ann"], world["bart"]}
+    assert proposed[world["ann"]] == world["berchem"]
+    assert proposed[world["bart"]] is None  # Berchem declined him, Schelde is full
+    assert world["ann"] not in pool and world["bart"] in pool
     again = client.post(
-        f"/admin/voorstellen/{run_id}/versturen", data={"answer_day": day.isoformat()}
+        f"/admin/voorstellen/{run_id}/versturen",
+        data={"answer_day": day.isoformat()},
+        follow_redirects=True,
     ).get_data(as_text=True)
-    assert "al verstuurd" in again
+    assert "Dit voorstel is al verstuurd." in again
     assert len([m for m in outbox() if m[0] == world["service_user"]]) == 1
 
 

@@ -122,6 +122,9 @@ def remove_proposal_line(run_id: int, line_id: int):
 def send_proposal(run_id: int):
     """Send a draft to the services, with the day until which they may answer."""
     run, now = _run_or_404(run_id), utcnow()
+    if run.sent_at is not None:
+        flash(_("Dit voorstel is al verstuurd."), "error")
+        return redirect(url_for("admin.proposal", run_id=run.id))
     form = SendProposalForm()
     if form.validate_on_submit():
         refusal = operations.send_refusal(run, form.answer_day.data, now)
