@@ -95,7 +95,7 @@ def distance_bars(run: AllocationRun, height: float = 120) -> list[Bar]:
             f"{i * BAR_KM}+" if i == BARS - 1 else f"{i * BAR_KM}–{(i + 1) * BAR_KM}"
         )
         tall = math.ceil(height * count / top) if count else 0
-        bars.append(Bar(label, count, 40 + i * 50, 10 + height - tall, tall))
+        bars.append(Bar(label, count, 40 + i * 50, 20 + height - tall, tall))
     return bars
 
 
