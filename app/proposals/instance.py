@@ -55,8 +55,8 @@ def pool_ids(term: Term, now: datetime) -> list[int]:
 
 
 def load_trainees(term: Term, now: datetime) -> list[Trainee]:
-    """The pool as the algorithm sees it: four statements (students, their periods, the
-    services that declined them, the placed periods of the same persons elsewhere)."""
+    """The pool as the algorithm sees it: four statements (students, the term's periods, the
+    services that declined its students, the placed periods of the same persons elsewhere)."""
     pool = select(Student.id).where(pool_sql(term, now)).scalar_subquery()
     rows = db.session.execute(
         select(
@@ -69,18 +69,22 @@ def load_trainees(term: Term, now: datetime) -> list[Trainee]:
             Student.national_number_index,
         ).where(Student.id.in_(pool))
     ).all()
-    periods = defaultdict(list)
-    for student_id, number, start, end in db.session.execute(
+    # The term's periods and declines, kept for the pool: a join on the term is cheaper than
+    # the pool's condition again, and students of one school share their dates (one Span).
+    periods, spans = defaultdict(list), {}
+    for student_id, *span in db.session.execute(
         select(Period.student_id, Period.number, Period.start_date, Period.end_date)
-        .where(Period.student_id.in_(pool))
+        .join(Student, Period.student_id == Student.id)
+        .where(Student.term_id == term.id)
         .order_by(Period.student_id, Period.number)
     ):
-        periods[student_id].append(Span(number, start, end))
+        key = tuple(span)
+        periods[student_id].append(spans.get(key) or spans.setdefault(key, Span(*key)))
     declined = defaultdict(set)
     for student_id, service_id in db.session.execute(
-        select(Decline.student_id, Decline.care_service_id).where(
-            Decline.student_id.in_(pool)
-        )
+        select(Decline.student_id, Decline.care_service_id)
+        .join(Student, Decline.student_id == Student.id)
+        .where(Student.term_id == term.id)
     ):
         declined[student_id].add(service_id)
     placed = _placed_elsewhere(pool)

@@ -56,8 +56,10 @@ def make_run(
     db.session.add(run)
     db.session.flush()
     if proposal.lines:
+        # The table's Core insert: one executemany (the ORM's bulk insert leaves out the
+        # None values, and so splits the rows into a batch per set of keys).
         db.session.execute(
-            insert(AllocationLine),
+            insert(AllocationLine.__table__),
             [
                 {
                     "run_id": run.id,
