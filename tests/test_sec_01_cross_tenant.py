@@ -66,6 +66,8 @@ ID_MODELS = {
     "term_id": "term",
     "user_id": "user",
     "override_id": "override",
+    "run_id": "allocation run",
+    "line_id": "allocation line",
 }
 
 
@@ -195,6 +197,7 @@ def build_world(app) -> World:
             "reset": issue_token(users["user_school_b"], RESET),
         }
         db.session.flush()
+        proposal_line = db.session.scalar(select(AllocationLine))
 
         named = [
             ("school_a", school_a.id),
@@ -213,6 +216,8 @@ def build_world(app) -> World:
             ("term_closed", term_closed.id),
             ("term_final", term_final.id),
             ("override", override.id),
+            ("run", proposal_line.run_id),
+            ("run_line", proposal_line.id),
             ("admin", admin.id),
             ("invited", invited.id),
             *((key, user.id) for key, user in users.items()),
@@ -248,6 +253,8 @@ def build_world(app) -> World:
         "term_id": [i["term_open"], i["term_closed"], i["term_final"]],
         "user_id": [i["admin"], i["invited"], *(i[k] for k in users)],
         "override_id": [i["override"]],
+        "run_id": [i["run"]],
+        "line_id": [i["run_line"]],
     }
     world.foreign = {
         # the walker is school A

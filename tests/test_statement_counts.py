@@ -59,6 +59,7 @@ LIST_PAGES = [
     ("admin", "/admin/diensten"),
     ("admin", "/admin/logboek"),
     ("admin", "/stageperiodes"),
+    ("admin", "/admin/voorstellen/{run}"),
     ("admin", "/admin/hulp/scholen/{school}?term={past1}"),
     ("admin", "/admin/hulp/diensten/{service}"),
     ("admin", "/admin/hulp/diensten/{service}/stagiairs"),
@@ -159,8 +160,22 @@ def load(app, n: int) -> dict:
             placed_student=placed.student_id,
             placement=placed.id,
         )
+        ids["run"] = make_proposal(app, data.terms["past1"])
         logins = data.logins
     return dict(ids=ids, logins=logins)
+
+
+def make_proposal(app, term_id: int) -> int:
+    """A draft allocation proposal of the term's unplaced students (issue 13)."""
+    from app.allocation import Settings
+    from app.models import Term, utcnow
+    from app.proposals.operations import make_run
+
+    with app.test_request_context():
+        term = db.session.get(Term, term_id)
+        run = make_run(term, Settings(widen_provinces=True), True, utcnow(), None)
+        db.session.commit()
+        return run.id
 
 
 def path_for(rule, role: str, ids: dict) -> str | None:
@@ -177,6 +192,8 @@ def path_for(rule, role: str, ids: dict) -> str | None:
             values[name] = ids["school"]
         elif name == "service_id":
             values[name] = ids["service"]
+        elif name == "run_id":
+            values[name] = ids["run"]
         elif name in ("supervisor_id", "mentor_id", "placement_id"):
             values[name] = ids[name.removesuffix("_id")]
         elif name == "kind":

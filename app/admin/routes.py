@@ -144,4 +144,10 @@ def _users_row_or_redirect(user: User):
 
 
 # The other screens of VIVO's desk register their routes on this blueprint.
-from app.admin import audit_log, dashboard, helpdesk, organisations  # noqa: E402,F401
+from app.admin import (  # noqa: E402,F401
+    audit_log,
+    dashboard,
+    helpdesk,
+    organisations,
+    proposals,
+)
