@@ -12,10 +12,11 @@ from datetime import datetime
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import joinedload
 
 from app import audit
+from app.context import moment as format_moment
 from app.extensions import db
 from app.models import (
     AllocationLine,
@@ -42,9 +43,7 @@ _LINE_PAGE = (
     joinedload(AllocationLine.student).joinedload(Student.supervisor),
     joinedload(AllocationLine.student).joinedload(Student.term),
     joinedload(AllocationLine.student).selectinload(Student.periods),
-    joinedload(AllocationLine.student)
-    .selectinload(Student.placements)
-    .selectinload(Placement.care_service),
+    joinedload(AllocationLine.student).selectinload(Student.placements),
 )
 
 
@@ -75,19 +74,34 @@ class ProposalLists:
     days_left: dict  # line id -> whole days until its deadline (waiting lines)
 
 
+def waiting_sql(now: datetime):
+    """The SQL twin of `refusal(line, now) is None`: unanswered, before the deadline, and
+    the student neither placed meanwhile nor stopped."""
+    placed = exists().where(Placement.student_id == AllocationLine.student_id)
+    stopped = exists().where(
+        Student.id == AllocationLine.student_id, Student.stopped_on.is_not(None)
+    )
+    return and_(
+        AllocationLine.answer == "",
+        rules.proposal_answerable_sql(now),
+        ~placed,
+        ~stopped,
+    )
+
+
 def service_proposals(service: CareService, now: datetime) -> ProposalLists:
-    """The service's waiting proposals (deadline first) and its recent answered or expired
-    ones: two reads and the students' periods and placements, whatever the number of lines."""
-    answerable = rules.proposal_answerable_sql(now)
+    """The service's waiting proposals (deadline first) and its recent answered, expired or
+    lapsed ones: two reads and the students' periods and placements, whatever the number
+    of lines."""
     waiting = db.session.scalars(
         _proposed_to(service.id)
-        .where(AllocationLine.answer == "", answerable)
+        .where(waiting_sql(now))
         .options(*_LINE_PAGE)
         .order_by(AllocationRun.answer_by, AllocationLine.rank, AllocationLine.id)
     ).all()
     recent = db.session.scalars(
         _proposed_to(service.id)
-        .where(or_(AllocationLine.answer != "", ~answerable))
+        .where(~waiting_sql(now))
         .options(*_LINE_PAGE)
         .order_by(
             func.coalesce(AllocationLine.answered_at, AllocationRun.answer_by).desc(),
@@ -116,9 +130,20 @@ def proposal_or_404(service: CareService, line_id: int) -> AllocationLine:
     return line
 
 
-def answerable(line: AllocationLine, now: datetime) -> bool:
-    """The service may still answer this line: unanswered and before the deadline."""
-    return line.answer == "" and rules.proposal_answerable(line.run, now)
+def refusal(line: AllocationLine, now: datetime) -> str | None:
+    """Why the service can no longer answer this line, or None while it may."""
+    if line.answer:
+        return _("Dit voorstel werd al beantwoord.")
+    if not rules.proposal_answerable(line.run, now):
+        return _(
+            "De termijn om op dit voorstel te antwoorden liep af op %(at)s. De student gaat terug naar VIVO.",
+            at=format_moment(line.run.answer_by),
+        )
+    if line.student.stopped_on is not None:
+        return _stopped()
+    if line.student.placements:
+        return _placed_meanwhile()
+    return None
 
 
 class AnswerRefused(Exception):
@@ -143,6 +168,10 @@ def _claim_answer(line: AllocationLine, answer: str, user: User, reason: str = "
         raise AnswerRefused(_("Dit voorstel werd al beantwoord."))
 
 
+def _stopped() -> str:
+    return _("Deze student is intussen gestopt met de opleiding; je voorstel vervalt.")
+
+
 def _placed_meanwhile() -> str:
     return _(
         "Deze student werd intussen al geplaatst; je voorstel vervalt. Er werd niets dubbel geboekt."
@@ -160,10 +189,6 @@ def accept(
     clashing meanwhile undoes the whole answer (AnswerRefused says why). Returns the
     accepted periods; the caller commits."""
     student = line.student
-    if student.stopped_on is not None:
-        raise AnswerRefused(_("Deze student is intussen gestopt met de opleiding."))
-    if student.placements:
-        raise AnswerRefused(_placed_meanwhile())
     queued = len(db.session.info.get(QUEUED, []))
     savepoint = db.session.begin_nested()
     _claim_answer(line, ACCEPTED, user)
