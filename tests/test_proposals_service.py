@@ -13,6 +13,7 @@ from app.models import (
     AllocationRun,
     AuditEvent,
     Decline,
+    OutboxMail,
     Placement,
     ReminderSent,
     Student,
@@ -135,6 +136,14 @@ def line(app, line_id) -> AllocationLine:
         return row
 
 
+def unsent(app) -> list[str]:
+    """Subjects of queued mails not sent yet (inline sending is on in tests)."""
+    with app.app_context():
+        return db.session.scalars(
+            select(OutboxMail.subject).where(OutboxMail.sent_at.is_(None))
+        ).all()
+
+
 def test_a_service_sees_only_its_own_lines_of_sent_runs(app, world):
     page = as_service(app, world, "a").get("/dienst/voorstellen").text
     assert "Sara Peeters" in page and "Tom Peeters" in page
@@ -203,6 +212,7 @@ def test_accepting_places_every_period_mails_the_school_and_is_audited(
     assert row.answer == "accepted" and row.answered_at is not None
     mails = [m for m in outbox() if m[0] == world["school_email"]]
     assert len(mails) == 1 and "werd aanvaard door WZC A" in mails[0][1]
+    assert unsent(app) == []  # sent with the answer, as a normal acceptance's
     # A normal placement: the contact data now, and "Mijn stagiairs".
     detail = client.get(answer.location).text
     assert "Geheime Straat 7" in detail
@@ -302,6 +312,7 @@ def test_declining_writes_a_decline_the_school_sees_and_mails_it(app, world, out
     assert row.answer == "declined" and row.decline_reason == "Geen plaats in juni"
     mails = [m for m in outbox() if m[0] == world["school_email"]]
     assert len(mails) == 1 and "Geen plaats in juni" in mails[0][2]
+    assert unsent(app) == []
     school = app.test_client()
     login(school, world["school_email"])
     assert "Geen plaats in juni" in school.get(f"/studenten?term={world['term']}").text

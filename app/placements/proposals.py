@@ -189,14 +189,17 @@ def accept(
     clashing meanwhile undoes the whole answer (AnswerRefused says why). Returns the
     accepted periods; the caller commits."""
     student = line.student
-    queued = len(db.session.info.get(QUEUED, []))
+    # The savepoint makes the answer all or nothing. Its end fires the session's
+    # after_commit or after_rollback, on which the outbox forgets the mails queued so far
+    # (meant for the whole transaction): they are put back here, with the new ones only
+    # when the savepoint is kept.
+    queued = list(db.session.info.get(QUEUED, []))
     savepoint = db.session.begin_nested()
     _claim_answer(line, ACCEPTED, user)
     outcome = logic.accept(student, list(student.periods), service, mentor, notes, user)
     if outcome.taken or outcome.overlapping or not outcome.accepted:
-        # All or nothing: no period of a proposal is accepted alone, and no mail about it.
         savepoint.rollback()
-        del db.session.info.get(QUEUED, [])[queued:]
+        db.session.info[QUEUED] = queued
         db.session.expire(student, ["placements"])
         if outcome.overlapping:
             raise AnswerRefused(
@@ -205,7 +208,9 @@ def accept(
                 )
             )
         raise AnswerRefused(_placed_meanwhile())
+    queued = list(db.session.info.get(QUEUED, []))
     savepoint.commit()
+    db.session.info[QUEUED] = queued
     audit.record("proposal.accepted", line, detail=f"run {line.run_id}")
     return outcome.accepted
 
