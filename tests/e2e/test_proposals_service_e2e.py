@@ -11,6 +11,7 @@ from datetime import timedelta
 from playwright.sync_api import Page, expect
 
 from app.models import AllocationLine, AllocationRun, utcnow
+from tests.e2e.a11y import check, report
 from tests.e2e.test_service_flow import (
     COORDINATOR,
     LINDE,
@@ -102,6 +103,7 @@ def test_a_service_accepts_one_proposed_trainee_with_a_new_mentor_and_declines_a
 ):
     world = proposal_to_linde(seed)
     log_in(page, LINDE)
+    axe: dict = {}
 
     # 1. "Voorstellen" lists both, with the distance and the deadline, without contact data.
     open_menu(page, "Voorstellen")
@@ -112,6 +114,7 @@ def test_a_service_accepts_one_proposed_trainee_with_a_new_mentor_and_declines_a
     expect(sara).to_contain_text("nog 4 dagen")
     expect(sara).to_contain_text("CVO Antwerpen")
     assert SARA_STREET not in page.content()
+    check(page, "Voorstellen", axe)
 
     # 2. Accept Sara for both her periods, adding the mentor who is not in the list yet.
     page.get_by_role("link", name="Sara Peeters").click()
@@ -119,6 +122,7 @@ def test_a_service_accepts_one_proposed_trainee_with_a_new_mentor_and_declines_a
     accept = page.get_by_role("group", name="Student aanvaarden")
     for period in world["periods"]:
         expect(accept).to_contain_text(period)
+    check(page, "Voorstel", axe)
     accept.get_by_text("Stagementor staat niet in de lijst?").click()
     accept.get_by_label("Naam").fill("Lies Claes")
     accept.get_by_label("Telefoon").fill("03 218 50 00")
@@ -149,6 +153,7 @@ def test_a_service_accepts_one_proposed_trainee_with_a_new_mentor_and_declines_a
     reason = page.get_by_role("group", name="Voorstel weigeren").get_by_label("Reden")
     expect(reason).to_have_attribute("aria-invalid", "true")
     expect(reason).to_have_accessible_description(re.compile("Geef een reden op."))
+    check(page, "Voorstel weigeren zonder reden", axe)
     reason.fill("Geen plaats op de afdeling.")
     page.get_by_role("group", name="Voorstel weigeren").get_by_role(
         "button", name="Weigeren"
@@ -164,3 +169,5 @@ def test_a_service_accepts_one_proposed_trainee_with_a_new_mentor_and_declines_a
     expect(row_of(page, "Sara Peeters")).to_contain_text("Aanvaard op")
     mail = mailbox.wait_for(COORDINATOR, subject="niet aanvaarden")
     assert "Reden: Geen plaats op de afdeling." in mail.body
+    check(page, "Voorstellen beantwoord", axe)
+    assert not axe, report(axe)
