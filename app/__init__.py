@@ -79,7 +79,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     from app.export.routes import bp as export_bp
     from app.main.routes import bp as main_bp
     from app.mentors.routes import bp as mentors_bp
-    from app.placements.routes import bp as placements_bp
+    from app.placements.proposal_routes import bp as placements_bp  # with "Voorstellen"
     from app.schedule.routes import bp as schedule_bp
     from app.students.routes import bp as students_bp
     from app.supervisors.routes import bp as supervisors_bp

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_datetime, get_locale, get_translations
+from flask_babel import format_datetime, format_decimal, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(moment, "moment")
     app.add_template_filter(_day, "day")
     app.add_template_filter(display_phone, "phone")
+    app.add_template_filter(_km, "km")
     app.add_template_filter(lambda code: TRANSPORT_LABELS.get(code, code), "transport")
 
 
@@ -97,6 +98,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
     "service": [
         ("placements.browse", _l("Stageaanvragen")),
         ("placements.trainees", _l("Mijn stagiairs")),
+        ("placements.proposals_index", _l("Voorstellen")),
         ("mentors.index", _l("Stagementoren")),
         ("mentors.capacity", _l("Capaciteit")),
         ("schedule.timing", _l("Timing")),
@@ -106,6 +108,8 @@ NAV: dict[str, list[tuple[str, str]]] = {
 
 # Offered only while the timetable says so: a link that leads to "closed" helps no one.
 ONLY_WHILE_INTAKE_OPEN = frozenset({"students.new"})
+# Offered only to a service that VIVO ever sent a proposal (issue 13).
+ONLY_WITH_PROPOSALS = frozenset({"placements.proposals_index"})
 
 
 def _nav_items() -> list[tuple[str, str]]:
@@ -116,7 +120,17 @@ def _nav_items() -> list[tuple[str, str]]:
         for endpoint, label in NAV.get(current_user.role, [])
         if endpoint in current_app.view_functions
         and (endpoint not in ONLY_WHILE_INTAKE_OPEN or _timetable()["open"])
+        and (endpoint not in ONLY_WITH_PROPOSALS or _has_proposals())
     ]
+
+
+def _has_proposals() -> bool:
+    """Whether the logged-in service has proposals, decided once per request."""
+    from app.placements.proposals import has_proposals
+
+    if g.get("_has_proposals") is None:
+        g._has_proposals = has_proposals(current_user.care_service_id)
+    return g._has_proposals
 
 
 def _timetable() -> dict:
@@ -153,6 +167,11 @@ def _service_may_withdraw(placement) -> bool:
 def moment(value) -> str:
     """A moment in Europe/Brussels, e.g. 15/05/2023 12:00."""
     return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+
+
+def _km(value) -> str:
+    """A distance in km with one decimal, in the reader's notation (4,2 in Dutch)."""
+    return format_decimal(value, "0.0")
 
 
 def _day(value) -> str:

@@ -139,6 +139,20 @@ def build_world(app) -> World:
             "pl_a2": make_placement(students["stu_b_ant"], svc_a2, 1, mentor_a2),
             "pl_b": make_placement(students["stu_b"], svc_b, 1, mentor_b),
         }
+        run_a = AllocationRun(
+            term_id=term_final.id,
+            created_by_id=admin.id,
+            sent_at=now - timedelta(days=10),
+            answer_by=now - timedelta(days=3),
+            lines=[
+                AllocationLine(
+                    rank=1,
+                    student_id=students["stu_b_final"].id,
+                    care_service_id=svc_a.id,
+                    distance_km=80.5,
+                )
+            ],
+        )
         override = IntakeOverride(
             term_id=term_closed.id,
             school_id=school_b.id,
@@ -161,7 +175,9 @@ def build_world(app) -> World:
                     recipient="x@example.org", subject="Test", body_text="Hallo"
                 ),
                 # A proposal for the leftovers of the final term, sent to service B
-                # (issue 13): a line for school B's unplaced student there.
+                # (issue 13): a line for school B's unplaced student there; an earlier
+                # one proposed the same student to service A and expired.
+                run_a,
                 AllocationRun(
                     term_id=term_final.id,
                     created_by_id=admin.id,
@@ -197,7 +213,10 @@ def build_world(app) -> World:
             "reset": issue_token(users["user_school_b"], RESET),
         }
         db.session.flush()
-        proposal_line = db.session.scalar(select(AllocationLine))
+        line_a = run_a.lines[0]
+        line_b = db.session.scalar(
+            select(AllocationLine).where(AllocationLine.care_service_id == svc_b.id)
+        )
 
         named = [
             ("school_a", school_a.id),
@@ -216,8 +235,10 @@ def build_world(app) -> World:
             ("term_closed", term_closed.id),
             ("term_final", term_final.id),
             ("override", override.id),
-            ("run", proposal_line.run_id),
-            ("run_line", proposal_line.id),
+            ("run", line_b.run_id),
+            ("run_a", run_a.id),
+            ("line_a", line_a.id),
+            ("line_b", line_b.id),
             ("admin", admin.id),
             ("invited", invited.id),
             *((key, user.id) for key, user in users.items()),
@@ -253,8 +274,8 @@ def build_world(app) -> World:
         "term_id": [i["term_open"], i["term_closed"], i["term_final"]],
         "user_id": [i["admin"], i["invited"], *(i[k] for k in users)],
         "override_id": [i["override"]],
-        "run_id": [i["run"]],
-        "line_id": [i["run_line"]],
+        "run_id": [i["run"], i["run_a"]],
+        "line_id": [i["line_a"], i["line_b"]],
     }
     world.foreign = {
         # the walker is school A
@@ -268,6 +289,7 @@ def build_world(app) -> World:
             "student_id": [i["stu_b"], i["stu_b_closed"], i["stu_b_final"]],
             "placement_id": [i["pl_b"], i["pl_a2"]],
             "mentor_id": [i["mentor_b"], i["mentor_b2"], i["mentor_a2"]],
+            "line_id": [i["line_b"]],
         },
     }
     world.own = {
@@ -285,6 +307,7 @@ def build_world(app) -> World:
             "student_id": [i["stu_a"], i["stu_a2"], i["stu_b_ant"]],
             "placement_id": [i["pl_a"]],
             "mentor_id": [i["mentor_a"]],
+            "line_id": [i["line_a"]],
         },
     }
     return world
@@ -508,6 +531,9 @@ def test_sec_01_other_tenants_ids_answer_404_and_change_nothing(app, world, role
             "placements.accept",
             "placements.decline",
             "placements.withdraw",
+            "placements.proposal",
+            "placements.proposal_accept",
+            "placements.proposal_decline",
             "mentors.edit",
             "mentors.delete",
             "students.show",  # 403
@@ -541,7 +567,7 @@ def test_sec_01_the_same_routes_answer_with_the_roles_own_ids(app, world, role):
             "supervisors.show",
             "supervisors.edit",
         },
-        "service": {"placements.show", "mentors.edit"},
+        "service": {"placements.show", "mentors.edit", "placements.proposal"},
     }[role]
     assert expected <= reached
 

@@ -52,6 +52,7 @@ LIST_PAGES = [
     ("service", "/dienst/stagiairs"),
     ("service", "/dienst/stagiairs?term=alle"),
     ("service", "/dienst/mentoren"),
+    ("service", "/dienst/voorstellen"),
     ("admin", "/admin/dashboard"),
     ("admin", "/admin/onbeantwoord"),
     ("admin", "/admin/logins"),
@@ -116,6 +117,7 @@ def ensure_shape(data) -> None:
             )
         stopped.stopped_on = stopped.periods[0].start_date
         stopped.stopped_reason = "Werk gevonden."
+    _proposals_for(service, data)
     # The log's first page names an object of every kind (one lookup per kind on a page).
     from app.admin.audit_log import _NAME_COLUMNS
     from app.models import AuditEvent
@@ -123,6 +125,40 @@ def ensure_shape(data) -> None:
     for kind in (*_NAME_COLUMNS, "Student", "Placement"):
         db.session.add(AuditEvent(action="test.shape", object_type=kind, object_id=1))
     db.session.commit()
+
+
+def _proposals_for(service, data) -> None:
+    """Allocation proposals to the benchmark's service (issue 13), as many as the size
+    allows: a sent run still open for answers, an expired one, and a draft."""
+    from datetime import timedelta
+
+    from app.models import AllocationLine, AllocationRun, utcnow
+
+    now = utcnow()
+    students = db.session.scalars(
+        select(Student.id)
+        .where(Student.term_id == data.terms["past1"])
+        .order_by(Student.id)
+        .offset(3)
+        .limit(30)
+    ).all()
+    runs = [
+        AllocationRun(term_id=data.terms["past1"], sent_at=now, answer_by=at)
+        for at in (now + timedelta(days=3), now - timedelta(days=1))
+    ] + [AllocationRun(term_id=data.terms["past1"])]
+    for rank, student_id in enumerate(students):
+        runs[rank % 3].lines.append(
+            AllocationLine(
+                rank=rank,
+                student_id=student_id,
+                care_service_id=service.id,
+                distance_km=rank * 1.5,
+                answer="declined" if rank % 4 == 0 else "",
+                answered_at=now if rank % 4 == 0 else None,
+                decline_reason="Geen plaats." if rank % 4 == 0 else "",
+            )
+        )
+    db.session.add_all(runs)
 
 
 def load(app, n: int) -> dict:

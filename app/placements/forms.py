@@ -14,13 +14,20 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.formtools import choice_list, free_text
 
 
-class AcceptForm(FlaskForm):
-    periods = SelectMultipleField(
-        _l("Periodes die je aanvaardt"),
-        coerce=int,
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
-    )
+# Made before the mentor's fields, so that the accept form lists (and its error summary
+# names) the periods first, as the page shows them.
+_PERIODS = SelectMultipleField(
+    _l("Periodes die je aanvaardt"),
+    coerce=int,
+    widget=ListWidget(prefix_label=False),
+    option_widget=CheckboxInput(),
+)
+
+
+class MentorAnswerForm(FlaskForm):
+    """A yes to a trainee: the mentor, notes for the school, and the capacity confirmation
+    (a request's accept form, and a proposal's)."""
+
     mentor_id = SelectField(_l("Stagementor"), coerce=int, validate_choice=False)
     notes = TextAreaField(
         _l("Notities voor de school"),
@@ -31,8 +38,27 @@ class AcceptForm(FlaskForm):
         _l("Ik aanvaard toch, boven de aangeboden capaciteit.")
     )
 
-    def __init__(self, *args, periods, mentors, **kwargs):
+    def __init__(self, *args, mentors, **kwargs):
         super().__init__(*args, **kwargs)
+        self.load_mentors(mentors)
+
+    def load_mentors(self, mentors) -> None:
+        """Offer the service's mentors (again, after one was added inline)."""
+        self.mentor_id.choices = choice_list(
+            [(0, "—")] + [(m.id, m.name) for m in mentors]
+        )
+        self.mentor_ids = {m.id for m in mentors}
+
+    def validate_mentor_id(self, field) -> None:
+        if field.data not in self.mentor_ids:
+            raise ValidationError(_l("Kies de stagementor (of voeg er een toe)."))
+
+
+class AcceptForm(MentorAnswerForm):
+    periods = _PERIODS
+
+    def __init__(self, *args, periods, mentors, **kwargs):
+        super().__init__(*args, mentors=mentors, **kwargs)
         self.periods.choices = choice_list(
             (
                 p.id,
@@ -45,22 +71,10 @@ class AcceptForm(FlaskForm):
             )
             for p in periods
         )
-        self.load_mentors(mentors)
-
-    def load_mentors(self, mentors) -> None:
-        """Offer the service's mentors (again, after one was added inline)."""
-        self.mentor_id.choices = choice_list(
-            [(0, "—")] + [(m.id, m.name) for m in mentors]
-        )
-        self.mentor_ids = {m.id for m in mentors}
 
     def validate_periods(self, field) -> None:
         if not field.data:
             raise ValidationError(_l("Kies minstens één periode."))
-
-    def validate_mentor_id(self, field) -> None:
-        if field.data not in self.mentor_ids:
-            raise ValidationError(_l("Kies de stagementor (of voeg er een toe)."))
 
 
 class DeclineForm(FlaskForm):

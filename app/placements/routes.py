@@ -13,7 +13,7 @@ from app.mentors.queries import service_mentor_or_404, service_mentors
 from app.models import Mentor, Placement, utcnow
 from app.outbox import commit_and_send
 from app.placements import logic, queries
-from app.placements.forms import AcceptForm, DeclineForm
+from app.placements.forms import AcceptForm, DeclineForm, MentorAnswerForm
 from app.schedule.clock import local_date
 from app.schedule.timetable import (
     acceptance_closed_message,
@@ -27,6 +27,7 @@ bp = Blueprint("placements", __name__)
 
 
 def _service():
+    """The logged-in care service."""
     return current_user.care_service
 
 
@@ -105,26 +106,13 @@ def accept(student_id: int):
     form = _accept_form(student, every_period=True)
     mentor_form = MentorForm(prefix="mentor", formdata=None)
     if request.form.get("action") == "add_mentor":
-        mentor_form = _add_mentor(form)
+        mentor_form = add_mentor(form)
         return _request_page(student, form, DeclineForm(formdata=None), mentor_form)
     if not form.validate_on_submit():
         return _request_page(
             student, form, DeclineForm(formdata=None), mentor_form, 200
         )
-    offered, taken = logic.capacity(_service().id, student.term_id)
-    already_ours = any(p.care_service_id == _service().id for p in student.placements)
-    if (
-        offered is not None
-        and taken >= offered
-        and not already_ours
-        and not form.over_capacity.data
-    ):
-        form.over_capacity.errors = [
-            _(
-                "Je aangeboden capaciteit (%(n)d) is bereikt. Bevestig dat je toch aanvaardt.",
-                n=offered,
-            )
-        ]
+    if over_capacity_unconfirmed(form, student):
         return _request_page(
             student, form, DeclineForm(formdata=None), mentor_form, 200
         )
@@ -134,10 +122,26 @@ def accept(student_id: int):
         student, periods, _service(), mentor, form.notes.data, current_user
     )
     commit_and_send()
-    _flash_outcome(outcome)
+    flash_outcome(outcome)
     if outcome.accepted:
         return redirect(_request_url(student))
     return redirect(_back_to_browse())
+
+
+def over_capacity_unconfirmed(form, student) -> bool:
+    """The service reached its offered capacity for the student's term and did not confirm
+    accepting anyway: the form then says so next to the confirmation box (SVC-6)."""
+    offered, taken = logic.capacity(_service().id, student.term_id)
+    already_ours = any(p.care_service_id == _service().id for p in student.placements)
+    if offered is None or taken < offered or already_ours or form.over_capacity.data:
+        return False
+    form.over_capacity.errors = [
+        _(
+            "Je aangeboden capaciteit (%(n)d) is bereikt. Bevestig dat je toch aanvaardt.",
+            n=offered,
+        )
+    ]
+    return True
 
 
 def _open_request(student_id: int, include_placed: bool = False):
@@ -151,7 +155,7 @@ def _open_request(student_id: int, include_placed: bool = False):
         return None
 
 
-def _flash_outcome(outcome: logic.AcceptOutcome) -> None:
+def flash_outcome(outcome: logic.AcceptOutcome) -> None:
     if outcome.accepted:
         flash(
             _(
@@ -178,7 +182,7 @@ def _flash_outcome(outcome: logic.AcceptOutcome) -> None:
         )
 
 
-def _add_mentor(form: AcceptForm) -> MentorForm:
+def add_mentor(form: MentorAnswerForm) -> MentorForm:
     """Add a mentor from the accept form, keeping the choices made (SVC-2)."""
     mentor_form, mentor = add_missing_contact(
         Mentor(care_service_id=_service().id), "mentor"

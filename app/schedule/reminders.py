@@ -18,6 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import (
+    AllocationLine,
+    AllocationRun,
     CareService,
     IntakeOverride,
     Placement,
@@ -44,6 +46,8 @@ RELEASE_KIND = "service_release"
 RELEASE_GRACE = timedelta(days=2)
 # A school with a late entry (TERM-3) hears this many days before its own late close.
 LATE_ENTRY_DAYS_BEFORE = 1
+# A service with unanswered allocation proposals hears this many days before their deadline.
+PROPOSAL_DAYS_BEFORE = (2, 1)
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,8 @@ def send_due_reminders(
             counts.update(send_digests(term, now, plan=plan))
         if admin_reminder_due(term, now):
             counts.update(remind_admins(term, now, plan=plan))
+    # Proposals come after the results moment: they are looked up on their own.
+    counts.update(remind_proposals(now, plan=plan))
     # End the last read (on SQLite it holds the write lock); a dry run wrote nothing to keep.
     if plan is None:
         db.session.commit()
@@ -548,3 +554,78 @@ def remind_admins(term: Term, now: datetime, plan: list | None = None) -> Counte
         ),
         plan=plan,
     )
+
+
+# --- services: unanswered allocation proposals (issue 13) --------------------------------
+
+
+def proposal_kind(days: int, run: AllocationRun) -> str:
+    """Keyed on the run and its deadline: a moved deadline gets reminders of its own."""
+    return f"proposal_{days}d:{run.id}:{moment_key(run.answer_by)}"
+
+
+def _unanswered_per_service(run: AllocationRun, now: datetime) -> Counter:
+    """Per service, the run's lines still waiting for its answer (the service's own list's
+    rule: unanswered, the student neither placed meanwhile nor stopped)."""
+    from app.placements.proposals import waiting_sql
+
+    return Counter(
+        dict(
+            db.session.execute(
+                select(AllocationLine.care_service_id, func.count())
+                .join(AllocationRun, AllocationLine.run_id == AllocationRun.id)
+                .where(
+                    AllocationLine.run_id == run.id,
+                    AllocationLine.care_service_id.is_not(None),
+                    AllocationLine.removed.is_(False),
+                    waiting_sql(now),
+                )
+                .group_by(AllocationLine.care_service_id)
+            ).all()
+        )
+    )
+
+
+def remind_proposals(now: datetime, plan: list | None = None) -> Counter:
+    """Each active login of a service with unanswered lines in a sent run, PROPOSAL_DAYS_BEFORE
+    its deadline: how many trainees wait for its answer, and until when; never a reminder
+    after a more urgent one for the same deadline."""
+    runs = db.session.scalars(
+        select(AllocationRun)
+        .where(rules.proposal_answerable_sql(now))
+        .order_by(AllocationRun.answer_by, AllocationRun.id)
+    ).all()
+    counts: Counter = Counter()
+    for run in runs:
+        days = rules.proposal_reminder_days(run, now, PROPOSAL_DAYS_BEFORE)
+        if days is None:
+            continue
+        waiting = _unanswered_per_service(run, now)
+        if not waiting:
+            continue
+        term = db.session.get(Term, run.term_id)
+        subject = _l(
+            "Stagematching: beantwoord de voorstellen van VIVO vóór %(at)s",
+            at=_local(run.answer_by),
+        )
+        link = _link("placements.proposals_index")
+        counts.update(
+            _send_to_all(
+                proposal_kind(days, run),
+                term,
+                [to for to in service_logins() if waiting[to.organisation_id]],
+                now,
+                subject,
+                "reminder_service_proposals",
+                lambda to: dict(
+                    count=waiting[to.organisation_id],
+                    answer_by=run.answer_by,
+                    link=link,
+                ),
+                also_done=[
+                    proposal_kind(n, run) for n in PROPOSAL_DAYS_BEFORE if n < days
+                ],
+                plan=plan,
+            )
+        )
+    return counts

@@ -6,7 +6,7 @@ columns, for queries that filter many rows. tests/test_schedule_rules.py checks 
 (term, now) cases that both give the same answer on SQLite and PostgreSQL.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Protocol
 
@@ -276,6 +276,21 @@ def proposal_answerable_sql(now: datetime):
         AllocationRun.answer_by.is_not(None),
         AllocationRun.answer_by > now,
     )
+
+
+def proposal_days_left(run, now: datetime) -> int:
+    """Whole Belgian calendar days from today until the proposal's deadline (0 on its last
+    day; negative once past), for "nog N dagen" beside the deadline."""
+    return (local_date(run.answer_by) - local_date(now)).days
+
+
+def proposal_reminder_days(run, now: datetime, days_before) -> int | None:
+    """The most urgent reminder of an unanswered proposal due now: the smallest N in
+    `days_before` with `now` within N days of the deadline, while it is answerable."""
+    if not proposal_answerable(run, now):
+        return None
+    due = [n for n in days_before if now >= run.answer_by - timedelta(days=n)]
+    return min(due, default=None)
 
 
 def allocation_may_run(term: Timetable, now: datetime) -> bool:
