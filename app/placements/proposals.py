@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import joinedload
 
 from app import audit
@@ -23,13 +23,13 @@ from app.models import (
     AllocationRun,
     CareService,
     Mentor,
-    Placement,
     Student,
     User,
     utcnow,
 )
 from app.outbox import QUEUED
 from app.placements import logic
+from app.proposals.instance import line_waiting_sql
 from app.schedule import rules
 from app.tenancy import valid_id
 
@@ -75,18 +75,8 @@ class ProposalLists:
 
 
 def waiting_sql(now: datetime):
-    """The SQL twin of `refusal(line, now) is None`: unanswered, before the deadline, and
-    the student neither placed meanwhile nor stopped."""
-    placed = exists().where(Placement.student_id == AllocationLine.student_id)
-    stopped = exists().where(
-        Student.id == AllocationLine.student_id, Student.stopped_on.is_not(None)
-    )
-    return and_(
-        AllocationLine.answer == "",
-        rules.proposal_answerable_sql(now),
-        ~placed,
-        ~stopped,
-    )
+    """The SQL twin of `refusal(line, now) is None`: the shared rule of a waiting line."""
+    return line_waiting_sql(now)
 
 
 def service_proposals(service: CareService, now: datetime) -> ProposalLists:

@@ -21,16 +21,33 @@ from app.models import (
 from app.schedule import rules
 
 
-def waiting_line_sql(now: datetime):
-    """Per student (the query selects Student): a line with a service in a sent run that the
-    service may still answer; such a student is not in the pool until it answers or expires."""
-    return exists().where(
-        AllocationLine.student_id == Student.id,
+def line_waiting_sql(now: datetime):
+    """The one rule for "this line still waits for its service's answer", used by the pool,
+    the service's list and the reminders (the query joins AllocationRun): a line with a
+    service, not taken out, unanswered, its run sent and before the deadline, and its student
+    neither placed meanwhile nor stopped. Otherwise the line has been answered, expired or
+    lapsed, and its student is back in the pool."""
+    placed = exists().where(Placement.student_id == AllocationLine.student_id)
+    stopped = exists().where(
+        Student.id == AllocationLine.student_id, Student.stopped_on.is_not(None)
+    )
+    return and_(
         AllocationLine.care_service_id.is_not(None),
         AllocationLine.removed.is_(False),
         AllocationLine.answer == "",
-        AllocationRun.id == AllocationLine.run_id,
         rules.proposal_answerable_sql(now),
+        ~placed,
+        ~stopped,
+    )
+
+
+def waiting_line_sql(now: datetime):
+    """Per student (the query selects Student): a line of theirs still waits for an answer;
+    such a student is not in the pool until it is answered or expires."""
+    return exists().where(
+        AllocationLine.student_id == Student.id,
+        AllocationRun.id == AllocationLine.run_id,
+        line_waiting_sql(now),
     )
 
 

@@ -147,7 +147,7 @@ def _tell_services(run: AllocationRun, term: Term, per_service: dict[int, int]) 
         .order_by(CareService.id, User.email)
     ):
         logins[service_id].append((name, email, language))
-    link = external_url("main.dashboard")
+    link = external_url("placements.proposals_index")
     for service_id, count in per_service.items():
         for name, email, language in logins[service_id]:
             with in_language(language):
