@@ -91,8 +91,8 @@ class Config:
     OUTBOX_SEND_INLINE = _env_bool("OUTBOX_SEND_INLINE", True)
     ACTIVATION_TTL = timedelta(days=_env_int("ACTIVATION_TTL_DAYS", 7))
     RESET_TTL = timedelta(hours=_env_int("RESET_TTL_HOURS", 1))
-    # Reset or activation links mailed to one login per hour on strangers' requests, from
-    # wherever they come; more requests are noted and dropped (earlier links keep working).
+    # A stranger's request for a reset or activation link mails nothing once the login had
+    # this many such links in the last hour, the newest under half an hour old.
     MAIL_LINKS_PER_HOUR = _env_int("MAIL_LINKS_PER_HOUR", 3)
 
     # Login throttling; storage shared by all worker processes in production (Redis).
