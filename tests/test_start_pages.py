@@ -339,3 +339,20 @@ def test_the_admin_start_page_links_every_screen(app, client):
     for path in ("/admin/dashboard", "/admin/onbeantwoord", "/admin/logins"):
         assert f'href="{path}"' in page
     assert "logins die hun account nog niet activeerden" in page
+
+
+def test_vivos_number_of_unplaced_students_is_of_the_term_near_its_results(ctx):
+    """The term whose services are accepting (its results moment near) counts, not the one
+    still taking requests, where almost every request is still without a placement."""
+    now = utcnow()
+    taking_requests = make_term(now, name="Voorjaar")
+    accepting = make_term(now, intake_open=False, name="Winter")
+    school = make_school()
+    for _ in range(3):
+        make_student(school, taking_requests)
+    make_student(school, accepting)
+    make_placement(make_student(school, accepting))
+    db.session.commit()
+    numbers = queries.admin_start(now)
+    assert numbers.term.id == accepting.id
+    assert numbers.unplaced == 1

@@ -277,10 +277,10 @@ class AdminStart:
 def admin_start(now: datetime) -> AdminStart:
     """Everything VIVO's start page shows: two statements besides the timetable's."""
     from app.admin import stats
-    from app.schedule.timetable import all_terms, default_term
+    from app.schedule.timetable import accepting_term, all_terms
 
     terms = all_terms()
-    term = default_term(terms, now)
+    term = accepting_term(terms, now)
 
     def count(column, *conditions):
         return select(func.count(column)).where(*conditions).scalar_subquery()

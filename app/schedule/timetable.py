@@ -345,6 +345,16 @@ def default_term(
     return terms[0] if terms else None
 
 
+def accepting_term(terms: list[Term], now: datetime | None = None) -> Term | None:
+    """The term VIVO watches: the one whose services are accepting, the nearest results
+    moment first (its unplaced students matter now); else `default_term`."""
+    now = now or utcnow()
+    accepting = [t for t in terms if rules.acceptance_open(t, now)]
+    if accepting:
+        return min(accepting, key=lambda t: t.results_at)
+    return default_term(terms, now)
+
+
 @dataclass(frozen=True)
 class Deadline:
     term: Term
