@@ -749,3 +749,35 @@ def test_sec_23_a_view_of_personal_data_records_who_when_and_which_student(app, 
         assert start - timedelta(seconds=1) <= event.at <= utcnow(), url
         for secret in PRIVATE:
             assert secret not in event.detail, url
+
+
+def test_a_mentor_added_inline_takes_the_focus_and_is_not_added_twice(app, world):
+    """The page comes back whole after "Stagementor toevoegen": the chosen mentor's list
+    has the focus (autofocus), and the same name and address sent again reuse the row."""
+    from app.models import Mentor
+
+    client = as_service(app, world, "a")
+    data = {
+        "action": "add_mentor",
+        "periods": [str(world["periods"][0])],
+        "mentor_id": "0",
+        "mentor-name": "Mona Mentor",
+        "mentor-phone": "03 212 34 56",
+        "mentor-email": "mona@wzc.be",
+    }
+    url = f"/dienst/aanvragen/{world['student']}/aanvaarden"
+    first = client.post(url, data=data).text
+    select_tag = (
+        first.split('id="mentor_id"')[0].rsplit("<select", 1)[1]
+        + first.split('id="mentor_id"')[1].split(">", 1)[0]
+    )
+    assert "autofocus" in select_tag
+    again = client.post(
+        url, data={**data, "mentor-name": " mona mentor", "mentor-email": "MONA@wzc.be"}
+    )
+    assert again.status_code == 200
+    with app.app_context():
+        names = db.session.scalars(
+            select(Mentor.name).where(Mentor.name.ilike("%mona%"))
+        ).all()
+    assert names == ["Mona Mentor"]

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import audit
-from app.contacts import add_missing_contact
+from app.contacts import add_missing_contact, choose_added
 from app.crypto import decrypt_national_number
 from app.htmx import render_page_or_fragment
 from app.mentors.forms import MentorForm
@@ -189,7 +189,7 @@ def add_mentor(form: MentorAnswerForm) -> MentorForm:
     )
     if mentor is not None:
         form.load_mentors(service_mentors(_service().id))
-        form.mentor_id.data = mentor.id
+        choose_added(form.mentor_id, mentor)
         flash(
             _("Stagementor %(name)s toegevoegd en gekozen.", name=mentor.name),
             "success",

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app.contacts import add_missing_contact
+from app.contacts import add_missing_contact, choose_added
 from app.extensions import db
 from app.htmx import render_page_or_fragment
 from app.models import Student, Supervisor, utcnow
@@ -142,7 +142,7 @@ def _add_supervisor(form: StudentForm) -> SupervisorForm:
     )
     if supervisor is not None:
         form.load_supervisors(current_user.school_id)
-        form.supervisor_id.data = supervisor.id
+        choose_added(form.supervisor_id, supervisor)
         flash(
             _(
                 "Stage-/werkplekbegeleider %(name)s toegevoegd en gekozen.",
