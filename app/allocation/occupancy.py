@@ -46,42 +46,22 @@ class Occupancy:
 
     def seen(self) -> int:
         """A mark of the state now: stays are only ever appended, so the first `seen()` of
-        them are the trainees present at that moment (for had_room and holders later)."""
+        them are the trainees present at that moment (for holders later)."""
         return len(self.stays)
-
-    def had_room(self, first: int, last: int, seen: int) -> bool:
-        """has_room() as it answered when the first `seen` stays were all there were."""
-        if self.places <= 0:
-            return False
-        events = []
-        for s, e, _ in self.stays[:seen]:
-            if s <= last and first <= e:
-                events.append((max(s, first), 1))
-                events.append((e + 1, -1))
-        if len(events) < 2 * self.places:
-            return True
-        events.sort()
-        present = 0
-        for _, step in events:
-            present += step
-            if present >= self.places:
-                return False
-        return True
 
     def holders(
         self, first: int, last: int, seen: int | None = None
     ) -> tuple[tuple[int, ...], int]:
-        """(ids of this run's students, count of earlier trainees) present in [first, last]
-        (among the first `seen` stays: the state at that mark)."""
-        students, existing = set(), 0
-        stays = self.stays if seen is None else self.stays[:seen]
-        for s, e, owner in stays:
+        """(ids of this run's students, count of earlier trainees) present in [first, last],
+        among the first `seen` stays (the state at that mark) or all of them."""
+        owners, existing = set(), 0
+        for s, e, owner in self.stays if seen is None else self.stays[:seen]:
             if s <= last and first <= e:
                 if owner is None:
                     existing += 1
                 else:
-                    students.add(owner)
-        return tuple(sorted(students)), existing
+                    owners.add(owner)
+        return tuple(sorted(owners)), existing
 
     def add(self, student_id: int, periods: list[tuple[int, int, int]]) -> None:
         """Give the student a place in their periods (counted once where they overlap)."""

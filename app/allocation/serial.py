@@ -100,7 +100,7 @@ class _Run:
         clash = _clash(trainee, periods)
         limit = self.settings.limit_km(trainee)
         keep = self.settings.why_limit
-        why: list[tuple[int, float, int]] = []
+        why: list[tuple[int, float, int, Periods]] = []
         preferred = self.index.get(trainee.preferred_service_id, -1)
         if preferred >= 0:
             far = self.nearby.distance(
@@ -271,10 +271,13 @@ class _Run:
         limit: float,
         periods: Periods,
         clash: int | None,
-    ) -> tuple[int, float, int]:
-        """What explaining this service needs later: its index, the distance, and a mark of
-        its room's state now (the reasons are made from these on first access: _explain)."""
-        return (i, dist, self.rooms[i].seen())
+    ) -> tuple[int, float, int, Periods]:
+        """What explaining this service needs later: its index, the distance, a mark of its
+        room's state now and the periods without room now (the reasons are made from these
+        on first access: _explain)."""
+        room = self.rooms[i]
+        full = [p for p in periods if not room.has_room(p[1], p[2])]
+        return (i, dist, room.seen(), full)
 
     def _line(
         self,
@@ -282,7 +285,7 @@ class _Run:
         i: int | None,
         dist: float | None,
         periods: Periods,
-        why: list[tuple[int, float, int]],
+        why: list[tuple[int, float, int, Periods]],
     ) -> Line:
         """The student's line; its "Waarom?" made when first read."""
         if not why:
@@ -304,12 +307,13 @@ class _Run:
         i: int,
         dist: float,
         seen: int,
+        full: Periods,
         limit: float,
         periods: Periods,
         clash: int | None,
     ) -> Why:
         """Every hard rule the service fails; if none, the periods in which it was full at
-        the student's turn (the room as it was with its first `seen` stays)."""
+        the student's turn, with who held it then (its first `seen` stays)."""
         service = self.services[i]
         reasons = []
         if not self.settings.widen_provinces and service.province != trainee.province:
@@ -336,18 +340,17 @@ class _Run:
             reasons.append(Reason(ReasonKind.OVERLAP, period=clash))
         if not reasons:
             room = self.rooms[i]
-            for number, first, last in periods:
-                if not room.had_room(first, last, seen):
-                    students, existing = room.holders(first, last, seen)
-                    reasons.append(
-                        Reason(
-                            ReasonKind.FULL,
-                            period=number,
-                            places=room.places,
-                            students=students,
-                            existing=existing,
-                        )
+            for number, first, last in full:
+                students, existing = room.holders(first, last, seen)
+                reasons.append(
+                    Reason(
+                        ReasonKind.FULL,
+                        period=number,
+                        places=room.places,
+                        students=students,
+                        existing=existing,
                     )
+                )
         return Why(service.id, None if math.isinf(dist) else dist, tuple(reasons))
 
 
