@@ -56,8 +56,11 @@ bench-deps:
 # adds PostgreSQL. Writes bench/results.json.
 bench: $(VENV)/.installed-dev translations bench-deps
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.allocation
 
-# The allocation proposal alone at full size (bench/allocation.py).
+# The allocation proposal at full size (bench/allocation.py): the algorithm, the ratio to the
+# matching library, the whole "Voorstel maken" request (SQLite; PostgreSQL with
+# BENCH_DATABASE_URL). Writes bench/allocation_results.json; `make bench` runs it at its end.
 bench-allocation: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.allocation
 

@@ -5,13 +5,18 @@
    declines, preferences and clashes): the algorithm alone, per setting, best of 3 runs.
 2. The ratio to the `matching` library's resident-optimal stable matching on the same
    300-student instance with one period each (where both must give the same result).
+3. The whole "Voorstel maken" request on that instance (bench/allocation_request.py): SQLite,
+   and PostgreSQL when BENCH_DATABASE_URL is set (its public schema is emptied).
+`make bench` runs this at its end.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import statistics
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -123,13 +128,18 @@ def _spans(rnd: random.Random, count: int) -> tuple[Span, ...]:
 
 
 def best_of(runs: int, work) -> tuple[float, object]:
-    """(fewest CPU seconds of the runs, result): CPU time, as the machine is shared."""
-    best, result = float("inf"), None
+    """(fewest CPU seconds of the runs, result): CPU time, as the machine is shared. The
+    median of the last call is kept in MEDIAN."""
+    times, result = [], None
     for _ in range(runs):
         start = time.process_time()
         result = work()
-        best = min(best, time.process_time() - start)
-    return best, result
+        times.append(time.process_time() - start)
+    MEDIAN[0] = statistics.median(times)
+    return min(times), result
+
+
+MEDIAN = [0.0]
 
 
 def with_matching(trainees, services, run_settings, order):
@@ -169,12 +179,23 @@ def with_matching(trainees, services, run_settings, order):
     return matched
 
 
+def _load() -> list[float]:
+    """The machine's load average (1, 5, 15 min) when the figures were taken."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=20_000)
     parser.add_argument("--services", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--request-runs",
+        type=int,
+        default=5,
+        help="times the whole request is posted per database (0: not measured)",
+    )
     args = parser.parse_args()
     trainees, services = instance(args.students, args.services)
     runs = {}
@@ -194,9 +215,12 @@ def main() -> None:
             args.runs, lambda s=run_settings, r=rows: allocate(*r, s)
         )
         placed = sum(1 for line in proposal.lines if line.service_id is not None)
-        runs[name] = dict(seconds=round(seconds, 3), placed=placed)
+        runs[name] = dict(
+            seconds=round(seconds, 3), median=round(MEDIAN[0], 3), placed=placed
+        )
         print(
-            f"{name:28} {seconds:6.3f} s  placed {placed:,} of {len(trainees):,}",
+            f"{name:28} {seconds:6.3f} s  median {MEDIAN[0]:.3f} s  "
+            f"placed {placed:,} of {len(trainees):,}",
             flush=True,
         )
     small, small_services = instance(300, 40, seed=7, one_period=True)
@@ -215,6 +239,24 @@ def main() -> None:
         f"{'300 students, 1 period':28} {ours * 1000:6.1f} ms  matching {theirs * 1000:.1f} ms"
         f"  ratio {ours / theirs:.3f}"
     )
+    request = {}
+    if args.request_runs:
+        from bench import allocation_request
+
+        for backend in allocation_request.backends():
+            request[backend] = allocation_request.measure(
+                allocation_request.database(backend),
+                trainees,
+                services,
+                runs=args.request_runs,
+            )
+            r = request[backend]
+            print(
+                f"{'Voorstel maken, ' + backend:28} {r['min']:6.3f} s  median "
+                f"{r['median']:.3f} s  (CPU {r['cpu_min']:.3f} / {r['cpu_median']:.3f} s)"
+                f"  algorithm {r['algorithm_ms']} ms",
+                flush=True,
+            )
     args.output.write_text(
         json.dumps(
             dict(
@@ -227,6 +269,8 @@ def main() -> None:
                     matching_ms=round(theirs * 1000, 2),
                     ratio=round(ours / theirs, 4),
                 ),
+                request=request,
+                load=_load(),
             ),
             indent=2,
         )

@@ -271,3 +271,19 @@ def test_the_script_rebuilds_the_csv_from_the_package_data(tmp_path):
         "1000,50.8500,4.3500",
         "9000,51.1000,3.8000",
     ]
+
+
+def test_a_rooms_holders_at_a_mark_are_those_then():
+    """'Waarom?' is made after the run: who held a place as it was at the mark."""
+    from app.allocation.occupancy import Occupancy
+
+    room = Occupancy(2, ((date(2024, 10, 1), date(2024, 10, 10)),))
+    day = date(2024, 10, 5).toordinal()
+    before = room.seen()
+    room.add(7, [(1, day, day + 3)])
+    after = room.seen()
+    room.add(8, [(1, day - 10, day + 20)])
+    assert room.holders(day, day, before) == ((), 1)
+    assert room.holders(day, day, after) == ((7,), 1)
+    assert room.holders(day + 10, day + 10, after) == ((), 0)
+    assert room.holders(day, day) == ((7, 8), 1)

@@ -44,16 +44,24 @@ class Occupancy:
         k = bisect_right(self.starts, first) - 1
         return self.places <= 0 or (k >= 0 and self.ends[k] >= last)
 
-    def holders(self, first: int, last: int) -> tuple[tuple[int, ...], int]:
-        """(ids of this run's students, count of earlier trainees) present in [first, last]."""
-        students, existing = set(), 0
-        for s, e, owner in self.stays:
+    def seen(self) -> int:
+        """A mark of the state now: stays are only ever appended, so the first `seen()` of
+        them are the trainees present at that moment (for holders later)."""
+        return len(self.stays)
+
+    def holders(
+        self, first: int, last: int, seen: int | None = None
+    ) -> tuple[tuple[int, ...], int]:
+        """(ids of this run's students, count of earlier trainees) present in [first, last],
+        among the first `seen` stays (the state at that mark) or all of them."""
+        owners, existing = set(), 0
+        for s, e, owner in self.stays if seen is None else self.stays[:seen]:
             if s <= last and first <= e:
                 if owner is None:
                     existing += 1
                 else:
-                    students.add(owner)
-        return tuple(sorted(students)), existing
+                    owners.add(owner)
+        return tuple(sorted(owners)), existing
 
     def add(self, student_id: int, periods: list[tuple[int, int, int]]) -> None:
         """Give the student a place in their periods (counted once where they overlap)."""

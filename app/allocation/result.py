@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -50,14 +51,54 @@ class Why:
     reasons: tuple[Reason, ...]
 
 
-@dataclass(frozen=True)
 class Line:
-    """One student's outcome: the service proposed (or None) and the better ones explained."""
+    """One student's outcome: the service proposed (or None) and the better ones explained.
 
-    student_id: int
-    service_id: int | None
-    distance_km: float | None
-    why: tuple[Why, ...]
+    `why` may be given as a callable: the run notes what each explanation needs (the
+    service, the distance, a mark of the room's state at the student's turn) and the `Why`
+    objects are made on first access, true to that state (a run of 20,000 students spent a
+    third of its time making reasons).
+    """
+
+    __slots__ = ("student_id", "service_id", "distance_km", "_why")
+
+    def __init__(
+        self,
+        student_id: int,
+        service_id: int | None,
+        distance_km: float | None,
+        why: tuple[Why, ...] | Callable[[], tuple[Why, ...]],
+    ) -> None:
+        self.student_id = student_id
+        self.service_id = service_id
+        self.distance_km = distance_km
+        self._why = why
+
+    @property
+    def why(self) -> tuple[Why, ...]:
+        why = self._why
+        if callable(why):
+            why = self._why = why()
+        return why
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Line):
+            return NotImplemented
+        return (
+            self.student_id,
+            self.service_id,
+            self.distance_km,
+            self.why,
+        ) == (other.student_id, other.service_id, other.distance_km, other.why)
+
+    def __hash__(self) -> int:
+        return hash((self.student_id, self.service_id, self.distance_km))
+
+    def __repr__(self) -> str:
+        return (
+            f"Line({self.student_id!r}, {self.service_id!r}, {self.distance_km!r}, "
+            f"{self.why!r})"
+        )
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ class _Run:
         clash = _clash(trainee, periods)
         limit = self.settings.limit_km(trainee)
         keep = self.settings.why_limit
-        why: list[Why] = []
+        why: list[tuple[int, float, int, Periods]] = []
         preferred = self.index.get(trainee.preferred_service_id, -1)
         if preferred >= 0:
             far = self.nearby.distance(
@@ -130,7 +130,7 @@ class _Run:
             chosen = self._first_with_room(trainee, after, limit, periods)
             if chosen is not None:
                 return self._give(trainee, chosen[2], chosen[0], periods, why)
-            return Line(trainee.id, None, None, tuple(why))
+            return self._line(trainee, None, None, periods, why)
         if len(why) < keep:
             # Fewer services within reach than the explanation lists: the farther ones.
             everything = self.nearby.everything(trainee.postcode)
@@ -140,7 +140,7 @@ class _Run:
                     break
                 if i != preferred:
                     why.append(self._why(trainee, i, dist, limit, periods, clash))
-        return Line(trainee.id, None, None, tuple(why))
+        return self._line(trainee, None, None, periods, why)
 
     def _first_with_room(
         self, trainee: Trainee, after: tuple, limit: float, periods: Periods
@@ -252,7 +252,7 @@ class _Run:
         )
 
     def _give(
-        self, trainee: Trainee, i: int, dist: float, periods: Periods, why: list[Why]
+        self, trainee: Trainee, i: int, dist: float, periods: Periods, why: list
     ) -> Line:
         room = self.rooms[i]
         room.add(trainee.id, periods)
@@ -261,7 +261,7 @@ class _Run:
             self.deaths += 1
             self.alive[None].discard(i)
             self.alive[self.provinces[i]].discard(i)
-        return Line(trainee.id, self.ids[i], dist, tuple(why))
+        return self._line(trainee, i, dist, periods, why)
 
     def _why(
         self,
@@ -271,8 +271,49 @@ class _Run:
         limit: float,
         periods: Periods,
         clash: int | None,
+    ) -> tuple[int, float, int, Periods]:
+        """What explaining this service needs later: its index, the distance, a mark of its
+        room's state now and the periods without room now (the reasons are made from these
+        on first access: _explain)."""
+        room = self.rooms[i]
+        full = [p for p in periods if not room.has_room(p[1], p[2])]
+        return (i, dist, room.seen(), full)
+
+    def _line(
+        self,
+        trainee: Trainee,
+        i: int | None,
+        dist: float | None,
+        periods: Periods,
+        why: list[tuple[int, float, int, Periods]],
+    ) -> Line:
+        """The student's line; its "Waarom?" made when first read."""
+        if not why:
+            return Line(trainee.id, None if i is None else self.ids[i], dist, ())
+        limit = self.settings.limit_km(trainee)
+        clash = _clash(trainee, periods)
+        return Line(
+            trainee.id,
+            None if i is None else self.ids[i],
+            dist,
+            lambda: tuple(
+                self._explain(trainee, *noted, limit, periods, clash) for noted in why
+            ),
+        )
+
+    def _explain(
+        self,
+        trainee: Trainee,
+        i: int,
+        dist: float,
+        seen: int,
+        full: Periods,
+        limit: float,
+        periods: Periods,
+        clash: int | None,
     ) -> Why:
-        """Every hard rule the service fails; if none, the periods in which it was full."""
+        """Every hard rule the service fails; if none, the periods in which it was full at
+        the student's turn, with who held it then (its first `seen` stays)."""
         service = self.services[i]
         reasons = []
         if not self.settings.widen_provinces and service.province != trainee.province:
@@ -299,18 +340,17 @@ class _Run:
             reasons.append(Reason(ReasonKind.OVERLAP, period=clash))
         if not reasons:
             room = self.rooms[i]
-            for number, first, last in periods:
-                if not room.has_room(first, last):
-                    students, existing = room.holders(first, last)
-                    reasons.append(
-                        Reason(
-                            ReasonKind.FULL,
-                            period=number,
-                            places=room.places,
-                            students=students,
-                            existing=existing,
-                        )
+            for number, first, last in full:
+                students, existing = room.holders(first, last, seen)
+                reasons.append(
+                    Reason(
+                        ReasonKind.FULL,
+                        period=number,
+                        places=room.places,
+                        students=students,
+                        existing=existing,
                     )
+                )
         return Why(service.id, None if math.isinf(dist) else dist, tuple(reasons))
 
 

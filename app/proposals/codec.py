@@ -1,6 +1,7 @@
 """A run's settings and a line's "Waarom?" as the JSON stored on AllocationRun/AllocationLine."""
 
 import json
+from functools import lru_cache
 
 from app.allocation import Order, Reason, ReasonKind, Settings, Why
 
@@ -36,28 +37,32 @@ def read_settings(text: str) -> tuple[Settings, bool]:
 
 
 def why_json(why: tuple[Why, ...]) -> str:
-    """A line's better services and their reasons, compactly (only the fields that are set)."""
+    """A line's better services and their reasons, compactly (only the fields that are set):
+    [{service, km, reasons: [{kind, ...}]}]. Written by hand rather than json.dumps: this
+    runs for 20,000 lines, and the reasons repeat (each one's text is made once)."""
     if not why:
         return "[]"
-    return json.dumps(
-        [
-            {
-                "service": w.service_id,
-                "km": _km(w.distance_km),
-                "reasons": [_reason(r) for r in w.reasons],
-            }
+    return (
+        "["
+        + ",".join(
+            f'{{"service":{w.service_id},"km":{_km_json(w.distance_km)},'
+            f'"reasons":[{",".join(map(_reason_json, w.reasons))}]}}'
             for w in why
-        ],
-        separators=(",", ":"),
+        )
+        + "]"
     )
 
 
-def _km(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+def _km_json(value: float | None) -> str:
+    return "null" if value is None else repr(round(value, 1))
+
+
+@lru_cache(maxsize=8192)
+def _reason_json(reason: Reason) -> str:
+    return json.dumps(_reason(reason), separators=(",", ":"))
 
 
 def _reason(reason: Reason) -> dict:
-    # Attribute by attribute: this runs for every reason of 20,000 lines.
     data = {"kind": reason.kind.value}
     if reason.province is not None:
         data["province"] = reason.province

@@ -1,5 +1,6 @@
 """Storing a run ("Voorstel maken"), trimming it, and sending it to the services."""
 
+import gc
 import time
 from collections import defaultdict
 from datetime import date, datetime
@@ -56,11 +57,13 @@ def make_run(
     db.session.add(run)
     db.session.flush()
     if proposal.lines:
-        # The table's Core insert: one executemany (the ORM's bulk insert leaves out the
-        # None values, and so splits the rows into a batch per set of keys).
-        db.session.execute(
-            insert(AllocationLine.__table__),
-            [
+        # "Waarom?" is made here, on first access to each line's why (true to the state at
+        # that student's turn). Many small objects and no cycles: the cycle collector would
+        # only rescan them (as in allocate()).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            rows = [
                 {
                     "run_id": run.id,
                     "rank": rank,
@@ -73,8 +76,13 @@ def make_run(
                     "decline_reason": "",
                 }
                 for rank, line in enumerate(proposal.lines, start=1)
-            ],
-        )
+            ]
+        finally:
+            if collecting:
+                gc.enable()
+        # The table's Core insert: one executemany (the ORM's bulk insert leaves out the
+        # None values, and so splits the rows into a batch per set of keys).
+        db.session.execute(insert(AllocationLine.__table__), rows)
     placed = sum(1 for line in proposal.lines if line.service_id is not None)
     audit.record(
         "proposal.made",
