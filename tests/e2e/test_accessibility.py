@@ -86,7 +86,9 @@ def test_the_school_states_have_no_axe_violations(page, demo):
     refuse(page, "/studenten/nieuw", "Opslaan en volgende", found)
     edit = f"/studenten/{demo['student']}/bewerken"
     refuse(page, edit, "Opslaan en sluiten", found, clear="Voornaam")
-    refuse(page, "/begeleiders", "Stage-/werkplekbegeleider toevoegen", found)  # swapped by htmx
+    refuse(
+        page, "/begeleiders", "Stage-/werkplekbegeleider toevoegen", found
+    )  # swapped by htmx
 
     # The inline edit row of a supervisor, then the row refused.
     page.goto("/begeleiders")
