@@ -12,6 +12,8 @@ from app.admin import stats
 from app.admin.purge import ACTION, kept_counts
 from app.extensions import db
 from app.models import (
+    AllocationLine,
+    AllocationRun,
     AuditEvent,
     Base,
     Decline,
@@ -147,6 +149,13 @@ def world(app):
             )
             if key == "old":
                 student_logic.mark_stopped(student, ended, "verhuisd")
+            # A proposal of the second round that named the student (issue 13).
+            db.session.add(
+                AllocationRun(
+                    term_id=term.id,
+                    lines=[AllocationLine(rank=1, student_id=student.id)],
+                )
+            )
             db.session.flush()
             if key in ("old", "boundary_old"):  # made back then
                 era = brussels(ended - timedelta(days=60), 12)
@@ -211,6 +220,10 @@ def test_sec_25_older_terms_lose_their_students_younger_ones_keep_them(app, worl
             assert count(Period, Period.student_id == student_id) == 0
             assert count(Placement, Placement.student_id == student_id) == 0
             assert count(Decline, Decline.student_id == student_id) == 0
+            assert count(AllocationLine, AllocationLine.student_id == student_id) == 0
+            assert (
+                count(AllocationRun, AllocationRun.term_id == term_id) == 1
+            )  # history
             assert db.session.get(Term, term_id) is not None  # the term stays
         for key in KEPT:
             student_id = world["students"][key]
@@ -219,6 +232,7 @@ def test_sec_25_older_terms_lose_their_students_younger_ones_keep_them(app, worl
             assert count(Period, Period.student_id == student_id) == 2
             assert count(Placement, Placement.student_id == student_id) == 1
             assert count(Decline, Decline.student_id == student_id) == 1
+            assert count(AllocationLine, AllocationLine.student_id == student_id) == 1
             events = db.session.scalars(
                 select(AuditEvent).where(
                     AuditEvent.object_type == "Student",
@@ -473,4 +487,4 @@ def test_sec_25_every_table_pointing_at_a_student_is_purged_with_it():
         for key in table.foreign_keys
         if key.column.table.name in personal
     }
-    assert pointing == {"period", "placement", "decline"}
+    assert pointing == {"period", "placement", "decline", "allocation_line"}

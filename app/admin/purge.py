@@ -28,6 +28,7 @@ from app import audit
 from app.admin.stats import _count_columns
 from app.extensions import db
 from app.models import (
+    AllocationLine,
     AuditEvent,
     Decline,
     OutboxMail,
@@ -199,6 +200,9 @@ def _audit_events_about(term_ids: list[int]):
         "Period": select(Period.id).where(Period.student_id.in_(students)),
         "Placement": select(Placement.id).where(Placement.student_id.in_(students)),
         "Decline": select(Decline.id).where(Decline.student_id.in_(students)),
+        "AllocationLine": select(AllocationLine.id).where(
+            AllocationLine.student_id.in_(students)
+        ),
     }
     return or_(
         *(
@@ -313,7 +317,8 @@ def _purge(report: PurgeReport, now: datetime) -> None:
             .execution_options(synchronize_session=False)
         )
         students = _students_of(ids)
-        for model in (Placement, Decline, Period):
+        # A proposal's lines name students; the runs (settings, seed) stay as history.
+        for model in (Placement, Decline, AllocationLine, Period):
             db.session.execute(
                 delete(model)
                 .where(model.student_id.in_(students))
