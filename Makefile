@@ -34,8 +34,10 @@ e2e-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# The suite in TEST_WORKERS processes (pytest-xdist); each has its own PostgreSQL database.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-dev translations e2e-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # Every role's pages at 1366 px and 390 px (phone) as PNG in screenshots/, from the demo data.
 screenshots: $(VENV)/.installed-dev translations e2e-deps

@@ -11,12 +11,43 @@ from app import create_app
 from app.extensions import db
 from config import TestConfig
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    """Under pytest-xdist each worker empties its own PostgreSQL database per test: the
+    configured one with the worker's name appended (test_gw0, test_gw1), created when
+    missing. Set in the environment too, for the tests that start processes."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or url.endswith(f"_{worker}"):
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    from sqlalchemy import create_engine
+
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/')}_{worker}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not found:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    mine = urlunsplit(parts._replace(path=f"/{name}"))
+    os.environ["TEST_DATABASE_URL"] = mine
+    return mine
+
+
+TEST_DATABASE_URL = _database_of_this_worker(os.environ.get("TEST_DATABASE_URL"))
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "app" / "translations"
 
 
 def pytest_sessionstart(session) -> None:
-    """Compile the catalogues so English works even when pytest runs without make."""
+    """Compile the catalogues so English works even when pytest runs without make (once:
+    not again in each pytest-xdist worker, which would rewrite them under the others)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 

@@ -90,29 +90,34 @@ def test_sec_27_production_refuses_each_development_secret(name):
         )
 
 
+WRONG_KEYS = [
+    ("SECRET_KEY", "", "has 0 characters"),
+    ("SECRET_KEY", secrets.token_hex(15), "has 30 characters"),
+    ("SECRET_KEY", "changeme" * 5, "does not look random"),
+    ("BLIND_INDEX_KEY", "kort", "has 4 characters"),
+    ("BLIND_INDEX_KEY", "ab" * 20, "does not look random"),
+    ("ENCRYPTION_KEY", "", "is not a Fernet key"),
+    ("ENCRYPTION_KEY", secrets.token_hex(32), "is not a Fernet key"),
+    (
+        "ENCRYPTION_KEY",
+        base64.urlsafe_b64encode(os.urandom(16)).decode(),
+        "is not a Fernet key",
+    ),
+    ("ENCRYPTION_KEY", "é" * 44, "is not a Fernet key"),
+    (
+        "ENCRYPTION_KEY",
+        base64.urlsafe_b64encode(b"our-own-encryption-key-32-bytes!").decode(),
+        "does not look random",
+    ),
+    ("ENCRYPTION_KEY", base64.urlsafe_b64encode(bytes(32)).decode(), "random"),
+]
+
+
+# Ids without the (partly random) values: pytest-xdist workers must collect the same names.
 @pytest.mark.parametrize(
     "name, value, says",
-    [
-        ("SECRET_KEY", "", "has 0 characters"),
-        ("SECRET_KEY", secrets.token_hex(15), "has 30 characters"),
-        ("SECRET_KEY", "changeme" * 5, "does not look random"),
-        ("BLIND_INDEX_KEY", "kort", "has 4 characters"),
-        ("BLIND_INDEX_KEY", "ab" * 20, "does not look random"),
-        ("ENCRYPTION_KEY", "", "is not a Fernet key"),
-        ("ENCRYPTION_KEY", secrets.token_hex(32), "is not a Fernet key"),
-        (
-            "ENCRYPTION_KEY",
-            base64.urlsafe_b64encode(os.urandom(16)).decode(),
-            "is not a Fernet key",
-        ),
-        ("ENCRYPTION_KEY", "é" * 44, "is not a Fernet key"),
-        (
-            "ENCRYPTION_KEY",
-            base64.urlsafe_b64encode(b"our-own-encryption-key-32-bytes!").decode(),
-            "does not look random",
-        ),
-        ("ENCRYPTION_KEY", base64.urlsafe_b64encode(bytes(32)).decode(), "random"),
-    ],
+    WRONG_KEYS,
+    ids=[f"{name}-{n}" for n, (name, _, _) in enumerate(WRONG_KEYS)],
 )
 def test_sec_27_production_refuses_keys_of_the_wrong_size_or_format(name, value, says):
     problems = configuration_problems(production_settings(**{name: value}))
