@@ -43,6 +43,24 @@ def make_run(
     user_id: int | None,
 ) -> AllocationRun:
     """Compute the proposal for the term's pool and store it as a draft with its lines."""
+    # Tens of thousands of small objects and no cycles: the cycle collector would only
+    # rescan them while they are made (as in allocate()).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _make_run(term, settings, include_second_round, now, user_id)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _make_run(
+    term: Term,
+    settings: Settings,
+    include_second_round: bool,
+    now: datetime,
+    user_id: int | None,
+) -> AllocationRun:
     trainees, services = load_trainees(term, now), load_services(term)
     started = time.perf_counter()
     proposal = allocate(trainees, services, settings)
@@ -58,28 +76,21 @@ def make_run(
     db.session.flush()
     if proposal.lines:
         # "Waarom?" is made here, on first access to each line's why (true to the state at
-        # that student's turn). Many small objects and no cycles: the cycle collector would
-        # only rescan them (as in allocate()).
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            rows = [
-                {
-                    "run_id": run.id,
-                    "rank": rank,
-                    "student_id": line.student_id,
-                    "care_service_id": line.service_id,
-                    "distance_km": line.distance_km,
-                    "why": codec.why_json(line.why),
-                    "removed": False,
-                    "answer": "",
-                    "decline_reason": "",
-                }
-                for rank, line in enumerate(proposal.lines, start=1)
-            ]
-        finally:
-            if collecting:
-                gc.enable()
+        # that student's turn).
+        rows = [
+            {
+                "run_id": run.id,
+                "rank": rank,
+                "student_id": line.student_id,
+                "care_service_id": line.service_id,
+                "distance_km": line.distance_km,
+                "why": codec.why_json(line.why),
+                "removed": False,
+                "answer": "",
+                "decline_reason": "",
+            }
+            for rank, line in enumerate(proposal.lines, start=1)
+        ]
         # The table's Core insert: one executemany (the ORM's bulk insert leaves out the
         # None values, and so splits the rows into a batch per set of keys).
         db.session.execute(insert(AllocationLine.__table__), rows)
