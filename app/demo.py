@@ -260,7 +260,7 @@ class _DemoBuilder:
     def build(self) -> list[str]:
         """Add every demo row to the session; returns the login lines."""
         plans = demo_timetable(self.now)
-        terms = [Term(**asdict(plan)) for plan in plans]
+        terms = self.terms = [Term(**asdict(plan)) for plan in plans]
         self.open_term = next(
             t for t, p in zip(terms, plans) if p.intake_open(self.now)
         )
@@ -394,7 +394,7 @@ class _DemoBuilder:
         return people
 
     def _capacities(self, services: list[CareService]) -> list[ServiceCapacity]:
-        return [
+        offered = [
             ServiceCapacity(
                 care_service_id=service.id,
                 term_id=term.id,
@@ -403,6 +403,17 @@ class _DemoBuilder:
             for service in services[::2]
             for term in (self.open_term, self.matching_term)
         ]
+        # Every service offered places in the terms whose results are final, so that VIVO
+        # can make a proposal for their leftovers (issue 13) in the demo.
+        final = [t for t in self.terms if rules.results_final(t, self.now)]
+        offered += [
+            ServiceCapacity(
+                care_service_id=service.id, term_id=term.id, places=2 + index % 3
+            )
+            for index, service in enumerate(services)
+            for term in final
+        ]
+        return offered
 
     def _term_for(self, index: int, terms: list[Term]) -> Term:
         """Two students in five for the open term, two for the matching term, one elsewhere."""
