@@ -403,3 +403,14 @@ def test_only_admins_reach_the_proposal_pages(app, client, world, role):
             )
             is None
         )
+
+
+def test_the_page_says_how_many_services_offered_no_places(app, client, world):
+    """A service without places in the term (offered 0, or nothing and no default) takes no
+    part: the page says how many, so an empty proposal is not a mystery (review finding)."""
+    admin_client(app, client, world)
+    page = client.get(f"/admin/stageperiodes/{world['term']}/voorstel").text
+    assert (
+        "2 actieve diensten gaven voor deze stageperiode geen plaatsen op en doen "
+        "daarom niet mee aan het voorstel." in page
+    )

@@ -11,7 +11,7 @@ from app.models import AllocationLine, AllocationRun, Term, utcnow
 from app.outbox import commit_and_send
 from app.proposals import codec, operations, queries
 from app.proposals.forms import ProposalSettingsForm, SendProposalForm
-from app.proposals.instance import pool_ids
+from app.proposals.instance import pool_ids, services_without_places
 from app.proposals.wording import km
 from app.schedule import rules
 from app.schedule.timing import page_number
@@ -58,6 +58,7 @@ def new_proposal(term_id: int):
         term=term,
         form=form,
         pool=len(pool_ids(term, now)),
+        without_places=services_without_places(term),
         may_run=rules.allocation_may_run(term, now),
         runs=queries.runs_of_term(term),
     )

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from app.allocation import Service, Span, Trainee
 from app.extensions import db
@@ -177,3 +177,20 @@ def load_services(term: Term) -> list[Service]:
         )
         for service_id, province, postcode, offered in rows
     ]
+
+
+def services_without_places(term: Term) -> int:
+    """How many active services offered no places for the term (nor a default): a proposal
+    leaves them out, whoever would prefer them (SVC-6)."""
+    places = func.coalesce(ServiceCapacity.places, CareService.capacity_default)
+    return db.session.scalar(
+        select(func.count(CareService.id))
+        .outerjoin(
+            ServiceCapacity,
+            and_(
+                ServiceCapacity.care_service_id == CareService.id,
+                ServiceCapacity.term_id == term.id,
+            ),
+        )
+        .where(CareService.active, or_(places.is_(None), places <= 0))
+    )
