@@ -12,7 +12,6 @@ from app.extensions import db
 from config import TestConfig
 
 
-
 def _database_of_this_worker(url: str | None) -> str | None:
     """Under pytest-xdist each worker empties its own PostgreSQL database per test: the
     configured one with the worker's name appended (test_gw0, test_gw1), created when
